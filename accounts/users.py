@@ -1,0 +1,210 @@
+"""Accounts (用户): argon2id passwords, roles, lockout after repeated wrong passwords.
+
+Every function opens its own write transaction on the store and writes an audit event for
+each state change (user created, disabled, locked, logged in).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.accounts import ROLE_LABELS, Role, User, UserRole
+from models.audit import record_event
+from models.base import utcnow
+from models.errors import SoregError
+from models.store import Store
+
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+SYSTEM_ACTOR = "system"
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as the rest of the program sees it: plain data, no session attached."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    active: bool
+    locked_until: datetime | None
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def role_labels(self) -> str:
+        return "、".join(ROLE_LABELS[r] for r in Role if r in self.roles)
+
+
+def _info(user: User) -> UserInfo:
+    return UserInfo(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=user.role_set,
+        active=user.active,
+        locked_until=user.locked_until,
+    )
+
+
+def parse_roles(text: str) -> frozenset[Role]:
+    """Roles from a comma list of codes or Chinese labels, e.g. ``clerk,审核``."""
+    by_label = {label: role for role, label in ROLE_LABELS.items()}
+    roles = set()
+    for part in text.replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        role = by_label.get(part) or next((r for r in Role if r.value == part.lower()), None)
+        if role is None:
+            choices = "、".join(f"{r.value}（{r.label}）" for r in Role)
+            raise SoregError(f"角色“{part}”不存在，可选：{choices}。", field="角色")
+        roles.add(role)
+    if not roles:
+        raise SoregError("请至少给出一个角色。", field="角色")
+    return frozenset(roles)
+
+
+def check_password_rule(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise SoregError(f"密码至少 {MIN_PASSWORD_LENGTH} 位，请重新输入。", field="密码")
+
+
+def _check_username(username: str) -> str:
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise SoregError("用户名不能为空、不能含空格，且不超过 64 个字符。", field="用户名")
+    return username
+
+
+def has_users(store: Store) -> bool:
+    with store.read() as session:
+        return session.scalar(select(User.id).limit(1)) is not None
+
+
+def create_user(
+    store: Store,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: frozenset[Role],
+    actor: str,
+) -> UserInfo:
+    """Create an account; the password is stored only as an argon2id hash."""
+    username = _check_username(username)
+    display_name = display_name.strip() or username
+    check_password_rule(password)
+    if not roles:
+        raise SoregError("请至少给出一个角色。", field="角色")
+    with store.write() as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise SoregError(f"用户名“{username}”已被使用，请换一个。", field="用户名")
+        user = User(
+            username=username,
+            display_name=display_name,
+            password_hash=_hasher.hash(password),
+            roles=[UserRole(role=r.value) for r in sorted(roles)],
+        )
+        session.add(user)
+        session.flush()
+        record_event(
+            session,
+            actor=actor,
+            action="user.create",
+            record_type="user",
+            record_id=user.id,
+            after={"username": username, "roles": sorted(r.value for r in roles)},
+        )
+        return _info(user)
+
+
+def list_users(store: Store) -> list[UserInfo]:
+    with store.read() as session:
+        return [_info(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise SoregError(f"用户“{username}”不存在。", field="用户名")
+    return user
+
+
+def disable_user(store: Store, username: str, *, actor: str) -> UserInfo:
+    with store.write() as session:
+        user = _get(session, username)
+        if not user.active:
+            raise SoregError(f"用户“{username}”已经停用。", field="用户名")
+        user.active = False
+        record_event(
+            session,
+            actor=actor,
+            action="user.disable",
+            record_type="user",
+            record_id=user.id,
+            before={"active": True},
+            after={"active": False},
+        )
+        return _info(user)
+
+
+class LoginFailed(SoregError):
+    """Wrong user name or password, a disabled account or a locked one."""
+
+
+def authenticate(store: Store, username: str, password: str, *, now: datetime | None = None) -> UserInfo:
+    """Check a login; count wrong passwords and lock the account after the fifth.
+
+    The message for an unknown user and for a wrong password is the same, so the window does not
+    tell a passer-by which user names exist.
+    """
+    now = now or utcnow()
+    generic = "用户名或密码不正确，请重新输入。"
+    with store.write() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is None:
+            raise LoginFailed(generic, field="用户名")
+        if not user.active:
+            raise LoginFailed(f"用户“{user.username}”已停用，请联系管理员。", field="用户名")
+        if user.locked_until is not None and user.locked_until > now:
+            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+            raise LoginFailed(f"密码连续输错 {MAX_FAILED_LOGINS} 次，账户已锁定，请 {minutes} 分钟后再试。", field="密码")
+        if not _verify(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCK_DURATION
+                user.failed_logins = 0
+                record_event(session, actor=user.username, action="user.lock", record_type="user",
+                             record_id=user.id, after={"locked_until": user.locked_until.isoformat()})
+                message = f"密码连续输错 {MAX_FAILED_LOGINS} 次，账户已锁定 {int(LOCK_DURATION.total_seconds() // 60)} 分钟。"
+            else:
+                left = MAX_FAILED_LOGINS - user.failed_logins
+                message = f"{generic}再错 {left} 次账户将被锁定。"
+            session.commit()  # the counter must survive the refusal
+            raise LoginFailed(message, field="密码")
+        user.failed_logins = 0
+        user.locked_until = None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        record_event(session, actor=user.username, action="user.login", record_type="user", record_id=user.id)
+        return _info(user)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

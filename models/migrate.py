@@ -1,0 +1,47 @@
+"""Schema migrations (数据库升级) with Alembic, run from code rather than the alembic CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def pending_revisions(conn: Connection) -> list[str]:
+    """Revisions between the database's current one and head, oldest first."""
+    script = ScriptDirectory.from_config(_config())
+    current = current_revision(conn)
+    revs = [r.revision for r in script.iterate_revisions("head", current)]
+    return list(reversed(revs))
+
+
+def has_schema(engine: Engine) -> bool:
+    """Whether the database already holds any table (a file worth backing up)."""
+    return bool(inspect(engine).get_table_names())
+
+
+def upgrade(engine: Engine, target: str = "head") -> None:
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, target)

@@ -1,0 +1,113 @@
+"""The registry (登记库): organizations, their names past and present, and organization codes.
+
+``Organization`` is the local copy of the central registry. ``OrganizationName`` holds each
+current and former name already split into its parts, and ``NameVariant`` the one-character
+deletions of its comparison key: together they let the name check find identical, homophone
+and one-character-different names with index look-ups instead of a scan.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, SyncedMixin
+
+
+class OrgStatus(enum.StrEnum):
+    """登记状态."""
+
+    ACTIVE = "正常"
+    DEREGISTERED = "已注销"
+    REVOKED = "已撤销"
+
+
+class Organization(SyncedMixin, Base):
+    __tablename__ = "organizations"
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    org_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False, default=OrgStatus.ACTIVE.value)
+    status_changed_on: Mapped[date | None] = mapped_column(Date)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    field: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    form: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    zihao: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    street_code: Mapped[str | None] = mapped_column(String(9))
+    address: Mapped[str | None] = mapped_column(String(200))
+    legal_representative: Mapped[str | None] = mapped_column(String(64), index=True)
+    sponsor: Mapped[str | None] = mapped_column(String(100))
+    established_on: Mapped[date | None] = mapped_column(Date)
+    certificate_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    rating: Mapped[str | None] = mapped_column(String(4))
+    on_abnormal_list: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    on_dishonest_list: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    names: Mapped[list[OrganizationName]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (Index("ix_organizations_name_type", "name", "org_type"),)
+
+
+class OrganizationName(Base):
+    """A current or former name (曾用名) of an organization, split for the name check."""
+
+    __tablename__ = "organization_names"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    is_current: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    renamed_on: Mapped[date | None] = mapped_column(Date)
+    org_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    compare_key: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    compare_pinyin: Mapped[str] = mapped_column(String(400), nullable=False, index=True)
+    field: Mapped[str] = mapped_column(String(32), nullable=False)
+    form: Mapped[str] = mapped_column(String(16), nullable=False)
+
+    organization: Mapped[Organization] = relationship(back_populates="names")
+    variants: Mapped[list[NameVariant]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class NameVariant(Base):
+    """A one-character deletion of a name's comparison key (the one-edit index)."""
+
+    __tablename__ = "name_variants"
+
+    name_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("organization_names.id", ondelete="CASCADE"), primary_key=True
+    )
+    variant: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    __table_args__ = (Index("ix_name_variants_variant", "variant"),)
+
+
+class CodeBlock(SyncedMixin, Base):
+    """A reserved block of 9-character organization codes (组织机构代码) for this window."""
+
+    __tablename__ = "code_blocks"
+
+    first_body: Mapped[str] = mapped_column(String(8), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    source: Mapped[str] = mapped_column(String(32), nullable=False, default="manual")
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class OrganizationCode(Base):
+    """One organization code of a block; ``used_by`` is set in the registering transaction."""
+
+    __tablename__ = "organization_codes"
+
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    block_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("code_blocks.id"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    used_by: Mapped[str | None] = mapped_column(String(18), unique=True)
+
+    __table_args__ = (Index("ix_organization_codes_free", "used_by", "block_id", "position"),)

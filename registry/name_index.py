@@ -1,0 +1,45 @@
+"""Keeps the name-check index (organization_names, name_variants) in step with the registry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from models.registry import NameVariant, Organization, OrganizationName
+from registry.names import normalize_name, one_char_deletions, parse_name, pinyin_key
+
+
+def name_entry(org: Organization, name: str, *, is_current: bool, renamed_on: date | None = None) -> OrganizationName:
+    """An index entry for one name of ``org``, with its variants; the caller adds it."""
+    parsed = parse_name(name, org.org_type)
+    key = parsed.compare_key
+    return OrganizationName(
+        organization_id=org.id,
+        name=normalize_name(name),
+        is_current=is_current,
+        renamed_on=renamed_on,
+        org_type=org.org_type,
+        compare_key=key,
+        compare_pinyin=pinyin_key(key),
+        field=parsed.compare_field,
+        form=parsed.form,
+        variants=[NameVariant(variant=v) for v in sorted(one_char_deletions(key))],
+    )
+
+
+def apply_parsed_parts(org: Organization) -> None:
+    """Fill the organization's 字号, field and form columns from its current name."""
+    parsed = parse_name(org.name, org.org_type)
+    org.zihao, org.field, org.form = parsed.zihao, parsed.field, parsed.form
+
+
+def index_current_name(session: Session, org: Organization) -> OrganizationName:
+    """Index ``org``'s current name (after it was created or renamed), in the caller's transaction."""
+    for entry in org.names:
+        if entry.is_current:
+            entry.is_current = False
+    entry = name_entry(org, org.name, is_current=True)
+    org.names.append(entry)
+    session.flush()
+    return entry

@@ -1,0 +1,148 @@
+"""Organization names (名称): normalization, the four-part split and comparison keys.
+
+A name is 行政区划 + 字号 + 行(事)业领域 + 组织形式 (社会团体: region + field or member
+composition + form, no 字号). ``parse_name`` finds the region from the district prefix and the
+division list, the form from the type's allowed endings, the field from the field vocabulary;
+what remains is the 字号.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from models import reference
+
+
+def normalize_name(text: str) -> str:
+    """NFKC (full-width → half-width), with white space and punctuation removed."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(
+        ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PZC")
+    )
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """A name split into its parts; ``field`` is the canonical 行业领域 of ``field_word``."""
+
+    name: str
+    org_type: str
+    region: str
+    zihao: str
+    field_word: str
+    field: str
+    form: str
+
+    @property
+    def compare_key(self) -> str:
+        """What the identical/similar-name rules compare: the 字号, or for a 社会团体 the
+        whole part between region and form (its field or member composition)."""
+        org_type = reference.org_types().get(self.org_type)
+        if org_type is not None and not org_type.has_zihao:
+            return self.zihao + self.field_word
+        return self.zihao
+
+    @property
+    def compare_field(self) -> str:
+        """The field the rules compare; for a 社会团体 the field counts as equal (empty)."""
+        org_type = reference.org_types().get(self.org_type)
+        if org_type is not None and not org_type.has_zihao:
+            return ""
+        return self.field
+
+    def with_parts(self, *, zihao: str, field_word: str, form: str, region: str | None = None) -> ParsedName:
+        """The same name split differently, as corrected by the clerk."""
+        return replace(
+            self,
+            region=self.region if region is None else region,
+            zihao=zihao,
+            field_word=field_word,
+            field=field_of_word(field_word),
+            form=form,
+        )
+
+
+def field_of_word(word: str) -> str:
+    for candidate, field in reference.field_words():
+        if candidate == word:
+            return field
+    return word
+
+
+def _region_prefixes() -> tuple[str, ...]:
+    district = reference.district()
+    names = set(reference.division_names()) | {district.name_prefix}
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _split_region(name: str) -> tuple[str, str]:
+    prefix = reference.district().name_prefix
+    if name.startswith(prefix):
+        return prefix, name[len(prefix):]
+    for region in _region_prefixes():
+        if name.startswith(region):
+            rest = name[len(region):]
+            # "上海市" followed by "长宁区" is the prefix already handled; take the longer region
+            for inner in _region_prefixes():
+                if rest.startswith(inner) and inner.endswith(("区", "县", "市")):
+                    return region + inner, rest[len(inner):]
+            return region, rest
+    return "", name
+
+
+def _split_form(rest: str, org_type: str) -> tuple[str, str]:
+    types = reference.org_types()
+    own = types[org_type].endings if org_type in types else ()
+    for ending in own:
+        if rest.endswith(ending) and len(rest) > len(ending):
+            return rest[: -len(ending)], ending
+    others = sorted({e for t in types.values() for e in t.endings}, key=len, reverse=True)
+    for ending in others:
+        if rest.endswith(ending) and len(rest) > len(ending):
+            return rest[: -len(ending)], ending
+    return rest, ""
+
+
+def _split_field(middle: str) -> tuple[str, str, str]:
+    for word, field in reference.field_words():
+        if middle.endswith(word):
+            return middle[: -len(word)], word, field
+    return middle, "", ""
+
+
+@lru_cache(maxsize=4096)
+def parse_name(name: str, org_type: str) -> ParsedName:
+    """Split a (raw) proposed name into region, 字号, field and form."""
+    normalized = normalize_name(name)
+    region, rest = _split_region(normalized)
+    middle, form = _split_form(rest, org_type)
+    zihao, field_word, field = _split_field(middle)
+    return ParsedName(normalized, org_type, region, zihao, field_word, field, form)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_key(text: str) -> str:
+    """The toneless pinyin of ``text`` (most common reading), for homophone matching."""
+    from pypinyin import Style, lazy_pinyin
+
+    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+
+
+def one_char_deletions(text: str) -> set[str]:
+    """Every string made by removing one character: the keys of the one-edit index."""
+    return {text[:i] + text[i + 1:] for i in range(len(text))} if len(text) > 1 else set()
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by exactly one added, removed or replaced character."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
