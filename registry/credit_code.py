@@ -1,0 +1,107 @@
+"""The 统一社会信用代码 (unified social credit code, GB 32100-2015): validation and construction.
+
+Eighteen characters: [1] registration department (5 = 民政), [2] type, [3–8] GB/T 2260 division,
+[9–17] the organization code (组织机构代码, GB 11714: 8-character body + its own check character),
+[18] the final check character. The two check characters use different letter tables: the final
+one (computed by python-stdnum's ``cn.uscc``) the 31-character set without I O S V Z, the
+organization-code one A=10 … Z=35 with the result 10 written X.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stdnum.cn import uscc
+
+from models import reference
+from models.errors import SoregError
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+"""Characters allowed in a credit code (GB 32100: no I, O, S, V, Z)."""
+
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+@dataclass(frozen=True)
+class CreditCodeCheck:
+    """Outcome of ``validate_credit_code``: ``reason`` is Chinese text for the clerk."""
+
+    code: str
+    valid: bool
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "valid": self.valid, "reason": self.reason}
+
+
+def _org_code_value(ch: str) -> int:
+    """A character's value in the GB 11714 table: digits as themselves, A=10 … Z=35."""
+    return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
+
+
+def organization_code_check(body8: str) -> str:
+    """The check character (position 9 of the organization code) for an 8-character body."""
+    if len(body8) != 8 or any(ch not in ALPHABET for ch in body8):
+        raise SoregError(
+            f"组织机构代码本体“{body8}”应为 8 位数字或大写字母（不含 I、O、S、V、Z）。", field="组织机构代码"
+        )
+    remainder = 11 - sum(_org_code_value(ch) * w for ch, w in zip(body8, ORG_CODE_WEIGHTS, strict=True)) % 11
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def organization_code(body8: str) -> str:
+    """The full 9-character organization code: the body and its check character."""
+    return body8 + organization_code_check(body8)
+
+
+def _bad_character(code: str) -> str | None:
+    """The reason for the first character that may not stand where it stands, if any."""
+    for position, ch in enumerate(code, start=1):
+        if 3 <= position <= 8:
+            if not ch.isascii() or not ch.isdigit():
+                return f"第 {position} 位字符“{ch}”不合法：第 3–8 位是行政区划代码，只能是数字"
+        elif position == 17:
+            if not (ch.isascii() and ch.isdigit()) and ch != "X":
+                return f"第 17 位字符“{ch}”不合法：组织机构代码校验位只能是数字或 X"
+        elif ch not in ALPHABET:
+            hint = "字母须大写" if ch.upper() in ALPHABET else "只能是数字或大写字母，且不含 I、O、S、V、Z"
+            return f"第 {position} 位字符“{ch}”不合法：{hint}"
+    return None
+
+
+def validate_credit_code(code: str) -> CreditCodeCheck:
+    """Check length, characters and both check characters; say in Chinese what is wrong."""
+    code = code.strip()
+    if len(code) != 18:
+        return CreditCodeCheck(code, False, f"长度应为 18 位，实为 {len(code)} 位")
+    bad = _bad_character(code)
+    if bad:
+        return CreditCodeCheck(code, False, bad)
+    problems = []
+    expected_org = organization_code_check(code[8:16])
+    if code[16] != expected_org:
+        problems.append(f"组织机构代码校验位（第 17 位）错误，应为 {expected_org}")
+    expected_final = uscc.calc_check_digit(code[:17])
+    if code[17] != expected_final:
+        problems.append(f"校验位（第 18 位）错误，应为 {expected_final}")
+    if problems:
+        return CreditCodeCheck(code, False, "；".join(problems))
+    return CreditCodeCheck(code, True, "两个校验位均正确")
+
+
+def build_credit_code(
+    org_code9: str, type_digit: str, division: str | None = None, dept: str | None = None
+) -> str:
+    """The credit code for a 9-character organization code; division and department default to
+    this district's (district.json: 310105 and 5 = 民政)."""
+    district = reference.district()
+    division = district.division_code if division is None else division
+    dept = district.registration_department_code if dept is None else dept
+    if len(org_code9) != 9 or organization_code_check(org_code9[:8]) != org_code9[8]:
+        raise SoregError(f"组织机构代码“{org_code9}”的校验位不正确。", field="组织机构代码")
+    body17 = dept + type_digit + division + org_code9
+    code = body17 + uscc.calc_check_digit(body17)
+    check = validate_credit_code(code)
+    if not check.valid:
+        raise SoregError(f"无法生成统一社会信用代码：{check.reason}。", field="统一社会信用代码")
+    return code
