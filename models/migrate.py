@@ -19,10 +19,6 @@ def _config() -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
-
-
 def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
@@ -31,7 +27,7 @@ def pending_revisions(conn: Connection) -> list[str]:
     """Revisions between the database's current one and head, oldest first."""
     script = ScriptDirectory.from_config(_config())
     current = current_revision(conn)
-    revs = [r.revision for r in script.iterate_revisions("head", current)]
+    revs = [r.revision for r in script.iterate_revisions("heads", current)]
     return list(reversed(revs))
 
 
@@ -40,7 +36,7 @@ def has_schema(engine: Engine) -> bool:
     return bool(inspect(engine).get_table_names())
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
+def upgrade(engine: Engine, target: str = "heads") -> None:
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

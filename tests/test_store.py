@@ -1,0 +1,99 @@
+"""The local store: migrations on SQLite and PostgreSQL, backups, refusal of bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from models import migrate
+from models.base import Base
+from models.errors import SoregError
+from models.store import open_store
+
+
+def _revisions(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("select version_num from alembic_version")}
+
+
+def _heads() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(migrate._config()).get_heads())
+
+
+def test_new_sqlite_store_is_migrated_to_head_in_wal_mode_with_foreign_keys(tmp_path):
+    store = open_store(tmp_path / "a.sqlite3")
+    with store.engine.connect() as conn:
+        assert set(migrate.MigrationContext.configure(conn).get_current_heads()) == _heads()
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    tables = set(inspect(store.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert store.backup_path is None  # a brand-new file has nothing to back up
+    store.close()
+
+
+def test_second_start_runs_no_migration_and_makes_no_backup(tmp_path):
+    path = tmp_path / "a.sqlite3"
+    open_store(path).close()
+    with create_engine(f"sqlite:///{path}").connect() as conn:
+        assert migrate.pending_revisions(conn) == []
+    again = open_store(path)
+    assert again.backup_path is None
+    assert not list(tmp_path.glob("*.backup-*"))
+    again.close()
+
+
+def test_upgrade_of_an_older_database_copies_it_to_a_backup_first(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("insert into settings(key, value) values ('marker', '\"kept\"')"))
+    engine.dispose()
+
+    store = open_store(path)
+    assert store.backup_path is not None and store.backup_path.exists()
+    assert store.backup_path.name.startswith("old.backup-")
+    assert _revisions(store.backup_path) == {"0001"}  # the copy is the database as it was
+    with sqlite3.connect(store.backup_path) as conn:
+        assert conn.execute("select value from settings where key='marker'").fetchone() == ('"kept"',)
+    assert _revisions(path) == _heads()
+    store.close()
+
+
+def test_migrations_run_from_empty_to_head_on_postgresql(fresh_pg_url):
+    engine = create_engine(fresh_pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert set(migrate.MigrationContext.configure(conn).get_current_heads()) == _heads()
+        assert migrate.pending_revisions(conn) == []
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"this is a memo, not a database\n")
+    with pytest.raises(SoregError, match="不是本程序的数据库"):
+        open_store(path)
+    assert path.read_bytes() == b"this is a memo, not a database\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_an_unwritable_location_is_refused_and_nothing_is_created(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(SoregError, match="无法创建数据库所在的文件夹"):
+        open_store(blocker / "sub" / "db.sqlite3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_missing_store_is_not_created_when_creation_is_not_asked_for(tmp_path):
+    with pytest.raises(SoregError, match="init"):
+        open_store(tmp_path / "absent.sqlite3", create=False)
+    assert not (tmp_path / "absent.sqlite3").exists()
