@@ -1,0 +1,152 @@
+"""Organization-code blocks: loading, assignment, exhaustion, and a crash before commit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from accounts.window import init_window
+from models.audit import AuditEvent
+from models.errors import SoregError
+from models.registry import OrganizationCode
+from models.store import open_store
+from registry.code_blocks import add_block, assign_credit_code, block_codes, block_status, codes_remaining
+from registry.credit_code import organization_code, validate_credit_code
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "t.sqlite3")
+    init_window(s, "W01", actor="system")
+    yield s
+    s.close()
+
+
+def assign(store, org_type="民办非企业单位"):
+    with store.write() as session:
+        return assign_credit_code(session, org_type)
+
+
+def test_block_counts_up_through_the_trailing_digits(store):
+    block = add_block(store, "MA1FL098", 4, actor="admin")
+    assert (block.first, block.last, block.count) == (organization_code("MA1FL098"), organization_code("MA1FL101"), 4)
+    with store.read() as session:
+        codes = session.scalars(select(OrganizationCode.code).order_by(OrganizationCode.position)).all()
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "codes.add_block")).one()
+    assert [c[:8] for c in codes] == ["MA1FL098", "MA1FL099", "MA1FL100", "MA1FL101"]
+    assert event.actor == "admin" and block.first in event.summary
+
+
+def test_block_that_overflows_its_trailing_digits_is_refused(store):
+    with pytest.raises(SoregError, match="号段溢出.*末尾 3 位数字从 998 起最多还能编 2 个代码，不能载入 3 个"):
+        add_block(store, "MA1FL998", 3, actor="admin")
+    with pytest.raises(SoregError, match="末尾没有数字"):
+        block_codes("MA1FLABC", 1)
+    with pytest.raises(SoregError, match="前 8 位"):
+        block_codes("MA1FL0015", 1)
+    with pytest.raises(SoregError, match="正整数"):
+        block_codes("MA1FL001", 0)
+
+
+def test_overlapping_block_is_refused_and_loads_nothing(store):
+    add_block(store, "L0000010", 10, actor="admin")
+    with pytest.raises(SoregError, match=f"重叠：{organization_code('L0000019')} 已经存在"):
+        add_block(store, "L0000019", 5, actor="admin")
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(OrganizationCode)) == 10
+
+
+def test_assignment_never_repeats_and_every_code_validates(store):
+    add_block(store, "L0000001", 25, actor="admin")
+    add_block(store, "K0000001", 5, actor="admin")
+    results = [assign(store, t) for t in ["社会团体", "民办非企业单位", "基金会"] * 10]
+    codes = [r.code for r in results]
+    assert len(set(codes)) == 30
+    assert all(validate_credit_code(c).valid for c in codes)
+    # oldest block first, lowest position first; type digit from the organization type
+    assert [r.organization_code[:8] for r in results[:3]] == ["L0000001", "L0000002", "L0000003"]
+    assert results[25].organization_code.startswith("K")
+    assert codes[0].startswith("51310105") and codes[1].startswith("52310105") and codes[2].startswith("53310105")
+    with store.read() as session:
+        used = set(session.scalars(select(OrganizationCode.used_by)))
+    assert used == set(codes)
+    with pytest.raises(SoregError, match="号段已用完"):
+        assign(store)
+
+
+def test_warning_when_fewer_than_twenty_remain(store):
+    add_block(store, "L0000001", 22, actor="admin")
+    first, second, third = assign(store), assign(store), assign(store)
+    assert (first.remaining, first.warning) == (21, None)
+    assert second.remaining == 20 and second.warning is None
+    assert third.remaining == 19
+    assert third.warning == "本窗口的组织机构代码只剩 19 个，请尽快申领并载入新的号段（codes add-block）。"
+    assert [(b.count, b.used, b.free) for b in block_status(store)] == [(22, 3, 19)]
+
+
+def test_assignment_rolls_back_with_the_registration(store):
+    add_block(store, "L0000001", 3, actor="admin")
+    with pytest.raises(RuntimeError), store.write() as session:
+        taken = assign_credit_code(session, "基金会")
+        raise RuntimeError("registration failed")
+    assert assign(store, "基金会").code == taken.code
+
+
+def test_unknown_type_is_refused(store):
+    add_block(store, "L0000001", 3, actor="admin")
+    with pytest.raises(SoregError, match="组织类型“公司”不存在"):
+        assign(store, "公司")
+
+
+CRASHING_REGISTRATION = textwrap.dedent(
+    """
+    import sys, time
+    from models.store import open_store
+    from registry.code_blocks import assign_credit_code
+    store = open_store(sys.argv[1])
+    with store.write() as session:
+        assigned = assign_credit_code(session, "民办非企业单位")
+        session.flush()
+        print(assigned.code, flush=True)
+        time.sleep(60)  # killed here, before the commit
+    """
+)
+
+
+def test_code_taken_by_a_killed_process_is_still_free(store):
+    add_block(store, "L0000001", 5, actor="admin")
+    store.close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_REGISTRATION, str(store.path)],
+        cwd=PROJECT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        taken_by_child = child.stdout.readline().strip()
+        assert validate_credit_code(taken_by_child).valid
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+    reopened = open_store(store.path)
+    try:
+        with reopened.read() as session:
+            assert codes_remaining(session) == 5
+        codes = []
+        for _ in range(5):
+            with reopened.write() as session:
+                codes.append(assign_credit_code(session, "民办非企业单位").code)
+        assert codes[0] == taken_by_child
+        assert codes.count(taken_by_child) == 1 and len(set(codes)) == 5
+    finally:
+        reopened.close()
