@@ -1,0 +1,242 @@
+"""The name check (名称核准): a verdict on a proposed name, with every reason and organization.
+
+``check_name`` runs the form rules (``registry/name_rules.py``) and compares the name with the
+registry through the name index (organization_names, name_variants): identical names and
+字号 (reject), homophone and one-character-different 字号, equal 字号 in another field or form
+(warn). Only organizations that are registered now, or renamed / deregistered less than 1 year
+or revoked less than 3 years before the check date, count; older ones are mentioned as info.
+
+"Less than N years before the check date" means: the check date lies before the N-th
+anniversary of the change date (deregistered 2025-03-01 still blocks on 2026-02-28, not on
+2026-03-01); from 29 February the anniversary in a common year is 1 March.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import CompoundSelect, select, union
+from sqlalchemy.orm import Session
+
+from models import reference
+from models.errors import SoregError
+from models.registry import NameVariant, Organization, OrganizationName, OrgStatus
+from models.store import Store
+from registry.name_rules import FORM_RULES, INFO, REJECT, WARN, Finding, name_rule_limits, zihao_label
+from registry.names import ParsedName, normalize_name, one_char_deletions, parse_name, pinyin_key, within_one_edit
+
+VERDICT_LABELS = {"pass": "通过", "warn": "需审核", "reject": "不予通过"}
+
+
+@dataclass(frozen=True)
+class NameCheckResult:
+    """The verdict (pass | warn | reject), the findings behind it and the split that was used."""
+
+    name: str
+    verdict: str
+    findings: list[Finding]
+    parsed: ParsedName
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS[self.verdict]
+
+    def to_dict(self) -> dict:
+        p = self.parsed
+        return {
+            "name": self.name,
+            "verdict": self.verdict,
+            "findings": [f.to_dict() for f in self.findings],
+            "parsed": {"region": p.region, "zihao": p.zihao, "field": p.field_word, "form": p.form},
+        }
+
+
+@dataclass(frozen=True)
+class RegisteredName:
+    """One indexed name (current or former) of an organization, with that organization's state."""
+
+    name: str
+    is_current: bool
+    renamed_on: date | None
+    org_type: str
+    compare_key: str
+    compare_pinyin: str
+    field: str
+    form: str
+    organization: str
+    status: str
+    status_changed_on: date | None
+
+
+def anniversary(day: date, years: int) -> date:
+    """``day`` moved ``years`` years on; 29 February becomes 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def protected_until(entry: RegisteredName) -> date | None:
+    """The first day ``entry`` no longer protects its name; None while it is in use."""
+    limits = name_rule_limits()
+    if not entry.is_current:
+        changed, years = entry.renamed_on, limits.renamed_years
+    elif entry.status == OrgStatus.DEREGISTERED:
+        changed, years = entry.status_changed_on, limits.deregistered_years
+    elif entry.status == OrgStatus.REVOKED:
+        changed, years = entry.status_changed_on, limits.revoked_years
+    else:
+        return None
+    # a change without a date cannot be shown to be old enough: it keeps protecting
+    return date.max if changed is None else anniversary(changed, years)
+
+
+def is_protected(entry: RegisteredName, as_of: date) -> bool:
+    until = protected_until(entry)
+    return until is None or as_of < until
+
+
+def describe(entry: RegisteredName) -> str:
+    """The organization as the clerk should read it in a finding: name, state and dates."""
+    if not entry.is_current:
+        when = entry.renamed_on.isoformat() if entry.renamed_on else "日期不详"
+        return f"“{entry.name}”（曾用名，{when}更名，现名“{entry.organization}”）"
+    if entry.status == OrgStatus.ACTIVE:
+        return f"“{entry.name}”（{entry.status}）"
+    when = entry.status_changed_on.isoformat() if entry.status_changed_on else "日期不详"
+    return f"“{entry.name}”（{when}{entry.status}）"
+
+
+# The relations between a proposed name and a registered one, strongest first:
+# rule id, level, and the message before the list of organizations.
+RELATIONS: dict[str, tuple[str, str]] = {
+    "identical_name": (REJECT, "与已登记的社会组织名称相同"),
+    "identical_zihao": (REJECT, "与行(事)业领域和组织形式都相同的社会组织{label}相同"),
+    "homophone_zihao": (WARN, "与行(事)业领域和组织形式都相同的社会组织{label}读音相同，易混淆，请审核人员判断"),
+    "one_char_zihao": (WARN, "与行(事)业领域和组织形式都相同的社会组织{label}只差一个字，易混淆，请审核人员判断"),
+    "same_zihao_other_form": (WARN, "与行(事)业领域相同、组织形式不同的社会组织{label}相同，请审核人员判断"),
+    "same_zihao_other_field": (WARN, "与组织形式相同、行(事)业领域不同的社会组织{label}相同，请审核人员判断"),
+}
+
+
+def _same_class(a: str, b: str) -> bool:
+    """Whether two types compare the same kind of key (字号, or a 社会团体's middle part)."""
+    types = reference.org_types()
+    return a in types and b in types and types[a].has_zihao == types[b].has_zihao
+
+
+def relation(parsed: ParsedName, entry: RegisteredName) -> str | None:
+    """Which rule ``entry`` falls under for the proposed ``parsed`` name, if any."""
+    if entry.name == parsed.name:
+        return "identical_name"
+    key, field, form = parsed.compare_key, parsed.compare_field, parsed.form
+    if not key or not _same_class(parsed.org_type, entry.org_type):
+        return None
+    same_field, same_form = entry.field == field, entry.form == form
+    if entry.compare_key == key:
+        if same_field and same_form:
+            return "identical_zihao"
+        if same_field:
+            return "same_zihao_other_form"
+        if same_form:
+            return "same_zihao_other_field"
+        return None
+    if not (same_field and same_form):
+        return None
+    if entry.compare_pinyin == pinyin_key(key):
+        return "homophone_zihao"
+    if within_one_edit(key, entry.compare_key):
+        return "one_char_zihao"
+    return None
+
+
+def candidate_query(parsed: ParsedName) -> CompoundSelect:
+    """The query for registered names that could be identical or similar: index look-ups only.
+
+    Four index look-ups: the full name; the key itself and its one-character deletions
+    (equal, or one character removed); the homophone key; name_variants (one added or replaced).
+    """
+    key = parsed.compare_key
+    n, o = OrganizationName, Organization
+    columns = (
+        n.name, n.is_current, n.renamed_on, n.org_type, n.compare_key, n.compare_pinyin, n.field, n.form,
+        o.name.label("organization"), o.status, o.status_changed_on,
+    )
+    base = select(*columns).join(o, o.id == n.organization_id)
+    queries = [base.where(n.name == parsed.name)]
+    if key:
+        keys = sorted({key} | one_char_deletions(key))
+        same = (n.field == parsed.compare_field, n.form == parsed.form)
+        variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(keys))
+        queries += [
+            base.where(n.compare_key.in_(keys)),
+            base.where(n.compare_pinyin == pinyin_key(key), *same),
+            base.where(n.id.in_(variant_ids), *same),
+        ]
+    return union(*queries)
+
+
+def candidate_names(session: Session, parsed: ParsedName) -> list[RegisteredName]:
+    return [RegisteredName(*row) for row in session.execute(candidate_query(parsed)).all()]
+
+
+def registry_findings(session: Session, parsed: ParsedName, as_of: date) -> list[Finding]:
+    """Identical and similar names in the registry, grouped by rule; old ones as one info finding."""
+    label = zihao_label(parsed.org_type)
+    by_rule: dict[str, dict[str, str]] = {rule: {} for rule in RELATIONS}
+    expired: dict[str, str] = {}
+    for entry in sorted(candidate_names(session, parsed), key=lambda e: (e.organization, e.name)):
+        rule = relation(parsed, entry)
+        if rule is None:
+            continue
+        if is_protected(entry, as_of):
+            by_rule[rule].setdefault(entry.organization, describe(entry))
+        else:
+            until = protected_until(entry)
+            expired.setdefault(entry.organization, f"{describe(entry)}，保护期至 {until:%Y-%m-%d} 前")
+    findings = []
+    for rule, orgs in by_rule.items():
+        # an organization is named once, under its strongest relation
+        orgs = {org: text for org, text in orgs.items() if not any(org in f.organizations for f in findings)}
+        if orgs:
+            level, sentence = RELATIONS[rule]
+            message = sentence.format(label=label) + "：" + "；".join(orgs.values()) + "。"
+            findings.append(Finding(rule, level, message, list(orgs)))
+    named = {org for f in findings for org in f.organizations}
+    expired = {org: text for org, text in expired.items() if org not in named}
+    if expired:
+        message = "以下名称相同或相近的社会组织已过名称保护期，不影响本次核准结果：" + "；".join(expired.values()) + "。"
+        findings.append(Finding("expired_protection", INFO, message, list(expired)))
+    return findings
+
+
+def verdict_of(findings: list[Finding]) -> str:
+    levels = {f.level for f in findings}
+    return "reject" if REJECT in levels else "warn" if WARN in levels else "pass"
+
+
+def _validate(name: str, org_type: str) -> str:
+    if org_type not in reference.org_types():
+        allowed = "、".join(reference.org_types())
+        raise SoregError(f"组织类型“{org_type}”无效，应为：{allowed}。", field="组织类型")
+    normalized = normalize_name(name)
+    if not normalized:
+        raise SoregError("请输入拟申请的名称。", field="名称")
+    return normalized
+
+
+def check_name(
+    session_or_store: Session | Store, name: str, org_type: str, as_of: date, parsed: ParsedName | None = None
+) -> NameCheckResult:
+    """Check a proposed name for ``org_type`` on ``as_of``; ``parsed`` is the clerk's corrected split."""
+    normalized = _validate(name, org_type)
+    if parsed is None:
+        parsed = parse_name(normalized, org_type)
+    findings = [f for rule in FORM_RULES for f in rule(parsed)]
+    if isinstance(session_or_store, Store):
+        with session_or_store.read() as session:
+            findings += registry_findings(session, parsed, as_of)
+    else:
+        findings += registry_findings(session_or_store, parsed, as_of)
+    return NameCheckResult(normalized, verdict_of(findings), findings, parsed)

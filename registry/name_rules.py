@@ -1,0 +1,179 @@
+"""The form rules of the name check (名称核准): what a name must look like on its own.
+
+Each rule is a function ``(parsed) -> list[Finding]`` with a stable rule id and a Chinese
+message; the rules that compare against the registry are in ``registry/name_check.py``.
+Word lists and limits come from resources/reference (``models/reference.py`` and
+``name_rules.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from models import reference
+from registry.names import ParsedName
+
+REJECT = "reject"
+WARN = "warn"
+INFO = "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of one rule: ``level`` is reject | warn | info; ``organizations`` are names."""
+
+    rule: str
+    level: str
+    message: str
+    organizations: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "level": self.level, "message": self.message, "organizations": list(self.organizations)}
+
+
+@dataclass(frozen=True)
+class NameRuleLimits:
+    """Protection periods in years and the 社会团体 endings that take a home-region name."""
+
+    renamed_years: int
+    deregistered_years: int
+    revoked_years: int
+    home_region_forms: tuple[str, ...]
+
+
+@cache
+def name_rule_limits() -> NameRuleLimits:
+    with (reference.REFERENCE / "name_rules.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    years = data["protection_years"]
+    return NameRuleLimits(
+        renamed_years=years["renamed"],
+        deregistered_years=years["deregistered"],
+        revoked_years=years["revoked"],
+        home_region_forms=tuple(data["home_region_forms"]),
+    )
+
+
+def is_chinese_character(ch: str) -> bool:
+    """A CJK unified ideograph (basic block or extensions A–F, compatibility ideographs)."""
+    code = ord(ch)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x20000 <= code <= 0x2EBEF
+        or 0xF900 <= code <= 0xFAFF
+    )
+
+
+def zihao_label(org_type: str) -> str:
+    """What the compared middle part is called: 字号, or for a 社会团体 its field or members."""
+    t = reference.org_types().get(org_type)
+    return "字号" if t is None or t.has_zihao else "行(事)业领域或会员组成"
+
+
+def _after_region(parsed: ParsedName) -> str:
+    return parsed.name[len(parsed.region):] if parsed.name.startswith(parsed.region) else parsed.name
+
+
+def rule_chinese_only(parsed: ParsedName) -> list[Finding]:
+    """Names use Chinese characters only: no Latin letters, no digits."""
+    bad = sorted({ch for ch in parsed.name if not is_chinese_character(ch)}, key=parsed.name.index)
+    if not bad:
+        return []
+    shown = "、".join(f"“{ch}”" for ch in bad)
+    return [Finding("chinese_only", REJECT, f"名称只能使用汉字，不能含有字母、数字或其他符号：{shown}。请改用汉字。")]
+
+
+def rule_region_prefix(parsed: ParsedName) -> list[Finding]:
+    """The name starts with the full district prefix (上海市长宁区); "长宁区…" alone is refused."""
+    district = reference.district()
+    prefix = district.name_prefix
+    if parsed.name.startswith(prefix):
+        return []
+    if parsed.name.startswith(district.district):
+        suggestion = prefix + parsed.name[len(district.district):]
+        return [Finding(
+            "region_district_alone", REJECT,
+            f"行政区划不能单独使用“{district.district}”，应写全称“{prefix}”。建议名称：{suggestion}。",
+        )]
+    suggestion = prefix + _after_region(parsed)
+    return [Finding(
+        "region_missing", REJECT,
+        f"名称应以行政区划“{prefix}”开头（现为“{parsed.region or parsed.name[:len(prefix)]}”）。建议名称：{suggestion}。",
+    )]
+
+
+def rule_form_allowed(parsed: ParsedName) -> list[Finding]:
+    """The ending (组织形式) is one allowed for the organization type."""
+    org_type = reference.org_types()[parsed.org_type]
+    if parsed.form in org_type.endings:
+        return []
+    allowed = "、".join(org_type.endings)
+    if parsed.form:
+        message = f"组织形式“{parsed.form}”不能用于{org_type.name}。{org_type.name}的名称应以下列之一结尾：{allowed}。"
+    else:
+        message = f"名称缺少组织形式（结尾）。{org_type.name}的名称应以下列之一结尾：{allowed}。"
+    return [Finding("form_not_allowed", REJECT, message)]
+
+
+def rule_forbidden_for_type(parsed: ParsedName) -> list[Finding]:
+    """Characters the type may not use anywhere in its name (民办非企业单位: "总")."""
+    org_type = reference.org_types()[parsed.org_type]
+    rest = _after_region(parsed)
+    found = [word for word in org_type.forbidden_in_name if word in rest]
+    if not found:
+        return []
+    shown = "、".join(f"“{w}”" for w in found)
+    return [Finding("forbidden_for_type", REJECT, f"{org_type.name}的名称中不得含有{shown}字样，请删去。")]
+
+
+def rule_zihao_length(parsed: ParsedName) -> list[Finding]:
+    """The 字号 (社会团体: field or member composition) has at least 2 characters."""
+    key = parsed.compare_key
+    if len(key) >= 2:
+        return []
+    label = zihao_label(parsed.org_type)
+    current = f"“{key}”只有 1 个字" if key else "没有找到"
+    return [Finding("zihao_too_short", REJECT, f"{label}应至少由 2 个汉字组成（{current}），请检查名称或更正拆分。")]
+
+
+def rule_zihao_not_division(parsed: ParsedName) -> list[Finding]:
+    """The 字号 is not the name of a county-level or higher division (异地商会 excepted)."""
+    key = parsed.compare_key
+    if key not in reference.division_names():
+        return []
+    org_type = reference.org_types()[parsed.org_type]
+    if not org_type.has_zihao and parsed.form in name_rule_limits().home_region_forms:
+        return []
+    label = zihao_label(parsed.org_type)
+    return [Finding("zihao_is_division", REJECT, f"{label}“{key}”是县级以上行政区划名称，不能作为{label}使用，请另选。")]
+
+
+def rule_prohibited_words(parsed: ParsedName) -> list[Finding]:
+    """Words a district-registered name may not use (reject) or uses only as a qualifier (warn)."""
+    words = reference.prohibited_words()
+    rest = _after_region(parsed)
+    findings = []
+    for level, rule, listed, reason in (
+        (REJECT, "prohibited_word", words.reject, words.reject_reason),
+        (WARN, "qualifier_word", words.warn, words.warn_reason),
+    ):
+        found = [w for w in listed if w in rest]
+        # "国家级" already says what "国家" would: report the longest word only
+        found = [w for w in found if not any(w != other and w in other for other in found)]
+        findings += [Finding(rule, level, reason.format(word=w)) for w in found]
+    return findings
+
+
+FORM_RULES: tuple[Callable[[ParsedName], list[Finding]], ...] = (
+    rule_chinese_only,
+    rule_region_prefix,
+    rule_form_allowed,
+    rule_forbidden_for_type,
+    rule_zihao_length,
+    rule_zihao_not_division,
+    rule_prohibited_words,
+)
