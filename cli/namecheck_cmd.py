@@ -38,14 +38,15 @@ def parse_as_of(text: str | None) -> date:
         raise SoregError(f"核准日期“{text}”格式不对，应为 YYYY-MM-DD，例如 2026-03-01。", field="--as-of") from None
 
 
-def batch_names(path: Path) -> list[str]:
+def batch_names(path: Path) -> list[tuple[int, str]]:
+    """The names of a batch file with their line numbers; blank lines are skipped."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError:
         raise SoregError(f"无法读取名称文件 {path}，请检查路径。", field="--batch") from None
     except UnicodeDecodeError:
         raise SoregError(f"名称文件 {path} 不是 UTF-8 编码，请另存为 UTF-8 后重试。", field="--batch") from None
-    names = [line.strip() for line in text.splitlines() if line.strip()]
+    names = [(i, line.strip()) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not names:
         raise SoregError(f"名称文件 {path} 中没有名称。", field="--batch")
     return names
@@ -65,11 +66,14 @@ def human_report(result: NameCheckResult) -> str:
     return "\n".join(lines)
 
 
-def checked(session: Session, name: str, org_type: str, as_of: date, line: int) -> NameCheckResult:
+def checked(session: Session, name: str, org_type: str, as_of: date, line: int | None) -> NameCheckResult:
+    """Check one name; a bad name in a batch file is reported with its line number."""
     try:
         return check_name(session, name, org_type, as_of)
     except SoregError as exc:
-        raise SoregError(f"第 {line} 个名称“{name}”：{exc}", field=exc.field) from None
+        if line is None:
+            raise
+        raise SoregError(f"名称文件第 {line} 行“{name}”：{exc}", field=exc.field) from None
 
 
 def cmd_namecheck(args: argparse.Namespace) -> int:
@@ -78,10 +82,13 @@ def cmd_namecheck(args: argparse.Namespace) -> int:
         raise SoregError(f"组织类型“{args.org_type}”无效，应为：{'、'.join(reference.org_types())}。", field="--type")
     if args.batch is not None and args.name:
         raise SoregError("请只给出一个名称或 --batch 名称文件，不要同时给出。", field="名称")
-    names = batch_names(args.batch) if args.batch is not None else [args.name or ""]
+    if args.batch is not None:
+        numbered = batch_names(args.batch)
+    else:
+        numbered = [(None, args.name or "")]
     store = store_for(args)
     with store.read() as session:
-        results = [checked(session, name, args.org_type, as_of, line) for line, name in enumerate(names, 1)]
+        results = [checked(session, name, args.org_type, as_of, line) for line, name in numbered]
     for result in results:
         if args.batch is not None or args.json:
             sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
