@@ -1,0 +1,48 @@
+"""Case rules (办件规则): limits of the workflow, from resources/reference/case_rules.json.
+
+Deadlines, registration conditions (登记条件), the age limit, the premises rule, the
+direct-registration categories (直接登记类别) and the attachment limits are data: the file gives
+the defaults and the window setting ``workflow.rules`` (same shape, partial) overrides them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.reference import REFERENCE
+from models.settings import get_setting
+
+RULES_SETTING = "workflow.rules"
+
+
+@cache
+def default_rules() -> dict[str, Any]:
+    with (REFERENCE / "case_rules.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    data.pop("note", None)
+    return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def case_rules(session: Session | None = None) -> dict[str, Any]:
+    """The rules in force: the file's defaults with this window's overrides merged in."""
+    if session is None:
+        return default_rules()
+    return _merge(default_rules(), get_setting(session, RULES_SETTING, {}) or {})
+
+
+def direct_categories() -> tuple[str, ...]:
+    return tuple(default_rules()["direct_registration_categories"])

@@ -1,0 +1,86 @@
+"""Reading cases as plain data (办件查询): what the window shows, with no session attached."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.cases import Case, CaseStep
+from models.errors import SoregError
+from models.store import Store
+from workflow.deadlines import DeadlineStatus, deadline_status
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: uuid.UUID
+    case_no: str
+    business_type: str
+    org_type: str
+    state: str
+    resume_state: str | None
+    name: str
+    legal_representative: str
+    accepted_by: str
+    accepted_at: datetime
+    due_date: date
+    statutory_due_date: date
+    stopped_since: date | None
+    stopped_working_days: int
+    credit_code: str | None
+    organization_id: uuid.UUID | None
+
+    def deadline(self, today: date) -> DeadlineStatus:
+        return deadline_status(self.due_date, self.statutory_due_date, self.stopped_since, today)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One entry of a case's history (办理过程)."""
+
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    note: str
+    reasons: tuple[str, ...]
+
+
+def summary_of(case: Case) -> CaseSummary:
+    return CaseSummary(
+        id=case.id, case_no=case.case_no, business_type=case.business_type, org_type=case.org_type,
+        state=case.state, resume_state=case.resume_state, name=case.name,
+        legal_representative=case.legal_representative, accepted_by=case.accepted_by,
+        accepted_at=case.accepted_at, due_date=case.due_date, statutory_due_date=case.statutory_due_date,
+        stopped_since=case.stopped_since, stopped_working_days=case.stopped_working_days,
+        credit_code=case.credit_code, organization_id=case.organization_id,
+    )
+
+
+def find_case(session: Session, case_no: str) -> Case:
+    case = session.scalar(select(Case).where(Case.case_no == case_no.strip()))
+    if case is None:
+        raise SoregError(f"办件 {case_no} 不存在，请核对办件编号。", field="办件编号")
+    return case
+
+
+def get_case(store: Store, case_no: str) -> CaseSummary:
+    with store.read() as session:
+        return summary_of(find_case(session, case_no))
+
+
+def case_history(store: Store, case_no: str) -> list[StepRecord]:
+    with store.read() as session:
+        case = find_case(session, case_no)
+        steps = session.scalars(select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.seq))
+        return [
+            StepRecord(s.seq, s.action, s.from_state, s.to_state, s.actor, s.at, s.note, tuple(json.loads(s.reasons)))
+            for s in steps
+        ]

@@ -1,0 +1,171 @@
+"""Transitions (流转): who may move a case from which state to which, and on what conditions.
+
+``perform`` is the one way a case changes state: in ONE write transaction it checks the state and
+the user's role, runs the step's checks (workflow/checks.py; any reject refuses, warnings must be
+acknowledged), applies the side effects (clock stopped or resumed, code assigned and organization
+registered at approval), sets the new state and appends a ``CaseStep`` with its audit event.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from accounts.users import UserInfo
+from models.accounts import Role
+from models.base import utcnow
+from models.case_rules import case_rules
+from models.cases import CaseState
+from models.errors import SoregError
+from models.store import Store
+from registry.name_rules import Finding
+from workflow.approval import Registration, register_organization
+from workflow.checks import has_rejects, step_findings, warnings_of
+from workflow.deadlines import resume_clock, stop_clock
+from workflow.history import append_step
+from workflow.permissions import require_role, require_second_person
+from workflow.queries import CaseSummary, find_case, summary_of
+from workflow.states import MAIN_LINE, UNDER_REVIEW, next_on_main_line
+
+
+class Action(enum.StrEnum):
+    ADVANCE = "advance"  # 审查通过 / 提交审查: on to the next step
+    APPROVE = "approve"  # 核准登记
+    PRINT = "print"  # 制证完成
+    ISSUE = "issue"  # 发证（领证签收）
+    SUPPLEMENT = "supplement"  # 通知补正
+    RESUME = "resume"  # 材料补齐，恢复办理
+    REJECT = "reject"  # 不予登记
+    WITHDRAW = "withdraw"  # 申请人撤回
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    label: str
+    sources: frozenset[CaseState]
+    roles: frozenset[Role]
+    needs_reasons: bool = False
+
+
+REVIEW_STEPS = frozenset(MAIN_LINE[MAIN_LINE.index(CaseState.NAME_REVIEW): MAIN_LINE.index(CaseState.APPROVAL)])
+CLERK, REVIEWER, APPROVER = frozenset({Role.CLERK}), frozenset({Role.REVIEWER}), frozenset({Role.APPROVER})
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Action.ADVANCE, "提交审查", frozenset({CaseState.ACCEPTED}), CLERK),
+    Transition(Action.ADVANCE, "审查通过", REVIEW_STEPS, REVIEWER),
+    Transition(Action.APPROVE, "核准登记", frozenset({CaseState.APPROVAL}), APPROVER),
+    Transition(Action.PRINT, "制证完成", frozenset({CaseState.CERTIFICATE}), CLERK),
+    Transition(Action.ISSUE, "发证", frozenset({CaseState.ISSUE}), CLERK),
+    Transition(Action.SUPPLEMENT, "通知补正", UNDER_REVIEW, CLERK | REVIEWER, needs_reasons=True),
+    Transition(Action.RESUME, "材料补齐", frozenset({CaseState.SUPPLEMENT}), CLERK),
+    Transition(Action.REJECT, "不予登记", UNDER_REVIEW | {CaseState.SUPPLEMENT}, APPROVER, needs_reasons=True),
+    Transition(Action.WITHDRAW, "撤回", UNDER_REVIEW | {CaseState.SUPPLEMENT}, CLERK, needs_reasons=True),
+)
+
+
+def transition_for(action: Action, state: CaseState) -> Transition:
+    for t in TRANSITIONS:
+        if t.action is action and state in t.sources:
+            return t
+    labels = {t.label for t in TRANSITIONS if t.action is action}
+    raise SoregError(f"办件当前处于“{state.value}”，不能执行“{'/'.join(sorted(labels))}”。", field="办件状态")
+
+
+def available_transitions(state: str, user: UserInfo) -> list[Transition]:
+    """The actions ``user`` may take on a case in ``state`` (what the case page offers)."""
+    return [t for t in TRANSITIONS if CaseState(state) in t.sources and t.roles & user.roles]
+
+
+class StepRefused(SoregError):
+    """The step's checks found reasons to refuse; ``findings`` has all of them."""
+
+    def __init__(self, step: str, findings: Sequence[Finding]) -> None:
+        rejects = [f for f in findings if f.level == "reject"]
+        more = f"（共 {len(rejects)} 项问题）" if len(rejects) > 1 else ""
+        super().__init__(f"“{step}”未通过：{rejects[0].message}{more}", field=step)
+        self.findings = tuple(findings)
+
+
+class WarningsNotAcknowledged(SoregError):
+    """The step has warnings the user has not confirmed having looked at."""
+
+    def __init__(self, step: str, warnings: Sequence[Finding]) -> None:
+        listed = "；".join(w.message for w in warnings)
+        super().__init__(f"“{step}”有 {len(warnings)} 项提示需审核人确认：{listed}", field=step)
+        self.findings = tuple(warnings)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A performed transition: the case as it now is, the findings seen, the registration if any."""
+
+    case: CaseSummary
+    findings: tuple[Finding, ...] = ()
+    registration: Registration | None = None
+
+
+def _clean_reasons(reasons: Sequence[str]) -> list[str]:
+    return [r.strip() for r in reasons if r and r.strip()]
+
+
+def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: date | None = None,
+            reasons: Sequence[str] = (), note: str = "", acknowledge_warnings: bool = False) -> Outcome:
+    """Move case ``case_no`` by ``action``; refuse with a Chinese message, changing nothing."""
+    on = on or date.today()
+    with store.write() as session:
+        case = find_case(session, case_no)
+        state = CaseState(case.state)
+        transition = transition_for(action, state)
+        require_role(user, transition.roles, transition.label)
+        reasons = _clean_reasons(reasons)
+        if transition.needs_reasons and not reasons:
+            raise SoregError(f"“{transition.label}”须写明理由，请填写。", field="理由")
+        findings: list[Finding] = []
+        registration = None
+        if action in (Action.ADVANCE, Action.APPROVE):
+            if action is Action.APPROVE:
+                require_second_person(session, case, user)
+            rules = case_rules(session)
+            findings = step_findings(session, case, rules, on)
+            if has_rejects(findings):
+                raise StepRefused(state.value, findings)
+            warnings = warnings_of(findings)
+            if warnings and not acknowledge_warnings:
+                raise WarningsNotAcknowledged(state.value, warnings)
+            if warnings:
+                note = "；".join(filter(None, [note, "已确认提示：" + "；".join(w.message for w in warnings)]))
+            if state is CaseState.NAME_REVIEW and warnings:
+                case.name_warnings_ack_by, case.name_warnings_ack_at = user.username, utcnow()
+            target = next_on_main_line(state)
+            if action is Action.APPROVE:
+                registration = register_organization(session, case, rules, actor=user.username, on=on)
+        elif action is Action.SUPPLEMENT:
+            stop_clock(case, on)
+            case.resume_state, target = state.value, CaseState.SUPPLEMENT
+        elif action is Action.RESUME:
+            stopped = resume_clock(case, on)
+            target = CaseState(case.resume_state)
+            case.resume_state = None
+            note = "；".join(filter(None, [note, f"时限中止 {stopped} 个工作日，承诺办结日顺延至 {case.due_date:%Y-%m-%d}"]))
+        else:  # PRINT, ISSUE, REJECT, WITHDRAW
+            target = {Action.PRINT: CaseState.ISSUE, Action.ISSUE: CaseState.CLOSED,
+                      Action.REJECT: CaseState.REJECTED, Action.WITHDRAW: CaseState.WITHDRAWN}[action]
+        if target in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN):
+            case.closed_on = on
+        case.state = target.value
+        extra = {"due_date": case.due_date, "statutory_due_date": case.statutory_due_date}
+        if registration is not None:
+            extra |= {"credit_code": registration.credit_code, "organization_id": registration.organization_id}
+        append_step(session, case, action=action.value, from_state=state.value, actor=user.username,
+                    note=note, reasons=reasons, audit_after=extra)
+        return Outcome(summary_of(case), tuple(findings), registration)
+
+
+def preview_findings(store: Store, case_no: str, *, on: date | None = None) -> list[Finding]:
+    """The findings the case's current step would see now, without changing anything."""
+    with store.read() as session:
+        case = find_case(session, case_no)
+        return step_findings(session, case, case_rules(session), on or date.today())
