@@ -1,0 +1,257 @@
+"""What each printed document says, as plain data (no database, no Qt).
+
+The case workflow maps a case onto one of these; ``values()`` gives the text for each template
+placeholder, and ``template`` names the layout in resources/templates.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from models.reference import district
+
+
+class OrgKind(enum.StrEnum):
+    """Organization type (组织类型) of a certificate."""
+
+    SOCIAL_GROUP = "社会团体"
+    PRIVATE_NON_ENTERPRISE = "民办非企业单位"
+
+
+class CopyKind(enum.StrEnum):
+    """Certificate copy: 正本 (original, hung on the wall) or 副本 (duplicate, for use)."""
+
+    ORIGINAL = "正本"
+    DUPLICATE = "副本"
+
+
+CERTIFICATE_TEMPLATES = {
+    (OrgKind.SOCIAL_GROUP, CopyKind.ORIGINAL): "certificate_social_group_original",
+    (OrgKind.SOCIAL_GROUP, CopyKind.DUPLICATE): "certificate_social_group_duplicate",
+    (OrgKind.PRIVATE_NON_ENTERPRISE, CopyKind.ORIGINAL): "certificate_private_non_enterprise_original",
+    (OrgKind.PRIVATE_NON_ENTERPRISE, CopyKind.DUPLICATE): "certificate_private_non_enterprise_duplicate",
+}
+
+
+def chinese_date(day: date | None) -> str:
+    """``2026年11月26日``; empty for no date."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def yuan(amount: int) -> str:
+    """Funds in the style of a certificate: ``人民币3万元`` or ``人民币35000元``."""
+    if amount % 10000 == 0:
+        return f"人民币{amount // 10000}万元"
+    return f"人民币{amount}元"
+
+
+def numbered(items: Sequence[str]) -> str:
+    """One item per line: ``1. …``."""
+    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+
+
+def _authority() -> str:
+    return district().authority
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """登记证书: the registration certificate of a 社会团体 or 民办非企业单位."""
+
+    org_kind: OrgKind
+    copy: CopyKind
+    name: str
+    credit_code: str
+    address: str  # 住所
+    representative: str  # 法定代表人 or 负责人
+    business_scope: str  # 业务范围
+    capital_yuan: int  # 注册资金 (社团) / 开办资金 (民非)
+    issued_on: date  # 发证日期
+    valid_from: date  # 有效期限 自
+    valid_until: date  # 有效期限 至
+    established_on: date  # 成立日期
+    serial: str  # 证件印制号 of the pre-printed stock
+    activity_area: str = ""  # 活动地域 (社团 only)
+    sponsor: str = ""  # 业务主管单位; empty for direct registration
+    authority: str = field(default_factory=_authority)  # 登记管理机关
+    representative_title: str = "法定代表人"
+
+    @property
+    def template(self) -> str:
+        return CERTIFICATE_TEMPLATES[(self.org_kind, self.copy)]
+
+    def values(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "credit_code": self.credit_code,
+            "address": self.address,
+            "representative_title": self.representative_title,
+            "representative": self.representative,
+            "business_scope": self.business_scope,
+            "activity_area": self.activity_area,
+            "capital": yuan(self.capital_yuan),
+            "sponsor": self.sponsor or "无",
+            "authority": self.authority,
+            "issued_on": chinese_date(self.issued_on),
+            "valid_from": chinese_date(self.valid_from),
+            "valid_until": chinese_date(self.valid_until),
+            "established_on": chinese_date(self.established_on),
+            "serial": self.serial,
+            "copy": self.copy.value,
+        }
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """受理回执: acceptance receipt with the case number, the decision due date and materials received."""
+
+    case_no: str
+    applicant: str
+    organization_name: str
+    matter: str  # e.g. 成立登记
+    received_on: date
+    due_date: date
+    materials: Sequence[str]
+    issued_on: date
+    authority: str = field(default_factory=_authority)
+    template = "receipt"
+
+    def values(self) -> dict[str, str]:
+        return {
+            "case_no": self.case_no,
+            "applicant": self.applicant,
+            "organization_name": self.organization_name,
+            "matter": self.matter,
+            "received_on": chinese_date(self.received_on),
+            "due_date": chinese_date(self.due_date),
+            "materials": numbered(self.materials),
+            "issued_on": chinese_date(self.issued_on),
+            "authority": self.authority,
+        }
+
+
+@dataclass(frozen=True)
+class CorrectionNoticeData:
+    """补正材料通知书: what the applicant must still hand in (the clock stops until then)."""
+
+    case_no: str
+    applicant: str
+    organization_name: str
+    matter: str
+    received_on: date
+    missing_items: Sequence[str]
+    issued_on: date
+    authority: str = field(default_factory=_authority)
+    template = "correction_notice"
+
+    def values(self) -> dict[str, str]:
+        return {
+            "case_no": self.case_no,
+            "applicant": self.applicant,
+            "organization_name": self.organization_name,
+            "matter": self.matter,
+            "received_on": chinese_date(self.received_on),
+            "missing_items": numbered(self.missing_items),
+            "issued_on": chinese_date(self.issued_on),
+            "authority": self.authority,
+        }
+
+
+@dataclass(frozen=True)
+class RejectionNoticeData:
+    """不予登记通知书: the refusal, its reasons and the applicant's appeal rights."""
+
+    case_no: str
+    applicant: str
+    organization_name: str
+    matter: str
+    received_on: date
+    reasons: Sequence[str]
+    issued_on: date
+    appeal_rights: str = field(default_factory=lambda: district().appeal_rights)
+    authority: str = field(default_factory=_authority)
+    template = "rejection_notice"
+
+    def values(self) -> dict[str, str]:
+        return {
+            "case_no": self.case_no,
+            "applicant": self.applicant,
+            "organization_name": self.organization_name,
+            "matter": self.matter,
+            "received_on": chinese_date(self.received_on),
+            "reasons": numbered(self.reasons),
+            "appeal_rights": self.appeal_rights,
+            "issued_on": chinese_date(self.issued_on),
+            "authority": self.authority,
+        }
+
+
+@dataclass(frozen=True)
+class CollectionReceiptData:
+    """领证回执: the collector signs for the certificate copies handed over."""
+
+    case_no: str
+    organization_name: str
+    credit_code: str
+    original_serial: str
+    duplicate_serials: Sequence[str]
+    collector_name: str
+    collector_id_number: str
+    clerk_name: str
+    issued_on: date
+    authority: str = field(default_factory=_authority)
+    template = "collection_receipt"
+
+    def values(self) -> dict[str, str]:
+        copies = [f"正本 1 份（印制号 {self.original_serial}）"]
+        copies += [f"副本（印制号 {s}）" for s in self.duplicate_serials]
+        return {
+            "case_no": self.case_no,
+            "organization_name": self.organization_name,
+            "credit_code": self.credit_code,
+            "copies": numbered(copies),
+            "collector_name": self.collector_name,
+            "collector_id_number": self.collector_id_number,
+            "clerk_name": self.clerk_name,
+            "issued_on": chinese_date(self.issued_on),
+            "authority": self.authority,
+        }
+
+
+@dataclass(frozen=True)
+class NameCheckSlipData:
+    """名称核准 result slip: the proposed name approved (and kept until a date) or refused with reasons."""
+
+    case_no: str
+    applicant: str
+    proposed_name: str
+    org_type: str
+    approved: bool
+    notes: Sequence[str]
+    issued_on: date
+    reserved_until: date | None = None  # 名称保留期
+    authority: str = field(default_factory=_authority)
+    template = "name_check_slip"
+
+    def values(self) -> dict[str, str]:
+        if self.approved:
+            result = f"核准使用，名称保留至{chinese_date(self.reserved_until)}。" if self.reserved_until else "核准使用。"
+        else:
+            result = "不予核准。"
+        return {
+            "case_no": self.case_no,
+            "applicant": self.applicant,
+            "proposed_name": self.proposed_name,
+            "org_type": self.org_type,
+            "result": result,
+            "notes": numbered(self.notes) if self.notes else "无",
+            "issued_on": chinese_date(self.issued_on),
+            "authority": self.authority,
+        }
+
+
+Document = (CertificateData | ReceiptData | CorrectionNoticeData | RejectionNoticeData
+            | CollectionReceiptData | NameCheckSlipData)

@@ -1,0 +1,176 @@
+"""Drawing a template onto PDF pages with reportlab: fields, static stock, QR code, draft watermark."""
+
+from __future__ import annotations
+
+import enum
+import io
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import segno
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from models.errors import SoregError
+from printing.calibration import NO_CALIBRATION, Calibration
+from printing.fonts import FontChain, font_chain
+from printing.layout import PT_PER_MM, FittedText, fit_text
+from printing.templates import Box, Template, TextSpec
+
+QR_QUIET_MODULES = 2
+WATERMARK = "草稿"
+
+
+class PrintMode(enum.StrEnum):
+    """``full``: the whole certificate on plain paper; ``overlay`` (套打): only the variable fields."""
+
+    FULL = "full"
+    OVERLAY = "overlay"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One sheet to print: a template, the values of its placeholders and its signed QR text."""
+
+    template: Template
+    values: Mapping[str, str]
+    qr_text: str | None = None
+
+
+def _format(spec: TextSpec, values: Mapping[str, str]) -> str:
+    try:
+        return spec.text.format_map(values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise SoregError(f"打印模板中“{spec.label}”的内容引用了未知的项目 {exc}，请修正模板文件。", field="模板") from None
+
+
+class PageDrawer:
+    """Draws pages onto one canvas, in mm from the top-left, with the calibration applied."""
+
+    def __init__(self, canvas: Canvas, chain: FontChain, calibration: Calibration) -> None:
+        self.canvas = canvas
+        self.chain = chain
+        self.calibration = calibration
+        self.height_pt = 0.0
+
+    def start(self, width_mm: float, height_mm: float) -> None:
+        self.canvas.setPageSize((width_mm * mm, height_mm * mm))
+        self.height_pt = height_mm * mm
+        self.canvas.saveState()
+        cal = self.calibration
+        # Template point (x, y) mm from the top-left lands at (x·s + dx, y·s + dy).
+        self.canvas.translate(cal.offset_x_mm * mm, self.height_pt * (1 - cal.scale) - cal.offset_y_mm * mm)
+        self.canvas.scale(cal.scale, cal.scale)
+
+    def finish(self, *, draft: bool) -> None:
+        self.canvas.restoreState()
+        if draft:
+            self.watermark()
+        self.canvas.showPage()
+
+    def y(self, top_mm: float) -> float:
+        return self.height_pt - top_mm * mm
+
+    def text(self, fitted: FittedText) -> None:
+        size = fitted.font_size
+        baseline_below_top = size / PT_PER_MM * (1 + self.chain.primary.descent)
+        for line in fitted.lines:
+            if line.text:
+                self.runs(line.x * mm, self.y(line.top + baseline_below_top), line.text, size, "")
+
+    def runs(self, x_pt: float, y_pt: float, text: str, size: float, field: str) -> None:
+        t = self.canvas.beginText(x_pt, y_pt)
+        for font, run in self.chain.runs(text, field):
+            t.setFont(font.name, size)
+            t.textOut(run)
+        self.canvas.drawText(t)
+
+    def box_text(self, spec: TextSpec, values: Mapping[str, str]) -> None:
+        text = _format(spec, values)
+        if text.strip():
+            self.text(fit_text(self.chain, spec, text))
+
+    def rule(self, kind: str, box: Box, line_width: float) -> None:
+        c = self.canvas
+        c.setLineWidth(line_width * mm)
+        if kind == "rect":
+            c.rect(box.x * mm, self.y(box.y + box.height), box.width * mm, box.height * mm, stroke=1, fill=0)
+        else:
+            c.line(box.x * mm, self.y(box.y), (box.x + box.width) * mm, self.y(box.y + box.height))
+
+    def qr(self, text: str, box: Box) -> None:
+        """The QR code as vector squares (one path), with a quiet zone inside ``box``."""
+        code = segno.make(text, error="m", micro=False)
+        matrix = code.matrix
+        n = len(matrix) + 2 * QR_QUIET_MODULES
+        module = box.width / n * mm
+        left = box.x * mm + QR_QUIET_MODULES * module
+        top = self.y(box.y) - QR_QUIET_MODULES * module
+        path = self.canvas.beginPath()
+        for r, row in enumerate(matrix):
+            c = 0
+            while c < len(row):
+                if row[c]:
+                    start = c
+                    while c < len(row) and row[c]:
+                        c += 1
+                    path.rect(left + start * module, top - (r + 1) * module, (c - start) * module, module)
+                else:
+                    c += 1
+        self.canvas.setFillGray(0)
+        self.canvas.drawPath(path, stroke=0, fill=1)
+
+    def watermark(self) -> None:
+        c = self.canvas
+        width_pt, height_pt = c._pagesize
+        size = min(width_pt, height_pt) * 0.4
+        c.saveState()
+        c.setFillGray(0.5)
+        c.setFillAlpha(0.25)
+        c.translate(width_pt / 2, height_pt / 2)
+        c.rotate(math.degrees(math.atan2(height_pt, width_pt)))
+        text_width = self.chain.text_width(WATERMARK) * size
+        self.runs(-text_width / 2, -size * 0.35, WATERMARK, size, "草稿水印")
+        c.restoreState()
+
+    def template(self, page: Page, mode: PrintMode, *, draft: bool) -> None:
+        tpl = page.template
+        self.start(tpl.page_width, tpl.page_height)
+        if mode is PrintMode.FULL:
+            for rule in tpl.rules:
+                self.rule(rule.kind, rule.box, rule.line_width)
+            for spec in tpl.static_texts:
+                self.box_text(spec, page.values)
+        for spec in tpl.fields:
+            self.box_text(spec, page.values)
+        if tpl.qr is not None:
+            if page.qr_text:
+                self.qr(page.qr_text, tpl.qr)
+            elif not draft:
+                raise SoregError(f"{tpl.title}须印有签名二维码，但没有生成二维码；草稿可不带二维码。", field="二维码")
+        self.finish(draft=draft)
+
+
+def new_canvas(buffer: io.BytesIO, title: str) -> Canvas:
+    c = Canvas(buffer, pageCompression=1, invariant=0)
+    c.setTitle(title)
+    c.setCreator("soreg 社会组织登记窗口")
+    return c
+
+
+def render_pages(pages: Iterable[Page], *, title: str, mode: PrintMode = PrintMode.FULL,
+                 calibration: Calibration = NO_CALIBRATION, draft: bool = False,
+                 chain: FontChain | None = None) -> bytes:
+    """One PDF with a sheet per page; every font subset is embedded."""
+    buffer = io.BytesIO()
+    canvas = new_canvas(buffer, title)
+    drawer = PageDrawer(canvas, chain or font_chain(), calibration)
+    count = 0
+    for page in pages:
+        drawer.template(page, PrintMode(mode), draft=draft)
+        count += 1
+    if count == 0:
+        raise SoregError("没有要打印的页面。", field="打印")
+    canvas.save()
+    return buffer.getvalue()

@@ -1,0 +1,174 @@
+"""Specimens (样张): every document filled with made-up data, for preview, calibration checks and tests.
+
+``python -m printing.specimens OUTDIR`` renders each specimen in full and overlay mode to
+``print_<document>_<mode>.png`` (with pypdfium2) so a person can look at them.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from printing.data import (
+    CertificateData,
+    CollectionReceiptData,
+    CopyKind,
+    CorrectionNoticeData,
+    Document,
+    NameCheckSlipData,
+    OrgKind,
+    ReceiptData,
+    RejectionNoticeData,
+)
+
+SCOPE = ("组织会员开展餐饮行业调查研究，提出行业发展建议；制定并推行行规行约，开展行业自律；"
+         "组织行业培训、技术交流、考察学习和展览展示活动；开展行业诚信建设和质量评价；"
+         "承接政府部门委托的事项；为会员提供信息、咨询、法律等服务，维护会员合法权益。")
+
+
+def certificate(org_kind: OrgKind = OrgKind.SOCIAL_GROUP, copy: CopyKind = CopyKind.ORIGINAL,
+                **changes) -> CertificateData:
+    social = org_kind is OrgKind.SOCIAL_GROUP
+    values = dict(
+        org_kind=org_kind,
+        copy=copy,
+        name="上海市长宁区餐饮行业协会" if social else "上海市长宁区䶮德社区服务中心",
+        credit_code="51310105MJ5012345X",
+        address="上海市长宁区愚园路1320号3楼305室",
+        representative="王䶮",
+        business_scope=SCOPE,
+        capital_yuan=30000 if social else 50000,
+        issued_on=date(2026, 11, 26),
+        valid_from=date(2026, 11, 26),
+        valid_until=date(2031, 11, 25),
+        established_on=date(2026, 11, 26),
+        serial="SZ2026000123",
+        activity_area="上海市长宁区" if social else "",
+        sponsor="" if social else "上海市长宁区教育局",
+    )
+    values.update(changes)
+    return CertificateData(**values)
+
+
+def receipt(**changes) -> ReceiptData:
+    values = dict(
+        case_no="W01-2026-000123",
+        applicant="王䶮",
+        organization_name="上海市长宁区餐饮行业协会",
+        matter="成立登记",
+        received_on=date(2026, 11, 26),
+        due_date=date(2027, 1, 23),
+        materials=("登记申请书", "章程草案", "验资报告", "住所使用证明", "拟任负责人基本情况和身份证明",
+                   "发起人名单及身份证明", "业务主管单位审查同意的文件（直接登记的除外）"),
+        issued_on=date(2026, 11, 26),
+    )
+    values.update(changes)
+    return ReceiptData(**values)
+
+
+def correction_notice(**changes) -> CorrectionNoticeData:
+    values = dict(
+        case_no="W01-2026-000124",
+        applicant="上海市长宁区䶮德社区服务中心（筹）",
+        organization_name="上海市长宁区䶮德社区服务中心",
+        matter="成立登记",
+        received_on=date(2026, 11, 20),
+        missing_items=("住所使用证明（租赁期不少于1年）", "验资报告原件", "拟任法定代表人的无犯罪记录证明"),
+        issued_on=date(2026, 11, 26),
+    )
+    values.update(changes)
+    return CorrectionNoticeData(**values)
+
+
+def rejection_notice(**changes) -> RejectionNoticeData:
+    values = dict(
+        case_no="W01-2026-000125",
+        applicant="李明",
+        organization_name="上海市长宁区中华文化促进会",
+        matter="成立登记",
+        received_on=date(2026, 10, 10),
+        reasons=("名称中使用“中华”字样，依照《社会组织名称管理办法》须由国务院民政部门登记，本机关无权登记。",
+                 "会员人数不足五十个，不符合《社会团体登记管理条例》第十条的规定。"),
+        issued_on=date(2026, 11, 26),
+    )
+    values.update(changes)
+    return RejectionNoticeData(**values)
+
+
+def collection_receipt(**changes) -> CollectionReceiptData:
+    values = dict(
+        case_no="W01-2026-000123",
+        organization_name="上海市长宁区餐饮行业协会",
+        credit_code="51310105MJ5012345X",
+        original_serial="SZ2026000123",
+        duplicate_serials=("SF2026000456",),
+        collector_name="王䶮",
+        collector_id_number="310105199001011234",
+        clerk_name="张三",
+        issued_on=date(2026, 11, 30),
+    )
+    values.update(changes)
+    return CollectionReceiptData(**values)
+
+
+def name_check_slip(**changes) -> NameCheckSlipData:
+    values = dict(
+        case_no="W01-2026-000126",
+        applicant="赵敏",
+        proposed_name="上海市长宁区䶮德社区服务中心",
+        org_type="民办非企业单位",
+        approved=True,
+        notes=("与已登记的“上海市长宁区燕德社区服务中心”读音相同，已由审核人员确认不致混淆。",),
+        issued_on=date(2026, 11, 26),
+        reserved_until=date(2027, 5, 25),
+    )
+    values.update(changes)
+    return NameCheckSlipData(**values)
+
+
+def all_specimens() -> dict[str, Document]:
+    """Every document kind, keyed by a short file-name-friendly name."""
+    return {
+        "certificate_social_group_original": certificate(OrgKind.SOCIAL_GROUP, CopyKind.ORIGINAL),
+        "certificate_social_group_duplicate": certificate(OrgKind.SOCIAL_GROUP, CopyKind.DUPLICATE),
+        "certificate_private_non_enterprise_original": certificate(OrgKind.PRIVATE_NON_ENTERPRISE, CopyKind.ORIGINAL),
+        "certificate_private_non_enterprise_duplicate": certificate(OrgKind.PRIVATE_NON_ENTERPRISE, CopyKind.DUPLICATE),
+        "receipt": receipt(),
+        "correction_notice": correction_notice(),
+        "rejection_notice": rejection_notice(),
+        "collection_receipt": collection_receipt(),
+        "name_check_slip": name_check_slip(),
+    }
+
+
+def render_screenshots(folder: Path, dpi: int = 110) -> list[Path]:
+    """Render every specimen (full and overlay) and the calibration page to PNG files in ``folder``."""
+    import pypdfium2
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from printing.calibration_page import calibration_page_pdf
+    from printing.documents import document_pdf
+    from printing.render import PrintMode
+    from signing.keys import WindowSigner
+
+    signer = WindowSigner("W01-SPECIM", Ed25519PrivateKey.generate())
+    folder.mkdir(parents=True, exist_ok=True)
+    pdfs = {f"{name}_{mode.value}": document_pdf(doc, signer=signer, mode=mode)
+            for name, doc in all_specimens().items() for mode in PrintMode}
+    pdfs["certificate_social_group_original_draft"] = document_pdf(certificate(), draft=True)
+    pdfs["calibration"] = calibration_page_pdf()
+    written = []
+    for name, pdf in pdfs.items():
+        document = pypdfium2.PdfDocument(pdf)
+        image = document[0].render(scale=dpi / 72).to_pil()
+        path = folder / f"print_{name}.png"
+        image.save(path)
+        document.close()
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in render_screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")):
+        print(written_path)

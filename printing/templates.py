@@ -1,0 +1,138 @@
+"""Print templates (套打模板): page size and the box of every printed element, in resources/templates.
+
+Positions are millimetres from the top-left corner of the sheet. ``fields`` are the variable text
+printed in both modes; ``static`` elements (frame, title, labels, "中华人民共和国民政部监制") are
+already on the pre-printed stock and are drawn only in "full" mode. Every text is a format
+string over the document's values, e.g. ``"{name}"`` or ``"印制号：{serial}"``.
+
+A template may say ``"extends": "<other>"``: it is then the other template with these keys
+merged over it (objects merged key by key, ``null`` removes an element).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from models.errors import SoregError
+from models.reference import RESOURCES
+
+TEMPLATE_FOLDER = RESOURCES / "templates"
+Align = Literal["left", "center", "right"]
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in mm from the sheet's top-left corner."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """A text box: ``text`` is formatted with the document's values, then fitted into ``box``.
+
+    Single-line text (``wrap`` false) is centred vertically and shrunk until it fits the width;
+    wrapped text starts at the top and is shrunk until all its lines fit the height, never below
+    ``min_font_size``.
+    """
+
+    key: str
+    label: str  # the field's Chinese name, for messages
+    text: str
+    box: Box
+    font_size: float
+    min_font_size: float
+    align: Align
+    wrap: bool
+    line_spacing: float
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A stroked rectangle (frame) or line, only in full mode."""
+
+    kind: Literal["rect", "line"]
+    box: Box  # for a line: from (x, y) to (x + width, y + height)
+    line_width: float
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    title: str
+    page_width: float
+    page_height: float
+    fields: tuple[TextSpec, ...]
+    static_texts: tuple[TextSpec, ...]
+    rules: tuple[Rule, ...]
+    qr: Box | None
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _raw(name: str) -> dict[str, Any]:
+    path = TEMPLATE_FOLDER / f"{name}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SoregError(f"找不到打印模板 {path.name}，请检查安装是否完整。", field="模板") from None
+    except json.JSONDecodeError as exc:
+        raise SoregError(f"打印模板 {path.name} 格式错误（第 {exc.lineno} 行），请修正模板文件。", field="模板") from None
+    parent = data.pop("extends", None)
+    return _merge(_raw(parent), data) if parent else data
+
+
+def _box(d: dict[str, Any]) -> Box:
+    return Box(float(d["x"]), float(d["y"]), float(d["width"]), float(d["height"]))
+
+
+def _text(key: str, d: dict[str, Any]) -> TextSpec:
+    size = float(d.get("font_size", 12))
+    return TextSpec(
+        key=key,
+        label=d.get("label", key),
+        text=d["text"],
+        box=_box(d),
+        font_size=size,
+        min_font_size=float(d.get("min_font_size", size)),
+        align=d.get("align", "left"),
+        wrap=bool(d.get("wrap", False)),
+        line_spacing=float(d.get("line_spacing", 1.3)),
+    )
+
+
+@cache
+def load_template(name: str) -> Template:
+    """The template ``resources/templates/<name>.json``, with its ``extends`` chain resolved."""
+    data = _raw(name)
+    try:
+        static = data.get("static", {})
+        return Template(
+            name=name,
+            title=data["title"],
+            page_width=float(data["page"]["width"]),
+            page_height=float(data["page"]["height"]),
+            fields=tuple(_text(k, v) for k, v in data["fields"].items()),
+            static_texts=tuple(_text(k, v) for k, v in static.items() if "text" in v),
+            rules=tuple(Rule(v["kind"], _box(v), float(v.get("line_width", 0.5)))
+                        for v in static.values() if "kind" in v),
+            qr=_box({**data["qr"], "height": data["qr"]["width"]}) if data.get("qr") else None,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SoregError(f"打印模板 {name}.json 缺少或写错了项目 {exc}，请修正模板文件。", field="模板") from None

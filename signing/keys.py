@@ -1,0 +1,162 @@
+"""Window key pairs (窗口签名密钥): Ed25519, private key in the OS keyring, public key in the store.
+
+The key pair is made when the window is set up. The private key is kept by ``keyring`` under
+service "soreg", user "window-key-<CODE>" (Windows Credential Manager, macOS Keychain, Secret
+Service). A plain-file keyring (keyrings.alt) is used only when ``SOREG_ALLOW_FILE_KEYRING=1``
+says so explicitly: it keeps the key unencrypted on disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+
+import keyring
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail
+from keyring.errors import KeyringError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.audit import record_event
+from models.errors import SoregError
+from models.settings import WINDOW_CODE, get_setting
+from models.signing import WindowKey
+from models.store import Store
+from signing.qr import Claim, sign_claim
+
+KEYRING_SERVICE = "soreg"
+ALLOW_FILE_KEYRING = "SOREG_ALLOW_FILE_KEYRING"
+_PRIVATE_PREFIX = "ed25519:"
+
+
+def keyring_user(window_code: str) -> str:
+    return f"window-key-{window_code}"
+
+
+def _usable(backend: KeyringBackend) -> bool:
+    if isinstance(backend, fail.Keyring) or type(backend).__module__.startswith("keyring.backends.null"):
+        return False
+    if type(backend).__module__.startswith("keyrings.alt"):
+        return os.environ.get(ALLOW_FILE_KEYRING) == "1"
+    return True
+
+
+def key_store() -> KeyringBackend:
+    """The keyring backend that keeps window private keys; SoregError if the machine has none."""
+    current = keyring.get_keyring()
+    candidates = current.backends if isinstance(current, chainer.ChainerBackend) else [current]
+    for backend in candidates:
+        if _usable(backend):
+            return backend
+    raise SoregError(
+        "本机没有可用的系统密钥库（Windows 凭据管理器、macOS 钥匙串或 Linux 的 Secret Service），"
+        "无法保存本窗口的签名私钥。请让管理员启用系统密钥库后重试；"
+        f"如确需把私钥以明文文件保存，可设置环境变量 {ALLOW_FILE_KEYRING}=1（不推荐）。",
+        field="签名密钥",
+    )
+
+
+def key_id_for(window_code: str, public_key: Ed25519PublicKey) -> str:
+    """``W01-3FA2C1``: the window code and a fingerprint of the public key."""
+    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return f"{window_code}-{hashlib.sha256(raw).hexdigest()[:6].upper()}"
+
+
+def _public_hex(public_key: Ed25519PublicKey) -> str:
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def _read_private(window_code: str) -> Ed25519PrivateKey | None:
+    try:
+        stored = key_store().get_password(KEYRING_SERVICE, keyring_user(window_code))
+    except KeyringError as exc:
+        raise SoregError(f"无法从系统密钥库读取本窗口的签名私钥（{exc.__class__.__name__}），请确认密钥库已解锁。",
+                         field="签名密钥") from exc
+    if not stored or not stored.startswith(_PRIVATE_PREFIX):
+        return None
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored[len(_PRIVATE_PREFIX):]))
+
+
+def _write_private(window_code: str, private_key: Ed25519PrivateKey) -> None:
+    raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    try:
+        key_store().set_password(KEYRING_SERVICE, keyring_user(window_code),
+                                 _PRIVATE_PREFIX + base64.b64encode(raw).decode("ascii"))
+    except KeyringError as exc:
+        raise SoregError(f"无法把签名私钥写入系统密钥库（{exc.__class__.__name__}），请确认密钥库已解锁。",
+                         field="签名密钥") from exc
+
+
+def add_public_key(session: Session, *, key_id: str, window_code: str, public_key_hex: str, actor: str) -> bool:
+    """Remember a window's public key (own or arrived by sync); False if it was already known."""
+    try:
+        raw = bytes.fromhex(public_key_hex)
+        expected = key_id_for(window_code, Ed25519PublicKey.from_public_bytes(raw))
+    except ValueError:
+        raise SoregError(f"密钥 {key_id} 的公钥格式不对（应为 64 位十六进制数），拒绝导入。", field="签名公钥") from None
+    if key_id != expected:
+        raise SoregError(f"公钥与密钥编号 {key_id} 不符，拒绝导入。", field="签名公钥")
+    if session.scalar(select(WindowKey.id).where(WindowKey.key_id == key_id)) is not None:
+        return False
+    row = WindowKey(key_id=key_id, window_code=window_code, public_key=raw.hex())
+    session.add(row)
+    session.flush()
+    record_event(session, actor=actor, action="signing.public_key.add", record_type="window_key",
+                 record_id=key_id, after={"window_code": window_code, "public_key": raw.hex()})
+    return True
+
+
+def create_window_key(store: Store, window_code: str, *, actor: str) -> str:
+    """Make this window's key pair (once): private key to the keyring, public key to the store.
+
+    Returns the key id. Calling it again keeps the existing key.
+    """
+    private_key = _read_private(window_code)
+    if private_key is None:
+        private_key = Ed25519PrivateKey.generate()
+        _write_private(window_code, private_key)
+    public_key = private_key.public_key()
+    key_id = key_id_for(window_code, public_key)
+    with store.write() as session:
+        add_public_key(session, key_id=key_id, window_code=window_code,
+                       public_key_hex=_public_hex(public_key), actor=actor)
+    return key_id
+
+
+@dataclass(frozen=True)
+class WindowSigner:
+    """Signs QR payloads with this window's private key."""
+
+    key_id: str
+    private_key: Ed25519PrivateKey
+
+    def sign(self, claim: Claim) -> str:
+        return sign_claim(claim, self.key_id, self.private_key)
+
+
+def window_signer(store: Store) -> WindowSigner:
+    """The signer of this window; SoregError if the window has no key pair yet."""
+    with store.read() as session:
+        code = get_setting(session, WINDOW_CODE)
+        if code is None:
+            raise SoregError("本窗口尚未初始化，没有签名密钥。请先运行 init 初始化窗口。", field="签名密钥")
+        private_key = _read_private(code)
+        if private_key is None:
+            raise SoregError(f"系统密钥库中没有窗口 {code} 的签名私钥，无法生成防伪二维码。请让管理员为本窗口生成签名密钥。",
+                             field="签名密钥")
+        key_id = key_id_for(code, private_key.public_key())
+        if session.scalar(select(WindowKey.id).where(WindowKey.key_id == key_id)) is None:
+            raise SoregError(f"签名密钥 {key_id} 的公钥没有登记在本机数据库中，其他窗口将无法核验。请重新生成窗口签名密钥。",
+                             field="签名密钥")
+    return WindowSigner(key_id=key_id, private_key=private_key)
+
+
+def public_keys(session: Session) -> dict[str, Ed25519PublicKey]:
+    """Every known window public key, by key id."""
+    rows = session.execute(select(WindowKey.key_id, WindowKey.public_key)).all()
+    return {key_id: Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_)) for key_id, hex_ in rows}
