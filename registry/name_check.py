@@ -101,11 +101,11 @@ def describe(entry: RegisteredName) -> str:
     """The organization as the clerk should read it in a finding: name, state and dates."""
     if not entry.is_current:
         when = entry.renamed_on.isoformat() if entry.renamed_on else "日期不详"
-        return f"“{entry.name}”（曾用名，{when}更名，现名“{entry.organization}”）"
+        return f"“{entry.name}”（曾用名，{when} 更名，现名“{entry.organization}”）"
     if entry.status == OrgStatus.ACTIVE:
         return f"“{entry.name}”（{entry.status}）"
     when = entry.status_changed_on.isoformat() if entry.status_changed_on else "日期不详"
-    return f"“{entry.name}”（{when}{entry.status}）"
+    return f"“{entry.name}”（{when} {entry.status}）"
 
 
 # The relations between a proposed name and a registered one, strongest first:
