@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -10,22 +11,31 @@ from models.registry import NameVariant, Organization, OrganizationName
 from registry.names import normalize_name, one_char_deletions, parse_name, pinyin_key
 
 
+def name_row(
+    organization_id: uuid.UUID, org_type: str, name: str, *, is_current: bool, renamed_on: date | None = None
+) -> tuple[dict, list[str]]:
+    """The organization_names columns of one name and its one-character deletions, as plain
+    data: what ``name_entry`` builds objects from and the bulk import inserts directly."""
+    parsed = parse_name(name, org_type)
+    key = parsed.compare_key
+    row = {
+        "organization_id": organization_id,
+        "name": normalize_name(name),
+        "is_current": is_current,
+        "renamed_on": renamed_on,
+        "org_type": org_type,
+        "compare_key": key,
+        "compare_pinyin": pinyin_key(key),
+        "field": parsed.compare_field,
+        "form": parsed.form,
+    }
+    return row, sorted(one_char_deletions(key))
+
+
 def name_entry(org: Organization, name: str, *, is_current: bool, renamed_on: date | None = None) -> OrganizationName:
     """An index entry for one name of ``org``, with its variants; the caller adds it."""
-    parsed = parse_name(name, org.org_type)
-    key = parsed.compare_key
-    return OrganizationName(
-        organization_id=org.id,
-        name=normalize_name(name),
-        is_current=is_current,
-        renamed_on=renamed_on,
-        org_type=org.org_type,
-        compare_key=key,
-        compare_pinyin=pinyin_key(key),
-        field=parsed.compare_field,
-        form=parsed.form,
-        variants=[NameVariant(variant=v) for v in sorted(one_char_deletions(key))],
-    )
+    row, variants = name_row(org.id, org.org_type, name, is_current=is_current, renamed_on=renamed_on)
+    return OrganizationName(**row, variants=[NameVariant(variant=v) for v in variants])
 
 
 def apply_parsed_parts(org: Organization) -> None:
