@@ -1,0 +1,161 @@
+"""Benchmark of the name check (名称核准) against a large registry.
+
+Builds (or reuses, by path) a database of synthetic organizations with ``registry/demo.py``,
+then times 1,000 varied name checks after a warm-up: registered names (active, or past the
+protection period), homophone 字号, one character added / removed / replaced, equal 字号 in
+another field or with another ending, badly formed names and new names. Prints p50/p99 in ms
+and the database size; the last line is one JSON object.
+
+    python benchmarks/namecheck.py            # 1,000,000 organizations
+    python benchmarks/namecheck.py --quick    # 20,000 organizations
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pypinyin import Style, lazy_pinyin  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from accounts.window import init_window  # noqa: E402
+from models import reference  # noqa: E402
+from models.registry import Organization  # noqa: E402
+from models.store import Store, open_store  # noqa: E402
+from registry.demo import fill_demo, vocabulary  # noqa: E402
+from registry.name_check import check_name  # noqa: E402
+from registry.names import parse_name  # noqa: E402
+
+AS_OF = date(2026, 7, 1)
+WARM_UP = 100
+
+
+def registry_store(path: Path, count: int, seed: int) -> tuple[Store, float | None]:
+    """The store at ``path`` with ``count`` organizations; builds it if it holds fewer."""
+    store = open_store(path)
+    with store.read() as session:
+        present = session.scalar(select(func.count()).select_from(Organization))
+    if present >= count:
+        return store, None
+    init_window(store, "W01", actor="benchmark")
+    started = time.perf_counter()
+    fill_demo(store, count - present, seed=seed)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return store, time.perf_counter() - started
+
+
+def homophones() -> dict[str, list[str]]:
+    """Characters of the demo 字号 grouped by toneless pinyin (for homophone variations)."""
+    by_sound: dict[str, list[str]] = {}
+    for ch in sorted({ch for z in vocabulary().zihao for ch in z} | set(vocabulary().given_chars)):
+        by_sound.setdefault(lazy_pinyin(ch, style=Style.NORMAL)[0], []).append(ch)
+    return by_sound
+
+
+def sample_names(store: Store, n: int, rng: random.Random) -> list[tuple[str, str]]:
+    """``n`` registered names drawn at random (reproducibly for the seed)."""
+    with store.read() as session:
+        rows = session.execute(select(Organization.name, Organization.org_type).order_by(Organization.name)).all()
+    return rng.sample([(name, org_type) for name, org_type in rows], n)
+
+
+def varied_queries(store: Store, count: int, seed: int) -> list[tuple[str, str, str]]:
+    """(kind, name, type) triples: a mix of every kind of name the window sees."""
+    rng = random.Random(seed)
+    prefix = reference.district().name_prefix
+    chars = list(vocabulary().given_chars)
+    sounds = homophones()
+    fields = reference.field_words()
+    queries: list[tuple[str, str, str]] = []
+    kinds = ("registered", "homophone", "added", "removed", "replaced", "other_field", "other_ending", "malformed", "new")
+    for name, org_type in sample_names(store, count, rng):
+        p = parse_name(name, org_type)
+        key = p.zihao
+        kind = rng.choice(kinds)
+        if not reference.org_types()[org_type].has_zihao or len(key) < 2:
+            kind = rng.choice(("registered", "malformed", "new"))
+        i = rng.randrange(len(key)) if key else 0
+        if kind == "homophone":
+            same = [c for c in sounds.get(lazy_pinyin(key[i], style=Style.NORMAL)[0], []) if c != key[i]]
+            key = key[:i] + (rng.choice(same) if same else rng.choice(chars)) + key[i + 1:]
+        elif kind == "added":
+            key = key[:i] + rng.choice(chars) + key[i:]
+        elif kind == "removed" and len(key) > 2:
+            key = key[:i] + key[i + 1:]
+        elif kind == "replaced":
+            key = key[:i] + rng.choice(chars) + key[i + 1:]
+        elif kind == "new":
+            key = "".join(rng.choices(chars, k=rng.choice((2, 3, 4))))
+        if kind == "registered":
+            proposed = name
+        elif kind == "other_field":
+            proposed = f"{p.region}{key}{rng.choice(fields)[0]}{p.form}"
+        elif kind == "other_ending":
+            proposed = f"{p.region}{key}{p.field_word}{rng.choice(reference.org_types()[org_type].endings)}"
+        elif kind == "malformed":
+            proposed = rng.choice((name.replace(prefix, "长宁区", 1), name.replace(prefix, "", 1), name + "A1"))
+        else:
+            proposed = f"{p.region}{key}{p.field_word}{p.form}"
+        queries.append((kind, proposed, org_type))
+    return queries
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 organizations instead of 1,000,000")
+    parser.add_argument("--orgs", type=int, help="number of organizations (overrides --quick)")
+    parser.add_argument("--db", type=Path, help="database to build or reuse (default: /tmp/soreg-bench/namecheck-N.sqlite3)")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    count = args.orgs or (20_000 if args.quick else 1_000_000)
+    path = args.db or Path("/tmp/soreg-bench") / f"namecheck-{count}.sqlite3"
+    store, build_s = registry_store(path, count, args.seed)
+    print(f"registry: {count} organizations at {path}" + (f", built in {build_s:.0f} s" if build_s else " (reused)"))
+
+    queries = varied_queries(store, WARM_UP + args.queries, args.seed)
+    for _kind, name, org_type in queries[:WARM_UP]:
+        check_name(store, name, org_type, AS_OF)
+    times: list[float] = []
+    verdicts: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    for kind, name, org_type in queries[WARM_UP:]:
+        started = time.perf_counter()
+        result = check_name(store, name, org_type, AS_OF)
+        times.append((time.perf_counter() - started) * 1000)
+        verdicts[result.verdict] += 1
+        kinds[kind] += 1
+    store.close()
+    size_mb = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+    figures = {
+        "organizations": count,
+        "queries": len(times),
+        "p50_ms": round(percentile(times, 50), 2),
+        "p99_ms": round(percentile(times, 99), 2),
+        "max_ms": round(max(times), 2),
+        "db_size_mb": round(size_mb, 1),
+        "build_s": round(build_s, 1) if build_s else None,
+        "verdicts": dict(verdicts),
+        "kinds": dict(kinds),
+    }
+    print(f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, database {figures['db_size_mb']} MB")
+    print(json.dumps(figures, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
