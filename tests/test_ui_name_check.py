@@ -15,6 +15,8 @@ from models.accounts import Role
 from models.registry import OrgStatus
 from ui.context import PageContext
 from ui.fonts import install_fonts
+from ui.main_window import MainWindow
+from ui.pages import PAGES
 from ui.pages.name_check_page import CHECK_DELAY_MS, NameCheckPage
 from ui.pages.registry_page import RegistryPage
 from ui.tasks import TaskRunner
@@ -39,12 +41,25 @@ def context(store, qtbot):
 
 
 @pytest.fixture
-def page(context, qtbot):
-    page = NameCheckPage(context)
-    qtbot.addWidget(page)
-    page.resize(1216, 700)  # the page area of the main window at 1366×768
+def window(context, qtbot):
+    """The main window at 1366×768 showing the 名称核准 page."""
+    window = MainWindow(context, idle_lock_ms=3_600_000)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.nav.setCurrentRow(page_index("ui.pages.name_check_page:NameCheckPage"))
+    return window
+
+
+def page_index(spec: str) -> int:
+    return next(i for i, (_title, s) in enumerate(PAGES) if s == spec)
+
+
+@pytest.fixture
+def page(window):
+    page = window.pages.currentWidget()
+    assert isinstance(page, NameCheckPage)
     page.date_edit.setDate(QDate(2026, 1, 1))
-    page.show()
     return page
 
 
@@ -60,9 +75,12 @@ def type_name(qtbot, page: NameCheckPage, name: str) -> None:
 
 
 def shot(page, name: str) -> None:
+    """Save the whole main window (1366×768) as docs/screenshots/<name>."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
-    assert page.grab().save(str(SCREENSHOTS / name))
+    window = page.window()
+    assert (window.width(), window.height()) == (1366, 768)
+    assert window.grab().save(str(SCREENSHOTS / name))
 
 
 def test_typing_a_name_shows_the_verdict_and_the_split(page, qtbot):
@@ -133,13 +151,30 @@ def test_only_the_last_typed_name_is_shown(page, qtbot):
     assert page.banner.text() == "通过"
 
 
-def test_double_click_opens_the_organization_in_the_registry(page, qtbot):
-    type_name(qtbot, page, CENTRE)
+def double_click_first_organization(qtbot, page: NameCheckPage) -> None:
     orgs = page.finding_views[0].organizations
-    item = orgs.item(0)
-    rect = orgs.visualItemRect(item)
+    rect = orgs.visualItemRect(orgs.item(0))
     qtbot.mouseClick(orgs.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(orgs.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_double_click_switches_to_the_registry_page_on_that_organization(window, page, qtbot):
+    type_name(qtbot, page, CENTRE)
+    double_click_first_organization(qtbot, page)
+    registry_index = page_index("ui.pages.registry_page:RegistryPage")
+    qtbot.waitUntil(lambda: window.nav.currentRow() == registry_index, timeout=3000)
+    registry = window.pages.currentWidget()
+    assert isinstance(registry, RegistryPage)
+    qtbot.waitUntil(lambda: registry.table.currentIndex().isValid(), timeout=5000)
+    assert registry.model.row(registry.table.currentIndex().row()).name == CENTRE
+
+
+def test_outside_the_main_window_the_organization_opens_in_a_window(context, qtbot):
+    page = NameCheckPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    type_name(qtbot, page, CENTRE)
+    double_click_first_organization(qtbot, page)
     qtbot.waitUntil(lambda: page.findChild(RegistryPage) is not None, timeout=3000)
     registry = page.findChild(RegistryPage)
     qtbot.waitUntil(lambda: registry.table.currentIndex().isValid(), timeout=5000)
@@ -150,11 +185,9 @@ def test_double_click_opens_the_organization_in_the_registry(page, qtbot):
 
 
 @pytest.fixture
-def registry(context, qtbot):
-    page = RegistryPage(context)
-    qtbot.addWidget(page)
-    page.resize(1216, 700)
-    page.show()
+def registry(window, qtbot):
+    window.nav.setCurrentRow(page_index("ui.pages.registry_page:RegistryPage"))
+    page = window.pages.currentWidget()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
     return page
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import shiboken6
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -195,14 +196,14 @@ class NameCheckPage(QWidget):
         )
 
     def _deliver(self, request: int, result: NameCheckResult) -> None:
-        if request != self._request:
-            return  # the clerk typed on; a newer check is coming
+        if not shiboken6.isValid(self.banner) or request != self._request:
+            return  # the page was closed, or the clerk typed on and a newer check is coming
         self._show_result(result)
         self.last_latency_ms = (time.perf_counter() - self._requested_at) * 1000
         self.checked.emit(result)
 
     def _refused(self, request: int, error: SoregError) -> None:
-        if request == self._request:
+        if shiboken6.isValid(self.banner) and request == self._request:
             self._show_result(None, error.message)
 
     def _check_corrected_split(self) -> None:

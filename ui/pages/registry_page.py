@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -113,8 +114,8 @@ class RegistryTableModel(QAbstractTableModel):
         )
 
     def _page_loaded(self, generation: int, rows: list[OrganizationRow]) -> None:
-        if generation != self._generation:
-            return  # the filter changed while this page was loading
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return  # the page was closed, or the filter changed while this page was loading
         self._loading = False
         self._complete = len(rows) < PAGE_SIZE
         if rows:
@@ -125,7 +126,7 @@ class RegistryTableModel(QAbstractTableModel):
         self.loaded.emit(len(self._rows), self._complete)
 
     def _page_failed(self, generation: int, error: SoregError) -> None:
-        if generation == self._generation:
+        if shiboken6.isValid(self) and generation == self._generation:
             self._loading = False
             self._complete = True
             self.failed.emit(error.message)
@@ -248,6 +249,8 @@ class RegistryPage(QWidget):
         self.context.tasks.run(work, on_success=lambda formers: self._render_details(row, formers))
 
     def _render_details(self, row: OrganizationRow, formers: list) -> None:
+        if not shiboken6.isValid(self.details):
+            return  # the page was closed meanwhile
         t = self.tr
         flags = [label for on, label in ((row.on_abnormal_list, t("活动异常名录")), (row.on_dishonest_list, t("严重违法失信名单"))) if on]
         parts = [
