@@ -46,8 +46,9 @@ def calibration_page_pdf(width_mm: float = 210.0, height_mm: float = 297.0, *,
     stored calibration now puts the crosshairs on their labels.
     """
     buffer = io.BytesIO()
-    c = new_canvas(buffer, "套打校准页")
-    drawer = PageDrawer(c, chain or font_chain(), calibration)
+    chain = chain or font_chain()
+    c = new_canvas(buffer, "套打校准页", chain)
+    drawer = PageDrawer(c, chain, calibration)
     drawer.start(width_mm, height_mm)
     for step, gray, line_width in ((1, 0.85, 0.05), (5, 0.65, 0.12), (10, 0.35, 0.25)):
         c.setStrokeGray(gray)

@@ -152,8 +152,9 @@ class PageDrawer:
         self.finish(draft=draft)
 
 
-def new_canvas(buffer: io.BytesIO, title: str) -> Canvas:
-    c = Canvas(buffer, pageCompression=1, invariant=0)
+def new_canvas(buffer: io.BytesIO, title: str, chain: FontChain) -> Canvas:
+    """A canvas whose initial font is the chain's first one, so no unembedded Helvetica sneaks in."""
+    c = Canvas(buffer, pageCompression=1, initialFontName=chain.primary.name)
     c.setTitle(title)
     c.setCreator("soreg 社会组织登记窗口")
     return c
@@ -164,8 +165,9 @@ def render_pages(pages: Iterable[Page], *, title: str, mode: PrintMode = PrintMo
                  chain: FontChain | None = None) -> bytes:
     """One PDF with a sheet per page; every font subset is embedded."""
     buffer = io.BytesIO()
-    canvas = new_canvas(buffer, title)
-    drawer = PageDrawer(canvas, chain or font_chain(), calibration)
+    chain = chain or font_chain()
+    canvas = new_canvas(buffer, title, chain)
+    drawer = PageDrawer(canvas, chain, calibration)
     count = 0
     for page in pages:
         drawer.template(page, PrintMode(mode), draft=draft)
