@@ -1,0 +1,239 @@
+"""Applying what the centre sent (应用中心数据) to the local store, inside the caller's transaction.
+
+The registry copy is written with plain executemany statements (a first pull brings a million
+organizations), together with its name index: the entries the centre ships when it has them,
+else computed here with registry.name_index.name_row. Rows are stored in the formats the ORM
+uses on SQLite (UUID as 32 hex digits, times as 'YYYY-MM-DD HH:MM:SS.ffffff', booleans 0/1).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Uuid, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from models.audit import record_event
+from models.base import utcnow
+from models.outbox import CentralReference, NoticeKind, SyncNotice
+from models.registry import CodeBlock, Organization
+from registry.code_blocks import block_codes
+from registry.name_index import name_row
+from registry.names import one_char_deletions
+
+ACTOR = "sync"
+_IN_CHUNK = 500
+
+
+def _sqlite_value(column) -> Callable[[Any], Any]:
+    """A converter from the centre's JSON value to what SQLite holds for ``column``."""
+    if isinstance(column.type, Uuid):
+        return lambda v: None if v is None else uuid.UUID(v).hex
+    if isinstance(column.type, DateTime):
+        return lambda v: None if v is None else datetime.fromisoformat(v).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(column.type, Date):
+        return lambda v: None if v is None else date.fromisoformat(v[:10]).isoformat()
+    if isinstance(column.type, Boolean):
+        return lambda v: None if v is None else int(bool(v))
+    return lambda v: v
+
+
+class _Rows:
+    """INSERT … ON CONFLICT(id) DO UPDATE for one local table, from the centre's JSON rows."""
+
+    def __init__(self, table, key: str = "id") -> None:
+        self.columns = [c.name for c in table.columns]
+        self.converters = [_sqlite_value(c) for c in table.columns]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c != key)
+        self.sql = (f"INSERT INTO {table.name} ({', '.join(self.columns)}) VALUES "
+                    f"({', '.join('?' * len(self.columns))}) ON CONFLICT({key}) DO UPDATE SET {updates}")
+
+    def tuples(self, payloads: Iterable[dict]) -> list[tuple]:
+        cols, conv = self.columns, self.converters
+        return [tuple(f(p.get(c)) for c, f in zip(cols, conv, strict=True)) for p in payloads]
+
+    def upsert(self, conn: Connection, payloads: list[dict]) -> None:
+        if payloads:
+            conn.exec_driver_sql(self.sql, self.tuples(payloads))
+
+
+_ORGS = _Rows(Organization.__table__)
+
+
+def _chunks(items: list, size: int = _IN_CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _index_entries(org: dict) -> list[dict]:
+    """The organization's name-index entries: as shipped by the centre, else computed."""
+    shipped = org.get("name_index")
+    if shipped:
+        return shipped
+    org_id = uuid.UUID(org["id"])
+    entries = [name_row(org_id, org["org_type"], org["name"], is_current=True)[0]]
+    for former in org.get("former_names") or ():
+        renamed = date.fromisoformat(former["renamed_on"]) if former.get("renamed_on") else None
+        entries.append(name_row(org_id, org["org_type"], former["name"], is_current=False, renamed_on=renamed)[0])
+    return [{**e, "renamed_on": e["renamed_on"].isoformat() if e["renamed_on"] else None} for e in entries]
+
+
+def _release_clashing_codes(session: Session, conn: Connection, orgs: list[dict]) -> None:
+    """A local organization not from the centre that holds a credit code the centre gives to
+    another organization loses that code here (the centre is authoritative), with a notice."""
+    by_code = {o["credit_code"]: o for o in orgs if o.get("credit_code")}
+    page_ids = {uuid.UUID(o["id"]).hex for o in orgs}
+    for codes in _chunks(list(by_code)):
+        marks = ",".join("?" * len(codes))
+        clashes = conn.exec_driver_sql(
+            f"SELECT id, name, credit_code FROM organizations WHERE credit_code IN ({marks})", tuple(codes)).all()
+        for local_id, local_name, code in clashes:
+            if local_id in page_ids:
+                continue
+            conn.exec_driver_sql("UPDATE organizations SET credit_code = NULL WHERE id = ?", (local_id,))
+            central = by_code[code]
+            _notice(conn, key=f"code:{uuid.UUID(local_id)}:{code}", kind=NoticeKind.REVIEW, table="organizations",
+                    row_id=str(uuid.UUID(local_id)), status="待复核",
+                    reason=f"本窗口记录“{local_name}”的统一社会信用代码 {code} 在中心登记库中属于“{central['name']}”，"
+                           "已从本窗口记录中移除，请与中心核实。",
+                    detail={"credit_code": code, "central_id": central["id"]})
+
+
+def apply_organizations(session: Session, orgs: list[dict], deleted: list[str]) -> None:
+    """Write the centre's organizations (and their name index) over the local copy."""
+    conn = session.connection()
+    ids = [uuid.UUID(o["id"]).hex for o in orgs] + [uuid.UUID(d).hex for d in deleted]
+    for chunk in _chunks(ids):
+        conn.exec_driver_sql(
+            f"DELETE FROM organization_names WHERE organization_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+    for chunk in _chunks([uuid.UUID(d).hex for d in deleted]):
+        conn.exec_driver_sql(f"DELETE FROM organizations WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+    if not orgs:
+        return
+    _release_clashing_codes(session, conn, orgs)
+    _ORGS.upsert(conn, orgs)
+    next_id = (conn.exec_driver_sql("SELECT max(id) FROM organization_names").scalar() or 0) + 1
+    names, variants = [], []
+    for org in orgs:
+        org_hex = uuid.UUID(org["id"]).hex
+        for e in _index_entries(org):
+            names.append((next_id, org_hex, e["name"], int(bool(e["is_current"])), e.get("renamed_on"),
+                          e.get("org_type") or org["org_type"], e["compare_key"], e["compare_pinyin"],
+                          e["field"], e["form"]))
+            variants.extend((next_id, v) for v in one_char_deletions(e["compare_key"]))
+            next_id += 1
+    conn.exec_driver_sql(
+        "INSERT INTO organization_names (id, organization_id, name, is_current, renamed_on, org_type, compare_key,"
+        " compare_pinyin, field, form) VALUES (?,?,?,?,?,?,?,?,?,?)", names)
+    if variants:
+        conn.exec_driver_sql("INSERT INTO name_variants (name_id, variant) VALUES (?, ?)", variants)
+
+
+def _notice(conn: Connection, *, key: str, kind: NoticeKind, table: str, row_id: str, reason: str, status: str,
+            detail: dict) -> None:
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    conn.exec_driver_sql(
+        "INSERT INTO sync_notices (key, kind, table_name, row_id, reason, status, detail, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET reason = excluded.reason,"
+        " status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at",
+        (key, kind.value, table, row_id, reason, status, json.dumps(detail, ensure_ascii=False), now, now))
+
+
+def review_reason(review: dict, window: str) -> str:
+    """What the clerk of ``window`` reads about a registration held for review (待复核)."""
+    name = review["proposed"].get("name", "")
+    if review["window_code"] == window:
+        return f"本窗口登记的“{name}”已转中心待复核：{review['reason']}。"
+    return (f"窗口 {review['window_code']} 登记的“{name}”与本窗口登记的“{review.get('existing_name') or name}”"
+            f"冲突，已转中心待复核：{review['reason']}。")
+
+
+def apply_reviews(session: Session, reviews: list[dict], window: str) -> None:
+    conn = session.connection()
+    for review in reviews:
+        _notice(conn, key=review["id"], kind=NoticeKind.REVIEW, table="organizations",
+                row_id=review["organization_id"], reason=review_reason(review, window), status=review["status"],
+                detail={k: review.get(k) for k in ("window_code", "existing_window", "existing_id", "existing_name",
+                                                   "op_id", "reason")})
+
+
+def apply_reference(session: Session, rows: list[dict]) -> None:
+    conn = session.connection()
+    conn.exec_driver_sql(
+        "INSERT INTO central_reference (key, value, row_version) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET"
+        " value = excluded.value, row_version = excluded.row_version",
+        [(r["key"], json.dumps(r["value"], ensure_ascii=False), r["row_version"]) for r in rows])
+
+
+def _table(session: Session, name: str):
+    """A local table by name, if this store has it (tables of other features may be absent)."""
+    from models.base import Base
+
+    table = Base.metadata.tables.get(name)
+    if table is None:
+        return None
+    exists = session.connection().exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).first()
+    return table if exists else None
+
+
+def apply_synced_rows(session: Session, table_name: str, rows: list[dict]) -> None:
+    """Upsert rows of a centre-published table that mirrors a local model (window keys, the
+    严重违法失信名单 persons); skipped while this store has no such table."""
+    table = _table(session, table_name)
+    if table is not None and rows:
+        _Rows(table).upsert(session.connection(), rows)
+
+
+def load_code_blocks(session: Session, blocks: list[dict]) -> int:
+    """Load blocks reserved for this window at the centre; a block already loaded is skipped.
+    Returns the number of codes loaded."""
+    loaded = 0
+    for block in blocks:
+        block_id = uuid.UUID(block["id"])
+        if session.scalar(select(CodeBlock.id).where(CodeBlock.id == block_id)) is not None:
+            continue
+        codes = block_codes(block["first_body"], block["count"])
+        session.add(CodeBlock(id=block_id, first_body=block["first_body"], count=block["count"], source="central",
+                              note=f"中心下发号段 {block['first_body']}（{block['count']} 个）"))
+        session.flush()
+        session.connection().exec_driver_sql(
+            "INSERT INTO organization_codes (code, block_id, position) VALUES (?,?,?)",
+            [(code, block_id.hex, i) for i, code in enumerate(codes)])
+        record_event(session, actor=ACTOR, action="codes.add_block", record_type="code_block", record_id=block_id,
+                     after={"first": codes[0], "last": codes[-1], "count": len(codes), "source": "central"})
+        loaded += len(codes)
+    return loaded
+
+
+def apply_changes(session: Session, changes: list[tuple[str, str, dict | None]], window: str) -> dict[str, int]:
+    """Apply one page of (kind, row id, payload) in order; the last change of a row wins.
+    Returns how many rows of each kind were applied."""
+    latest: dict[tuple[str, str], dict | None] = {}
+    for kind, row_id, payload in changes:
+        latest.pop((kind, row_id), None)
+        latest[(kind, row_id)] = payload
+    by_kind: dict[str, list[dict]] = {}
+    deleted_orgs = []
+    for (kind, row_id), payload in latest.items():
+        if payload is None:
+            if kind == "organization":
+                deleted_orgs.append(row_id)
+            continue
+        by_kind.setdefault(kind, []).append(payload)
+    apply_organizations(session, by_kind.get("organization", []), deleted_orgs)
+    apply_reviews(session, by_kind.get("review", []), window)
+    if by_kind.get("reference"):
+        apply_reference(session, by_kind["reference"])
+    apply_synced_rows(session, "window_keys", by_kind.get("window_key", []))
+    apply_synced_rows(session, "dishonest_persons", by_kind.get("dishonest_person", []))
+    load_code_blocks(session, by_kind.get("code_block", []))
+    counts = {kind: len(rows) for kind, rows in by_kind.items()}
+    if deleted_orgs:
+        counts["organization_deleted"] = len(deleted_orgs)
+    return counts

@@ -1,0 +1,211 @@
+"""Pull (下载): the centre's changes since the last applied page, each page in one transaction.
+
+A window that has never pulled first reads a snapshot of the registry (快照) in pages ordered
+by (kind, id), after noting the change-log position the snapshot covers; it then reads the
+change log from that position. Each page is applied together with its new position in ONE
+SQLite transaction, so a window killed in the middle of a pull resumes after the last applied
+page. While a page is being applied, the next one is already being fetched.
+
+Every so often the registry copy is compared with the centre by count and checksum
+(``registry_digest``); on a mismatch the window reads the snapshot again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import psycopg
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session
+
+from models.audit import record_event
+from models.base import utcnow
+from models.outbox import FROM_CENTRE, NoticeKind, OutboxOp, SyncNotice, SyncState
+from models.progress import Progress, stop_if_cancelled
+from models.store import Store
+from sync.apply import ACTOR, apply_changes
+
+
+@dataclass
+class PullResult:
+    pages: int = 0
+    changes: int = 0
+    snapshot_rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, counts: dict[str, int]) -> None:
+        for kind, n in counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + n
+
+
+def sync_state(session: Session) -> SyncState:
+    """The one sync-state row, created on first use (in the caller's transaction)."""
+    state = session.get(SyncState, 1)
+    if state is None:
+        state = SyncState(id=1, cursor_id=0, snapshot_done=False)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def read_state(store: Store) -> SyncState:
+    """A detached copy of the sync state (defaults if this window never synced)."""
+    with store.read() as session:
+        state = session.get(SyncState, 1)
+        if state is not None:
+            session.expunge(state)
+            return state
+    return SyncState(id=1, cursor_id=0, snapshot_done=False)
+
+
+def _apply_page(store: Store, window: str, changes: list, advance: Callable[[SyncState], None],
+                action: str) -> dict[str, int]:
+    """One page and the new position, in one write transaction, with one audit event."""
+    with store.write() as session:
+        session.info[FROM_CENTRE] = True
+        counts = apply_changes(session, changes, window)
+        state = sync_state(session)
+        advance(state)
+        position = (f"{state.cursor_xid}:{state.cursor_id}" if state.snapshot_done
+                    else f"snapshot:{state.snapshot_after_kind}:{state.snapshot_after_id}")
+        record_event(session, actor=ACTOR, action=action, record_type="central", record_id=position,
+                     after={"changes": len(changes), **counts})
+    return counts
+
+
+def _prefetched(fetch: Callable[[tuple], list], first: tuple, next_key: Callable[[list], tuple | None]) -> Iterator[list]:
+    """Pages from ``fetch``, the next one requested while the caller applies the current one."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-fetch") as pool:
+        pending = pool.submit(fetch, first)
+        while True:
+            page = pending.result()
+            key = next_key(page)
+            if key is not None:
+                pending = pool.submit(fetch, key)
+            yield page
+            if key is None:
+                return
+
+
+def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, progress: Progress,
+              result: PullResult) -> None:
+    state = read_state(store)
+    if state.snapshot_start_xid is None:
+        start = conn.execute("SELECT sync_api.sync_cursor_now_v1()").fetchone()[0]
+        with store.write() as session:
+            s = sync_state(session)
+            s.snapshot_start_xid, s.snapshot_after_kind, s.snapshot_after_id = start, None, None
+        state.snapshot_after_kind = state.snapshot_after_id = None
+
+    def fetch(after: tuple) -> list:
+        return conn.execute("SELECT kind, row_id, payload FROM sync_api.sync_snapshot_v1(%s, %s, %s)",
+                            (after[0], after[1], page)).fetchall()
+
+    def next_key(rows: list) -> tuple | None:
+        return (rows[-1][0], rows[-1][1]) if len(rows) == page else None
+
+    for rows in _prefetched(fetch, (state.snapshot_after_kind, state.snapshot_after_id), next_key):
+        stop_if_cancelled(progress)
+        last = rows[-1] if rows else None
+        finished = len(rows) < page
+
+        def advance(s: SyncState, last=last, finished=finished) -> None:
+            if last is not None:
+                s.snapshot_after_kind, s.snapshot_after_id = last[0], last[1]
+            if finished:
+                s.snapshot_done, s.cursor_xid, s.cursor_id = True, s.snapshot_start_xid, 0
+                s.snapshot_start_xid = None
+
+        result.add(_apply_page(store, window, rows, advance, "sync.snapshot"))
+        result.pages += 1
+        result.snapshot_rows += len(rows)
+        progress.report(result.snapshot_rows, None, "下载中心登记库（全量）")
+
+
+def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progress: Progress,
+         result: PullResult) -> None:
+    state = read_state(store)
+
+    def fetch(after: tuple) -> list:
+        return conn.execute("SELECT xid, id, kind, row_id, payload FROM sync_api.sync_pull_v1(%s, %s, %s)",
+                            (after[0], after[1], page)).fetchall()
+
+    def next_key(rows: list) -> tuple | None:
+        return (rows[-1][0], rows[-1][1]) if len(rows) == page else None
+
+    for rows in _prefetched(fetch, (state.cursor_xid, state.cursor_id), next_key):
+        stop_if_cancelled(progress)
+        if not rows:
+            return
+        xid, last_id = rows[-1][0], rows[-1][1]
+
+        def advance(s: SyncState, xid=xid, last_id=last_id) -> None:
+            s.cursor_xid, s.cursor_id = xid, last_id
+
+        result.add(_apply_page(store, window, [(r[2], r[3], r[4]) for r in rows], advance, "sync.pull"))
+        result.pages += 1
+        result.changes += len(rows)
+        progress.report(result.changes, None, "下载中心的更新")
+
+
+def pull(store: Store, conn: psycopg.Connection, window: str, *, page: int, snapshot_page: int,
+         progress: Progress) -> PullResult:
+    """Bring the local copy of everything the centre publishes up to date."""
+    result = PullResult()
+    if not read_state(store).snapshot_done:
+        _snapshot(store, conn, window, snapshot_page, progress, result)
+    _log(store, conn, window, page, progress, result)
+    return result
+
+
+def _checksum_term(org_id: str, row_version: int) -> int:
+    return int(hashlib.md5(f"{org_id}:{row_version}".encode()).hexdigest()[:15], 16)
+
+
+def local_digest(session: Session) -> tuple[int, int]:
+    """Count and checksum of the registry copy, leaving out this window's own registrations the
+    centre does not hold (yet): those still queued and those held for review or refused."""
+    unsent = union(
+        select(OutboxOp.row_id).where(OutboxOp.table_name == "organizations"),
+        select(SyncNotice.row_id).where(SyncNotice.table_name == "organizations",
+                                        SyncNotice.kind.in_([NoticeKind.REVIEW.value, NoticeKind.REJECTED.value]),
+                                        SyncNotice.status.in_(["待复核", "已拒绝"])),
+    )
+    skip = {uuid.UUID(r).hex for r in session.scalars(unsent)}
+    count, total = 0, 0
+    rows = session.connection().exec_driver_sql("SELECT id, row_version FROM organizations")
+    for org_hex, version in rows:
+        if org_hex in skip:
+            continue
+        count += 1
+        total += _checksum_term(str(uuid.UUID(hex=org_hex)), version)
+    return count, total
+
+
+def digest_due(store: Store, interval_hours: float) -> bool:
+    state = read_state(store)
+    return state.snapshot_done and (
+        state.last_digest_at is None or utcnow() - state.last_digest_at >= timedelta(hours=interval_hours))
+
+
+def verify_registry(store: Store, conn: psycopg.Connection) -> bool:
+    """Compare the registry copy with the centre; on a mismatch start a new snapshot (the next
+    pull reads it) and return False."""
+    central = conn.execute("SELECT sync_api.sync_registry_digest_v1()").fetchone()[0]
+    with store.read() as session:
+        count, checksum = local_digest(session)
+    same = count == int(central["count"]) and checksum == int(central["checksum"])
+    with store.write() as session:
+        state = sync_state(session)
+        state.last_digest_at = utcnow()
+        if not same:
+            state.snapshot_done, state.snapshot_start_xid = False, None
+            state.snapshot_after_kind = state.snapshot_after_id = None
+            record_event(session, actor=ACTOR, action="sync.resnapshot", record_type="central", record_id="registry",
+                         before={"count": count}, after={"count": int(central["count"])})
+    return same

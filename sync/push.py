@@ -1,0 +1,109 @@
+"""Push (上传): send the outbox to the centre in order, delete only what the centre acknowledged.
+
+Batches go through ``sync_api.sync_push_v1``. The centre keeps (window, op id) unique, so a batch
+sent again after a lost acknowledgement gets its earlier results back and changes nothing. An op
+the centre refuses is acknowledged all the same and kept here as a notice for the clerk: it never
+blocks the ops behind it. The SQLite write lock is held only to delete an acknowledged batch,
+never across the network, so the window keeps working while a push runs.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from models.outbox import NoticeKind, OutboxOp, SyncNotice
+from models.progress import Progress, stop_if_cancelled
+from models.registry import OrganizationName
+from models.store import Store
+
+
+@dataclass
+class PushResult:
+    sent: int = 0
+    rejected: int = 0
+    held_for_review: int = 0
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxOp)) or 0
+
+
+def _name_index(session: Session, org_ids: list[str]) -> dict[str, list[dict]]:
+    """The local name-index entries of organizations being proposed, sent along so that no
+    window has to parse (and look up the pinyin of) a million names on its first pull."""
+    entries: dict[str, list[dict]] = {}
+    rows = session.scalars(select(OrganizationName).where(
+        OrganizationName.organization_id.in_([uuid.UUID(i) for i in org_ids])))
+    for row in rows:
+        entries.setdefault(str(row.organization_id), []).append({
+            "name": row.name, "is_current": row.is_current,
+            "renamed_on": row.renamed_on.isoformat() if row.renamed_on else None,
+            "org_type": row.org_type, "compare_key": row.compare_key, "compare_pinyin": row.compare_pinyin,
+            "field": row.field, "form": row.form,
+        })
+    return entries
+
+
+def _organization_payload(payload: str, entries: list[dict]) -> str:
+    row = json.loads(payload)
+    row["name_index"] = entries or None
+    row["former_names"] = [{"name": e["name"], "renamed_on": e["renamed_on"]} for e in entries if not e["is_current"]]
+    return json.dumps(row, ensure_ascii=False)
+
+
+def _batch_json(session: Session, ops: list[OutboxOp], window: str) -> str:
+    """The batch as one JSON array; payloads are already JSON text and are spliced in as they are."""
+    org_ids = [op.row_id for op in ops if op.table_name == "organizations" and op.payload]
+    index = _name_index(session, org_ids) if org_ids else {}
+    parts = []
+    for op in ops:
+        payload = op.payload or "null"
+        if op.table_name == "organizations" and op.payload:
+            payload = _organization_payload(op.payload, index.get(op.row_id, []))
+        head = json.dumps({
+            "window": window, "op_id": op.op_id, "table_name": op.table_name, "row_id": op.row_id, "op": op.op,
+            "row_version": op.row_version, "base_version": op.base_version, "registry_cursor": op.registry_cursor,
+        }, ensure_ascii=False)
+        parts.append(f'{head[:-1]},"payload":{payload}}}')
+    return "[" + ",".join(parts) + "]"
+
+
+def _acknowledge(session: Session, last_seq: int, problems: list[dict[str, Any]]) -> None:
+    session.execute(delete(OutboxOp).where(OutboxOp.seq <= last_seq))
+    rejected = [
+        {"key": p["op_id"], "kind": NoticeKind.REJECTED.value, "table_name": p["table_name"], "row_id": p["row_id"],
+         "reason": p["reason"] or "中心拒绝了该记录", "status": "已拒绝", "detail": json.dumps(p, ensure_ascii=False)}
+        for p in problems if p["status"] == "rejected"
+    ]
+    if rejected:
+        session.execute(sqlite_insert(SyncNotice).on_conflict_do_nothing(index_elements=["key"]), rejected)
+
+
+def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, progress: Progress) -> PushResult:
+    """Send every queued op, oldest first; return how many were sent, refused, held for review."""
+    result = PushResult()
+    with store.read() as session:
+        total = pending_count(session)
+    while True:
+        stop_if_cancelled(progress)
+        with store.read() as session:
+            ops = list(session.scalars(select(OutboxOp).order_by(OutboxOp.seq).limit(batch)))
+            if not ops:
+                return result
+            body = _batch_json(session, ops, window)
+        answer = conn.execute("SELECT sync_api.sync_push_v1(%s::jsonb)", (body,)).fetchone()[0]
+        problems = answer["problems"]
+        with store.write() as session:
+            _acknowledge(session, ops[-1].seq, problems)
+        result.sent += len(ops)
+        result.rejected += sum(p["status"] == "rejected" for p in problems)
+        result.held_for_review += sum(p["status"] == "review" for p in problems)
+        progress.report(result.sent, max(total, result.sent), "上传本窗口的记录")

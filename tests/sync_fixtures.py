@@ -1,0 +1,102 @@
+"""Helpers for the sync tests: a central database with window roles, windows that sync with it.
+
+The centre is a real PostgreSQL database (the ``fresh_pg_url`` fixture of conftest.py) set up
+by ``central init``; its roles are cluster-wide, so they are named after the database and
+dropped with it. Window passwords go to a keyrings.alt file keyring in the test's temp folder,
+opted in with SOREG_ALLOW_FILE_KEYRING=1, as the sync code requires.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from accounts.window import init_window
+from models.store import Store, open_store
+from sync.central_admin import WindowRole, add_window, drop_central_roles, init_central
+from sync.connection import CentralSettings, save_central_settings
+
+DATA_TABLES = ("organizations", "dishonest_persons", "reference_data", "window_keys", "window_records",
+               "received_ops", "review_queue", "code_blocks", "change_log")
+
+
+@dataclass
+class Centre:
+    """A central database and the login roles of its windows."""
+
+    admin_url: str
+    windows: dict[str, WindowRole] = field(default_factory=dict)
+
+    def add_window(self, code: str) -> WindowRole:
+        role = add_window(self.admin_url, code)
+        self.windows[role.code] = role
+        return role
+
+    def window_url(self, code: str, *, port: int | None = None) -> str:
+        info = psycopg.conninfo.conninfo_to_dict(self.admin_url)
+        host, real_port = info.get("host", "127.0.0.1"), info.get("port", "5432")
+        return f"postgresql://{self.windows[code].role}@{host}:{port or real_port}/{info['dbname']}"
+
+    def window_conn(self, code: str) -> psycopg.Connection:
+        return psycopg.connect(self.window_url(code), password=self.windows[code].password, autocommit=True)
+
+    def admin(self) -> psycopg.Connection:
+        return psycopg.connect(self.admin_url, autocommit=True)
+
+    def reset(self) -> None:
+        """Empty every data table (windows and the code pool stay)."""
+        with self.admin() as conn:
+            conn.execute("TRUNCATE " + ", ".join(f"central.{t}" for t in DATA_TABLES) + " RESTART IDENTITY")
+            conn.execute("UPDATE central.code_pool SET next_number = 1")
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """keyrings.alt's file keyring in the temp folder, explicitly opted in."""
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    previous = keyring.get_keyring()
+    ring = PlaintextKeyring()
+    ring.file_path = str(tmp_path / "keyring.cfg")
+    keyring.set_keyring(ring)
+    monkeypatch.setenv("SOREG_ALLOW_FILE_KEYRING", "1")
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def centre(fresh_pg_url: str) -> Centre:
+    init_central(fresh_pg_url)
+    c = Centre(fresh_pg_url)
+    yield c
+    drop_central_roles(fresh_pg_url)
+
+
+def make_window(folder: Path, centre: Centre, code: str, *, port: int | None = None,
+                template: Path | None = None) -> tuple[Store, CentralSettings]:
+    """A window store for ``code`` connected to ``centre`` (through ``port`` if given)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{code}.sqlite3"
+    if template is not None:
+        shutil.copy(template, path)
+    store = open_store(path)
+    init_window(store, code, actor="system")
+    if code not in centre.windows:
+        centre.add_window(code)
+    settings = CentralSettings(url=centre.window_url(code, port=port), sslmode="prefer", allow_file_keyring=True)
+    save_central_settings(store, settings, centre.windows[code].password, actor="system")
+    return store, settings
+
+
+def blank_store_template(folder: Path) -> Path:
+    """A migrated store file with no window code yet: copied instead of migrating each time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "template.sqlite3"
+    store = open_store(path)
+    store.close()
+    return path
