@@ -1,0 +1,195 @@
+"""The GUI entry (图形界面): fonts, the store, first-start set-up, login and the main window.
+
+The login dialog is shown first, before SQLAlchemy is even imported; the store opens (and
+migrates) on the worker thread meanwhile, and the 登录 button stays disabled until it is ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from cli.app import ChineseArgumentParser
+from models.errors import SoregError
+from ui.fonts import install_fonts
+from ui.login_dialog import LoginDialog
+from ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from models.store import Store
+    from ui.main_window import MainWindow
+    from ui.setup_dialog import SetupDialog
+
+STARTUP_PROBE_ENV = "SOREG_STARTUP_PROBE"  # benchmarks/startup.py: print when the login window is up, then quit
+STORE_FAILURE_EXIT = 2
+
+
+@dataclass(frozen=True)
+class OpenedStore:
+    """The store as the shell first sees it: what first-start set-up still has to do."""
+
+    store: Store
+    window_code: str | None
+    has_users: bool
+
+    @property
+    def needs_setup(self) -> bool:
+        return self.window_code is None or not self.has_users
+
+
+def _open(db_path: Path | None) -> OpenedStore:
+    from accounts.users import has_users
+    from accounts.window import window_code
+    from models.store import default_db_path, open_store
+
+    store = open_store(db_path or default_db_path())
+    return OpenedStore(store, window_code(store), has_users(store))
+
+
+class Shell(QObject):
+    """Leads the user from start to the main window and back: login, set-up, lock, log-out.
+
+    ``ready`` fires when the first dialog can be used; ``finished(exit_code)`` when the program
+    should end.
+    """
+
+    ready = Signal()
+    finished = Signal(int)
+
+    def __init__(self, db_path: Path | None = None, username: str = "", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db_path = db_path
+        self._username = username
+        self.tasks = TaskRunner(self)
+        self.opened: OpenedStore | None = None
+        self.login_dialog: LoginDialog | None = None
+        self.setup_dialog: SetupDialog | None = None
+        self.main_window: MainWindow | None = None
+        self.store_error_box: QMessageBox | None = None
+
+    def start(self) -> None:
+        self._show_login()
+        db_path = self._db_path
+        self.tasks.run(lambda _progress: _open(db_path), on_success=self._store_opened, on_failure=self._store_failed)
+
+    def shut_down(self) -> None:
+        self.tasks.shut_down()
+        if self.opened is not None:
+            self.opened.store.close()
+
+    # -- the store --
+    def _store_opened(self, opened: OpenedStore) -> None:
+        self.opened = opened
+        if opened.needs_setup:
+            self._show_setup()
+        else:
+            self.login_dialog.set_store(opened.store, opened.window_code)
+        self.ready.emit()
+
+    def _store_failed(self, error: SoregError) -> None:
+        if self.login_dialog is not None:
+            self.login_dialog.hide()
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("无法打开数据库"),
+                          self.tr("{0}\n\n程序将退出。").format(error.message))
+        box.setObjectName("storeError")
+        box.finished.connect(lambda _result: self.finished.emit(STORE_FAILURE_EXIT))
+        self.store_error_box = box
+        box.open()
+
+    # -- first start --
+    def _show_setup(self) -> None:
+        from ui.setup_dialog import SetupDialog
+
+        self._close_login()
+        opened = self.opened
+        dialog = SetupDialog(self.tasks, opened.store, window_code=opened.window_code, has_users=opened.has_users)
+        dialog.accepted.connect(self._setup_done)
+        dialog.rejected.connect(lambda: self.finished.emit(0))
+        self.setup_dialog = dialog
+        dialog.show()
+
+    def _setup_done(self) -> None:
+        dialog, self.setup_dialog = self.setup_dialog, None
+        dialog.deleteLater()
+        self.opened = OpenedStore(self.opened.store, dialog.code, True)
+        self._show_login(dialog.admin_username or "")
+
+    # -- login --
+    def _show_login(self, username: str | None = None) -> None:
+        dialog = LoginDialog(self.tasks, username=self._username if username is None else username)
+        dialog.accepted.connect(self._logged_in)
+        dialog.rejected.connect(lambda: self.finished.emit(0))
+        if self.opened is not None:
+            dialog.set_store(self.opened.store, self.opened.window_code)
+        self.login_dialog = dialog
+        dialog.show()
+
+    def _close_login(self) -> None:
+        if self.login_dialog is not None:
+            self.login_dialog.hide()
+            self.login_dialog.deleteLater()
+            self.login_dialog = None
+
+    def _logged_in(self) -> None:
+        from ui.context import PageContext
+        from ui.main_window import MainWindow
+
+        user = self.login_dialog.user
+        self._close_login()
+        context = PageContext(store=self.opened.store, user=user, tasks=self.tasks)
+        window = MainWindow(context, window_code=self.opened.window_code)
+        window.logged_out.connect(self._logged_out)
+        window.closed.connect(lambda: self.finished.emit(0))
+        self.main_window = window
+        window.show()
+
+    def _logged_out(self) -> None:
+        username = self.main_window.context.user.username
+        self.main_window.deleteLater()
+        self.main_window = None
+        self._show_login(username)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = ChineseArgumentParser(prog="soreg", description="社会组织登记窗口（图形界面）")
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--user", default="")
+    return parser.parse_args(argv)
+
+
+def _attach_startup_probe(shell: Shell) -> None:
+    """Print one line when the login window is shown and one when it is usable, then quit."""
+    def say(what: str) -> None:
+        print(f"SOREG_STARTUP {what}", flush=True)
+
+    def ready() -> None:
+        say("ready")
+        shell.finished.emit(0)
+
+    QTimer.singleShot(0, lambda: say("shown"))
+    shell.ready.connect(ready)
+
+
+def run_gui(argv: list[str]) -> int:
+    """Start the GUI; return the exit code (non-zero if the store cannot be opened)."""
+    options = _parse(argv)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("soreg")
+    app.setQuitOnLastWindowClosed(False)  # the shell decides when the program ends
+    install_fonts(app)
+    shell = Shell(options.db, options.user)
+    shell.finished.connect(app.exit)
+    if os.environ.get(STARTUP_PROBE_ENV):
+        _attach_startup_probe(shell)
+    shell.start()
+    try:
+        return app.exec()
+    finally:
+        shell.shut_down()

@@ -1,0 +1,232 @@
+"""Background tasks (后台任务): the one way the GUI runs database, network and file work.
+
+In the style of Anki's ``CollectionOp``: ``TaskRunner.run(work, ...)`` runs ``work(progress)`` on a
+single worker thread (so database work is serialised, one writer at a time), shows a progress
+dialog with 取消 when given a ``title``, and hands the result — or the ``SoregError`` message —
+back on the UI thread through Qt signals. ``work`` receives a ``models.progress.Progress``, so the
+domain functions it calls need no Qt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from shiboken6 import isValid
+
+from models.errors import SoregError
+from models.progress import Cancelled
+
+DIALOG_DELAY_MS = 400  # quick tasks finish before their progress dialog would flash up
+
+
+class Task(QObject):
+    """One piece of work handed to the runner; its signals arrive on the UI thread."""
+
+    progressed = Signal()  # news: read ``latest_report``
+    succeeded = Signal(object)
+    failed = Signal(object)  # a SoregError: its message is for the clerk, its field names the input
+    cancelled_by_user = Signal()
+    finished = Signal()
+
+    def __init__(self, work: Callable[[Task], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._work = work
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._latest: tuple[int, int | None, str] = (0, None, "")
+        self._news_pending = False
+
+    # -- the models.progress.Progress protocol, called on the worker thread --
+    def report(self, done: int, total: int | None = None, text: str = "") -> None:
+        """Keep the newest report; signal only if the UI has read the previous one.
+
+        A loop may report a million times: the UI thread sees as many as it can paint, and
+        always the last one.
+        """
+        with self._lock:
+            self._latest = (done, total, text)
+            if self._news_pending:
+                return
+            self._news_pending = True
+        self.progressed.emit()
+
+    def latest_report(self) -> tuple[int, int | None, str]:
+        """The newest ``(done, total, text)``; called on the UI thread."""
+        with self._lock:
+            self._news_pending = False
+            return self._latest
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    # -- called on the UI thread --
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def execute(self) -> None:
+        """Run the work (on the worker thread) and emit exactly one outcome, then ``finished``."""
+        try:
+            result = self._work(self)
+        except Cancelled:
+            self.cancelled_by_user.emit()
+        except SoregError as exc:
+            self.failed.emit(exc)
+        except Exception as exc:  # noqa: BLE001 - the clerk gets a sentence, the log gets the traceback
+            from cli.crashlog import write_crash_log
+
+            log = write_crash_log(exc)
+            message = self.tr("内部错误（{0}），详情已写入 {1}，请联系管理员。").format(exc.__class__.__name__, log)
+            self.failed.emit(SoregError(message))
+        else:
+            self.succeeded.emit(result)
+        self.finished.emit()
+
+
+class _Job(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self._task = task
+
+    def run(self) -> None:
+        self._task.execute()
+
+
+class _Delivery(QObject):
+    """Calls the caller's callbacks; lives on the UI thread, so queued signals land there."""
+
+    def __init__(
+        self,
+        task: Task,
+        on_success: Callable[[Any], None] | None,
+        on_failure: Callable[[SoregError], None] | None,
+        dialog: QProgressDialog | None,
+        owner: QObject | None,
+        runner: TaskRunner,
+    ) -> None:
+        super().__init__(runner)
+        self._task, self._on_success, self._on_failure = task, on_success, on_failure
+        self._dialog, self._owner, self._runner = dialog, owner, runner
+        task.progressed.connect(self._progressed)
+        task.succeeded.connect(self._succeeded)
+        task.failed.connect(self._failed)
+        task.finished.connect(self._finished)
+
+    @Slot()
+    def _progressed(self) -> None:
+        done, total, text = self._task.latest_report()
+        if self._dialog is None or not isValid(self._dialog):
+            return
+        if total:
+            self._dialog.setMaximum(total)
+            self._dialog.setValue(min(done, total))
+        else:
+            self._dialog.setRange(0, 0)  # busy indicator: the total is unknown
+        if text:
+            self._dialog.setLabelText(text)
+
+    @property
+    def _owner_gone(self) -> bool:
+        return self._owner is not None and not isValid(self._owner)
+
+    @Slot(object)
+    def _succeeded(self, result: Any) -> None:
+        self._close_dialog()
+        if self._on_success is not None and not self._owner_gone:
+            self._on_success(result)
+
+    @Slot(object)
+    def _failed(self, error: SoregError) -> None:
+        self._close_dialog()
+        if self._owner_gone:
+            return
+        if self._on_failure is not None:
+            self._on_failure(error)
+        else:
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("操作未完成"), error.message,
+                              QMessageBox.StandardButton.Ok, self._dialog_parent())
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+    @Slot()
+    def _finished(self) -> None:
+        self._close_dialog()
+        self._runner.forget(self._task)
+        if self._dialog is not None and isValid(self._dialog):
+            self._dialog.deleteLater()
+        self._task.deleteLater()
+        self.deleteLater()
+
+    def _dialog_parent(self) -> QWidget | None:
+        return self._owner if isinstance(self._owner, QWidget) else None
+
+    def _close_dialog(self) -> None:
+        if self._dialog is not None and isValid(self._dialog):
+            self._dialog.reset()  # also stops the timer that would show it later
+            self._dialog.hide()
+
+
+class TaskRunner(QObject):
+    """Runs work on one worker thread, one task after another, in the order given."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._pool.setExpiryTimeout(-1)  # keep the one worker thread for the whole session
+        self._running: dict[Task, _Delivery] = {}
+
+    def run(
+        self,
+        work: Callable[[Task], Any],
+        *,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[SoregError], None] | None = None,
+        title: str | None = None,
+        parent: QObject | None = None,
+    ) -> Task:
+        """Queue ``work(progress)``; ``title`` adds a progress dialog with 取消.
+
+        ``parent`` is the object the task works for: the progress dialog and any message box
+        appear over it (if it is a widget), and if it has been deleted by the time the work ends
+        (its page or window closed), the outcome is dropped instead of calling into a dead object.
+        Without ``on_failure`` a failure is shown in a message box. A ``Cancelled`` raised by the
+        work after the user pressed 取消 ends the task quietly (``cancelled_by_user``).
+        """
+        task = Task(work)
+        widget = parent if isinstance(parent, QWidget) else None
+        dialog = self._progress_dialog(task, title, widget) if title is not None else None
+        self._running[task] = _Delivery(task, on_success, on_failure, dialog, parent, self)
+        self._pool.start(_Job(task))
+        return task
+
+    @property
+    def busy(self) -> bool:
+        """Whether any task is queued or running, or its outcome not yet delivered."""
+        return bool(self._running)
+
+    def shut_down(self) -> None:
+        """Ask every task to stop and wait for the worker thread to finish."""
+        for task in self._running:
+            task.cancel()
+        self._pool.clear()
+        self._pool.waitForDone()
+
+    def _progress_dialog(self, task: Task, title: str, parent: QWidget | None) -> QProgressDialog:
+        dialog = QProgressDialog(title, self.tr("取消"), 0, 0, parent)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(DIALOG_DELAY_MS)
+        dialog.setValue(0)  # starts the clock: the dialog shows only if the work is still running then
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(task.cancel)
+        return dialog
+
+    def forget(self, task: Task) -> None:
+        """Drop a finished task (called by its delivery on the UI thread)."""
+        self._running.pop(task, None)
