@@ -24,7 +24,7 @@ from models.errors import SoregError
 from models.registry import NameVariant, Organization, OrganizationName, OrgStatus
 from models.store import Store
 from registry.name_rules import FORM_RULES, INFO, REJECT, WARN, Finding, name_rule_limits, zihao_label
-from registry.names import ParsedName, normalize_name, one_char_deletions, parse_name, pinyin_key, within_one_edit
+from registry.names import ParsedName, normalize_name, one_char_deletions, parse_name, pinyin_key, variant_key, within_one_edit
 
 VERDICT_LABELS = {"pass": "通过", "warn": "需审核", "reject": "不予通过"}
 
@@ -155,7 +155,8 @@ def candidate_query(parsed: ParsedName) -> CompoundSelect:
     """The query for registered names that could be identical or similar: index look-ups only.
 
     Four index look-ups: the full name; the key itself and its one-character deletions
-    (equal, or one character removed); the homophone key; name_variants (one added or replaced).
+    (equal, or one character removed); the homophone key; name_variants, keyed by field and
+    form (one character added or replaced).
     """
     key = parsed.compare_key
     n, o = OrganizationName, Organization
@@ -168,7 +169,8 @@ def candidate_query(parsed: ParsedName) -> CompoundSelect:
     if key:
         keys = sorted({key} | one_char_deletions(key))
         same = (n.field == parsed.compare_field, n.form == parsed.form)
-        variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(keys))
+        variants = [variant_key(k, parsed.compare_field, parsed.form) for k in keys]
+        variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(variants))
         queries += [
             base.where(n.compare_key.in_(keys)),
             base.where(n.compare_pinyin == pinyin_key(key), *same),

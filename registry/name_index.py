@@ -8,14 +8,14 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from models.registry import NameVariant, Organization, OrganizationName
-from registry.names import normalize_name, one_char_deletions, parse_name, pinyin_key
+from registry.names import normalize_name, parse_name, pinyin_key, variant_keys
 
 
 def name_row(
     organization_id: uuid.UUID, org_type: str, name: str, *, is_current: bool, renamed_on: date | None = None
 ) -> tuple[dict, list[str]]:
-    """The organization_names columns of one name and its one-character deletions, as plain
-    data: what ``name_entry`` builds objects from and the bulk import inserts directly."""
+    """The organization_names columns of one name and its name_variants keys (``variant_keys``),
+    as plain data: what ``name_entry`` builds objects from and the bulk import inserts directly."""
     parsed = parse_name(name, org_type)
     key = parsed.compare_key
     row = {
@@ -29,7 +29,7 @@ def name_row(
         "field": parsed.compare_field,
         "form": parsed.form,
     }
-    return row, sorted(one_char_deletions(key))
+    return row, variant_keys(key, parsed.compare_field, parsed.form)
 
 
 def name_entry(org: Organization, name: str, *, is_current: bool, renamed_on: date | None = None) -> OrganizationName:

@@ -135,6 +135,18 @@ def one_char_deletions(text: str) -> set[str]:
     return {text[:i] + text[i + 1:] for i in range(len(text))} if len(text) > 1 else set()
 
 
+def variant_keys(compare_key: str, field: str, form: str) -> list[str]:
+    """The name_variants rows of a name: each one-character deletion of its comparison key,
+    qualified by its field and form, since only names of the same field and form can be
+    "similar" — so a look-up finds just those, not every 字号 sharing a character."""
+    return sorted(variant_key(v, field, form) for v in one_char_deletions(compare_key))
+
+
+def variant_key(text: str, field: str, form: str) -> str:
+    """``text`` as a one-edit index key within ``field`` and ``form``."""
+    return f"{field}|{form}|{text}"
+
+
 def within_one_edit(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` differ by exactly one added, removed or replaced character."""
     if a == b or abs(len(a) - len(b)) > 1:
