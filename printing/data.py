@@ -207,7 +207,7 @@ class CollectionReceiptData:
 
     def values(self) -> dict[str, str]:
         copies = [f"正本 1 份（印制号 {self.original_serial}）"]
-        copies += [f"副本（印制号 {s}）" for s in self.duplicate_serials]
+        copies += [f"副本 1 份（印制号 {s}）" for s in self.duplicate_serials]
         return {
             "case_no": self.case_no,
             "organization_name": self.organization_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from models.errors import SoregError
@@ -12,6 +13,7 @@ PT_PER_MM = 72 / 25.4
 SHRINK_STEP = 0.5  # pt
 # Characters that may not begin a line (行首禁则) and ASCII word characters kept together.
 NO_LINE_START = set("，。、；：？！）》」』】〕”’,.;:?!)%")
+NUMBERED_ITEM = re.compile(r"^\d+\. ")
 WORD_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -46,23 +48,30 @@ def _break_at(text: str, widths: list[float], limit: float) -> int:
     return cut if cut > 1 else end
 
 
-def wrap(chain: FontChain, text: str, width_mm: float, size: float) -> list[tuple[str, float]] | None:
-    """Lines (text, width in mm) of ``text`` at ``size``; None if a single character is wider than the box."""
+def wrap(chain: FontChain, text: str, width_mm: float, size: float) -> list[tuple[str, float, float]] | None:
+    """Lines (text, width mm, indent mm) of ``text`` at ``size``; None if one character is wider than the box.
+
+    A numbered item (``1. …``) continues under its text, not under its number (hanging indent).
+    """
     scale = size / PT_PER_MM
-    lines: list[tuple[str, float]] = []
+    lines: list[tuple[str, float, float]] = []
     for paragraph in text.split("\n"):
         widths = [chain.char_width(ch) * scale for ch in paragraph]
+        number = NUMBERED_ITEM.match(paragraph)
+        hanging = sum(widths[:number.end()]) if number and sum(widths[:number.end()]) < width_mm / 3 else 0.0
         start = 0
+        indent = 0.0
         if not paragraph:
-            lines.append(("", 0.0))
+            lines.append(("", 0.0, 0.0))
         while start < len(paragraph):
-            n = _break_at(paragraph[start:], widths[start:], width_mm)
+            n = _break_at(paragraph[start:], widths[start:], width_mm - indent)
             line = paragraph[start:start + n].rstrip(" ")
             w = sum(widths[start:start + len(line)])
-            if w > width_mm + 1e-9:
+            if w > width_mm - indent + 1e-9:
                 return None
-            lines.append((line, w))
+            lines.append((line, w, indent))
             start += n
+            indent = hanging
             while start < len(paragraph) and paragraph[start] == " ":
                 start += 1
     return lines
@@ -82,7 +91,7 @@ def fit_text(chain: FontChain, spec: TextSpec, text: str) -> FittedText:
         else:
             one = " ".join(text.split("\n"))
             width = chain.text_width(one) * size_mm
-            lines = [(one, width)]
+            lines = [(one, width, 0.0)]
             step = 0.0
             fits = width <= box.width + 1e-9 and size_mm <= box.height + 1e-9
         if fits:
@@ -97,12 +106,12 @@ def fit_text(chain: FontChain, spec: TextSpec, text: str) -> FittedText:
     assert lines is not None
     first_top = box.y if spec.wrap else box.y + (box.height - size_mm) / 2
     placed = []
-    for i, (line, width) in enumerate(lines):
+    for i, (line, width, indent) in enumerate(lines):
         if spec.align == "center":
             x = box.x + (box.width - width) / 2
         elif spec.align == "right":
             x = box.x + box.width - width
         else:
-            x = box.x
+            x = box.x + indent
         placed.append(Line(text=line, x=x, top=first_top + i * step, width=width))
     return FittedText(font_size=size, lines=tuple(placed))

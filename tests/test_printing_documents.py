@@ -183,3 +183,18 @@ def test_page_size_and_orientation_come_from_the_template() -> None:
     sizes = [(round(float(p.mediabox.width) / 72 * 25.4), round(float(p.mediabox.height) / 72 * 25.4))
              for p in reader.pages]
     assert sizes == [(420, 295), (210, 297)]
+
+
+def test_a_wrapped_list_item_continues_under_its_text_not_its_number() -> None:
+    long_reason = "名称中使用“中华”字样，依照《社会组织名称管理办法》须由国务院民政部门登记，本机关无权登记该名称。"
+    pdf = document_pdf(specimens.rejection_notice(reasons=(long_reason, "会员人数不足。")))
+    box = {f.key: f.box for f in load_template("rejection_notice").fields}["list"]
+    chars = chars_in_box(pdf, box)
+    rows: dict[float, list[dict]] = {}
+    for c in chars:
+        rows.setdefault(round(c["top"]), []).append(c)
+    first, second, third = (sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows)[:3])
+    assert first[0]["text"] == "1" and third[0]["text"] == "2"
+    text_start = next(c for c in first if c["text"] == "名")["x0"]
+    assert abs(second[0]["x0"] - text_start) < 0.5  # hanging indent
+    assert second[0]["x0"] > first[0]["x0"] + 5
