@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from accounts.users import UserInfo
 from models.errors import SoregError
 from models.reference import district
 from models.settings import IDLE_LOCK_MINUTES, get_setting

@@ -18,13 +18,16 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from shiboken6 import isValid
 
 from models.errors import SoregError
-from models.progress import Cancelled
+from models.progress import Cancelled, Progress
 
 DIALOG_DELAY_MS = 400  # quick tasks finish before their progress dialog would flash up
 
 
 class Task(QObject):
-    """One piece of work handed to the runner; its signals arrive on the UI thread."""
+    """One piece of work handed to the runner, and the ``Progress`` it reports through.
+
+    Its signals are emitted on the worker thread and delivered, queued, on the UI thread.
+    """
 
     progressed = Signal()  # news: read ``latest_report``
     succeeded = Signal(object)
@@ -32,7 +35,7 @@ class Task(QObject):
     cancelled_by_user = Signal()
     finished = Signal()
 
-    def __init__(self, work: Callable[[Task], Any], parent: QObject | None = None) -> None:
+    def __init__(self, work: Callable[[Progress], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._work = work
         self._cancel = threading.Event()
@@ -182,7 +185,7 @@ class TaskRunner(QObject):
 
     def run(
         self,
-        work: Callable[[Task], Any],
+        work: Callable[[Progress], Any],
         *,
         on_success: Callable[[Any], None] | None = None,
         on_failure: Callable[[SoregError], None] | None = None,
