@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 from accounts.window import init_window
-from models.registry import Organization, OrgStatus
+from models.registry import OrgStatus
 from models.store import Store, open_store
-from registry.name_index import apply_parsed_parts, index_current_name, name_entry
+from registry.organizations import FormerName, OrganizationRecord, add_organization
 
 
 def fresh_store(tmp_path: Path) -> Store:
@@ -28,14 +28,11 @@ def register(
     legal_representative: str | None = None,
     credit_code: str | None = None,
 ) -> None:
-    """Register ``name`` (with former names renamed on the given days) and index its names."""
+    """Register ``name`` (with former names renamed on the given days) through the registry code."""
+    record = OrganizationRecord(
+        name=name, org_type=org_type, status=status.value, status_changed_on=changed_on,
+        legal_representative=legal_representative, credit_code=credit_code,
+        former_names=tuple(FormerName(old, renamed_on) for old, renamed_on in former),
+    )
     with store.write() as session:
-        org = Organization(
-            name=name, org_type=org_type, status=status.value, status_changed_on=changed_on,
-            legal_representative=legal_representative, credit_code=credit_code,
-        )
-        apply_parsed_parts(org)
-        session.add(org)
-        for old, renamed_on in former:
-            org.names.append(name_entry(org, old, is_current=False, renamed_on=renamed_on))
-        index_current_name(session, org)
+        add_organization(session, record, actor="test")

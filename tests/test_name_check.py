@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 
 from models.errors import SoregError
-from models.registry import OrgStatus
+from models.registry import Organization, OrgStatus
 from registry.name_check import anniversary, candidate_query, check_name
 from registry.names import parse_name
+from registry.organizations import change_status, rename_organization
 from tests.name_check_fixtures import fresh_store, register
 
 CENTRE = "上海市长宁区阳光养老服务中心"
@@ -167,6 +169,20 @@ def test_former_name_is_protected_for_one_year_after_the_rename(store, as_of, ve
     assert result.verdict == verdict
     assert result.findings[0].organizations == ["上海市长宁区晨曦养老服务中心"]
     assert "曾用名" in result.findings[0].message
+
+
+def test_rename_and_deregistration_through_the_registry_start_the_protection_periods(store):
+    register(store, CENTRE)
+    with store.write() as session:
+        org_id = session.scalar(select(Organization.id).where(Organization.name == CENTRE))
+        rename_organization(session, org_id, "上海市长宁区晨曦养老服务中心", renamed_on=date(2025, 3, 1), actor="test")
+    assert check_name(store, CENTRE, MINFEI, date(2026, 2, 28)).verdict == "reject"
+    assert check_name(store, CENTRE, MINFEI, date(2026, 3, 1)).verdict == "pass"
+    with store.write() as session:
+        change_status(session, org_id, OrgStatus.REVOKED.value, changed_on=date(2025, 6, 1), actor="test")
+    result = check_name(store, "上海市长宁区晨曦养老服务中心", MINFEI, date(2028, 5, 31))
+    assert (result.verdict, rules(result)) == ("reject", {"identical_name": ["上海市长宁区晨曦养老服务中心"]})
+    assert check_name(store, "上海市长宁区晨曦养老服务中心", MINFEI, date(2028, 6, 1)).verdict == "pass"
 
 
 def test_current_name_of_a_renamed_organization_still_rejects(store):
