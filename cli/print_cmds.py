@@ -1,4 +1,8 @@
-"""Subcommands for printed documents: verify-qr (and the document output the print command uses)."""
+"""Subcommands for printed documents: verify-qr, window-key, print calibration.
+
+``print certificate|receipt|notice CASE_NO`` needs the case model: it looks the case up, maps it
+onto a ``printing.data`` document and calls ``write_document``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,19 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cli.session import store_for
+from sqlalchemy import select
+
+from cli.session import acting_user, store_for
+from models.accounts import Role
 from models.errors import SoregError
-from printing.calibration import NO_CALIBRATION, Calibration
+from models.settings import WINDOW_CODE, get_setting
+from models.signing import WindowKey
+from printing.calibration import NO_CALIBRATION, Calibration, calibration_for
+from printing.calibration_page import calibration_page_pdf
 from printing.data import Document
 from printing.documents import Signer, document_pdf
 from printing.render import PrintMode
-from signing.keys import public_keys
+from signing.keys import create_window_key, public_keys
 from signing.qr import verify_qr
 
 
@@ -21,6 +31,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify-qr", help="离线核验证书或回执上的防伪二维码")
     p.add_argument("text", metavar="TEXT", help="扫码得到的文字（以 SOREG1: 开头）")
     p.set_defaults(handler=cmd_verify_qr)
+
+    key = sub.add_parser("window-key", help="本窗口的二维码签名密钥").add_subparsers(
+        dest="key_command", metavar="操作", required=True)
+    create = key.add_parser("create", help="生成本窗口的签名密钥（私钥存入系统密钥库，只需一次）")
+    create.set_defaults(handler=cmd_window_key_create)
+    lst = key.add_parser("list", help="列出本机已知的各窗口签名公钥")
+    lst.set_defaults(handler=cmd_window_key_list)
+
+    prt = sub.add_parser("print", help="打印文书（输出 PDF）").add_subparsers(
+        dest="print_command", metavar="文书", required=True)
+    cal = prt.add_parser("calibration", help="套打校准页（毫米网格和十字线）")
+    cal.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+    cal.add_argument("--width", type=float, default=210.0, help="纸张宽度（毫米，默认 210）")
+    cal.add_argument("--height", type=float, default=297.0, help="纸张高度（毫米，默认 297）")
+    cal.add_argument("--printer", help="按该打印机已保存的校准值偏移整页，用于检查校准是否准确")
+    cal.set_defaults(handler=cmd_print_calibration)
 
 
 def cmd_verify_qr(args: argparse.Namespace) -> int:
@@ -35,10 +61,43 @@ def cmd_verify_qr(args: argparse.Namespace) -> int:
     return 0 if result.valid else 3
 
 
-def write_document(document: Document, out: Path, *, signer: Signer | None, mode: PrintMode = PrintMode.FULL,
-                   calibration: Calibration = NO_CALIBRATION, draft: bool = False) -> Path:
-    """Write ``document`` as a PDF to ``out`` (atomically); used by the ``print`` subcommand."""
-    pdf = document_pdf(document, signer=signer, mode=mode, calibration=calibration, draft=draft)
+def cmd_window_key_create(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    actor = acting_user(args, store, role=Role.ADMIN)
+    with store.read() as session:
+        code = get_setting(session, WINDOW_CODE)
+    if code is None:
+        raise SoregError("本窗口尚未初始化，请先运行 init。", field="窗口代码")
+    key_id = create_window_key(store, code, actor=actor.username)
+    print(f"窗口 {code} 的签名密钥：{key_id}（私钥在系统密钥库中，公钥已存入数据库）")
+    return 0
+
+
+def cmd_window_key_list(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    with store.read() as session:
+        rows = session.execute(select(WindowKey.key_id, WindowKey.window_code, WindowKey.created_at)
+                               .order_by(WindowKey.window_code, WindowKey.created_at)).all()
+    for key_id, code, created in rows:
+        print(f"{key_id}\t{code}\t{created:%Y-%m-%d}")
+    return 0
+
+
+def cmd_print_calibration(args: argparse.Namespace) -> int:
+    calibration = NO_CALIBRATION
+    if args.printer:
+        with store_for(args).read() as session:
+            calibration = calibration_for(session, args.printer)
+    for value, label in ((args.width, "--width"), (args.height, "--height")):
+        if not 50 <= value <= 600:
+            raise SoregError(f"纸张尺寸 {value:g} 毫米不合理，应在 50 至 600 毫米之间。", field=label)
+    write_pdf(calibration_page_pdf(args.width, args.height, calibration=calibration), args.out)
+    print(f"校准页已写入 {args.out}")
+    return 0
+
+
+def write_pdf(pdf: bytes, out: Path) -> Path:
+    """Write PDF bytes to ``out`` atomically (a temporary file, then rename)."""
     out = Path(out)
     tmp = out.with_name(out.name + ".part")
     try:
@@ -48,3 +107,9 @@ def write_document(document: Document, out: Path, *, signer: Signer | None, mode
         tmp.unlink(missing_ok=True)
         raise SoregError(f"无法写入文件 {out}（{exc.strerror}），请换一个可写的位置。", field="--out") from exc
     return out
+
+
+def write_document(document: Document, out: Path, *, signer: Signer | None, mode: PrintMode = PrintMode.FULL,
+                   calibration: Calibration = NO_CALIBRATION, draft: bool = False) -> Path:
+    """Write ``document`` as a PDF to ``out``; what ``print certificate|receipt|notice`` calls."""
+    return write_pdf(document_pdf(document, signer=signer, mode=mode, calibration=calibration, draft=draft), out)

@@ -198,3 +198,31 @@ def test_a_wrapped_list_item_continues_under_its_text_not_its_number() -> None:
     text_start = next(c for c in first if c["text"] == "名")["x0"]
     assert abs(second[0]["x0"] - text_start) < 0.5  # hanging indent
     assert second[0]["x0"] > first[0]["x0"] + 5
+
+
+def test_an_extension_b_font_installed_on_the_machine_joins_the_chain(tmp_path, monkeypatch) -> None:
+    import printing.fonts as fonts
+
+    folder = tmp_path / "fonts" / "truetype" / "hanazono"
+    folder.mkdir(parents=True)
+    build_test_font(folder / "HanaMinB.ttf", EXT_B_CHAR, family="SoregTestHanaMin")
+    monkeypatch.setattr(fonts, "_font_folders", lambda: [tmp_path / "fonts"])
+    fonts.machine_ext_b_fonts.cache_clear()
+    fonts._chain.cache_clear()
+    try:
+        assert fonts.machine_ext_b_fonts() == (folder / "HanaMinB.ttf",)
+        pdf = document_pdf(specimens.certificate(representative=f"王{EXT_B_CHAR}"), signer=SIGNER)
+        assert f"王{EXT_B_CHAR}" in stream_text(pdf)
+        assert any("SoregTestHanaMin" in c["fontname"] for c in page_chars(pdf) if c["text"] == EXT_B_CHAR)
+    finally:
+        fonts.machine_ext_b_fonts.cache_clear()
+        fonts._chain.cache_clear()
+
+
+def test_printing_and_signing_run_without_qt() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, printing.documents, printing.calibration_page, printing.specimens, signing.keys, "
+            "cli.print_cmds; assert 'PySide6' not in sys.modules, 'Qt imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))

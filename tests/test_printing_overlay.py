@@ -117,3 +117,18 @@ def test_calibration_page_has_crosshairs_where_its_labels_say() -> None:
         vertical = [ln for ln in lines if abs(ln["x0"] - ln["x1"]) < 0.01 and ln["height"] < 13 * PT_PER_MM
                     and abs(_mm(ln["x0"]) - px) < 0.05 and abs(_mm((ln["top"] + ln["bottom"]) / 2) - py) < 0.05]
         assert horizontal and vertical, (x, y)
+
+
+def test_print_calibration_command_writes_the_page(tmp_path, capsys) -> None:
+    import io
+
+    from cli.app import run
+
+    out = tmp_path / "校准页.pdf"
+    assert run(["print", "calibration", "--out", str(out), "--width", "420", "--height", "295"]) == 0
+    with pdfplumber.open(io.BytesIO(out.read_bytes())) as doc:
+        page = doc.pages[0]
+        assert (round(page.width / PT_PER_MM), round(page.height / PT_PER_MM)) == (420, 295)
+        assert "(400,275)mm" in "".join(page.extract_text().split())
+    assert run(["print", "calibration", "--out", str(out), "--width", "5"]) == 2
+    assert "纸张尺寸" in capsys.readouterr().err

@@ -191,3 +191,21 @@ def test_verify_qr_command(tmp_path, signed, capsys) -> None:
     assert "内容被改动" in err and "SZ2026000999" in err
     assert run(["--db", db, "verify-qr", "not a code"]) == 3
     assert "无法识别" in capsys.readouterr().err
+
+
+def test_window_key_commands(tmp_path, store, keyring_backend, monkeypatch, capsys) -> None:
+    from accounts.users import create_user
+    from models.accounts import Role
+
+    create_user(store, username="admin", display_name="管理员", password="admin-pass-1", roles={Role.ADMIN},
+                actor="system")
+    db = str(tmp_path / "window.sqlite3")
+    monkeypatch.setenv("SOREG_PASSWORD", "admin-pass-1")
+    assert run(["--db", db, "--user", "admin", "window-key", "create"]) == 0
+    created = capsys.readouterr().out
+    assert run(["--db", db, "window-key", "list"]) == 0
+    listed = capsys.readouterr().out
+    key_id = listed.split("\t")[0]
+    assert key_id.startswith("W01-") and key_id in created
+    with store.read() as session:
+        assert list(public_keys(session)) == [key_id]
