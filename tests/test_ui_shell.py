@@ -423,3 +423,26 @@ def test_extension_a_characters_render_as_glyphs_not_boxes(qapp):
     missing = _rendered("\u0378")  # unassigned code point: the box every missing glyph gets
     ext_a, other_ext_a = _rendered(EXT_A_CHAR), _rendered("\u3400")
     assert ext_a != missing and other_ext_a != missing and ext_a != other_ext_a
+
+
+def test_set_up_asks_only_for_what_is_missing(qtbot, store, runner):
+    from ui.setup_dialog import SetupDialog
+
+    dialog = SetupDialog(runner, store, window_code="W01", has_users=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.window_code.text() == "W01" and dialog.window_code.isReadOnly()
+    assert "本窗口尚未完成设置。请创建第一个管理员账户。" in [label.text() for label in dialog.findChildren(QLabel)]
+    qtbot.keyClicks(dialog.username, "li")
+    qtbot.keyClicks(dialog.password, "short")
+    qtbot.keyClicks(dialog.password_again, "short")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)
+    assert dialog.message.text() == "密码至少 8 位，请重新输入。"
+    assert list_users(store) == []
+    dialog.password.setText("long-enough-1")
+    dialog.password_again.setText("long-enough-1")
+    qtbot.keyClicks(dialog.username, " si")
+    qtbot.mouseClick(dialog.submit, Qt.MouseButton.LeftButton)  # refused by create_user on the worker
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("用户名不能为空、不能含空格"))
+    assert dialog.focusWidget() is dialog.username and dialog.isVisible()
+    assert list_users(store) == []

@@ -50,7 +50,9 @@ class SetupDialog(QDialog):
         self.admin_username: str | None = None
         self.setWindowTitle(self.tr("社会组织登记窗口 — 首次启动设置"))
 
-        intro = QLabel(self.tr("本程序第一次在这台电脑上运行。请设定本窗口的代码，并创建第一个管理员账户。"))
+        asks = [self.tr("设定本窗口的代码")] if self._needs_code else []
+        asks += [self.tr("创建第一个管理员账户")] if self._needs_admin else []
+        intro = QLabel(self.tr("本窗口尚未完成设置。请{0}。").format(self.tr("，并").join(asks)))
         intro.setWordWrap(True)
 
         self.window_code = QLineEdit(window_code or "")
