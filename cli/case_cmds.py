@@ -1,4 +1,4 @@
-"""Subcommands for cases (办件): cases demo N, cases show CASE_NO."""
+"""Subcommands for cases (办件): cases demo N, cases show CASE_NO; dishonest add|remove|list (失信人员名单)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import time
 from datetime import date
 
 from cli.registry_cmds import StderrProgress
-from cli.session import store_for
+from cli.session import acting_user, store_for
+from workflow.dishonest import list_person, listed_persons, remove_person
 from workflow.demo import fill_demo_cases
 from workflow.queries import case_history, get_case
 
@@ -21,6 +22,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = cases.add_parser("show", help="显示一个办件及其办理过程")
     show.add_argument("case_no", metavar="办件编号")
     show.set_defaults(handler=cmd_show)
+
+    dishonest = sub.add_parser("dishonest", help="严重违法失信人员名单（受理审查时按身份证号比对）")
+    ops = dishonest.add_subparsers(dest="dishonest_command", metavar="操作", required=True)
+    add = ops.add_parser("add", help="列入名单")
+    add.add_argument("id_number", metavar="身份证号")
+    add.add_argument("name", metavar="姓名")
+    add.add_argument("--listed-on", required=True, metavar="YYYY-MM-DD", help="列入日期")
+    add.add_argument("--source", required=True, help="列入依据（决定书文号等）")
+    add.set_defaults(handler=cmd_dishonest_add)
+    remove = ops.add_parser("remove", help="移出名单")
+    remove.add_argument("id_number", metavar="身份证号")
+    remove.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="移出日期")
+    remove.set_defaults(handler=cmd_dishonest_remove)
+    ops.add_parser("list", help="列出名单").set_defaults(handler=cmd_dishonest_list)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -44,4 +59,26 @@ def cmd_show(args: argparse.Namespace) -> int:
     for step in case_history(store, args.case_no):
         reasons = f"\t理由：{'；'.join(step.reasons)}" if step.reasons else ""
         print(f"{step.seq}\t{step.at:%Y-%m-%d %H:%M}\t{step.from_state or ''} → {step.to_state}\t{step.actor}\t{step.note}{reasons}")
+    return 0
+
+
+def cmd_dishonest_add(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    person = list_person(store, args.id_number, args.name, args.listed_on, source=args.source,
+                         user=acting_user(args, store))
+    print(f"已列入：{person.name}（{person.id_number}），自 {person.listed_on:%Y-%m-%d} 起。")
+    return 0
+
+
+def cmd_dishonest_remove(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    remove_person(store, args.id_number, args.on, user=acting_user(args, store))
+    print(f"已移出：{args.id_number.strip()}，自 {args.on} 起。")
+    return 0
+
+
+def cmd_dishonest_list(args: argparse.Namespace) -> int:
+    for p in listed_persons(store_for(args)):
+        removed = f"{p.removed_on:%Y-%m-%d} 移出" if p.removed_on else "在册"
+        print(f"{p.id_number}\t{p.name}\t{p.listed_on:%Y-%m-%d} 列入\t{removed}\t{p.source}")
     return 0

@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from cli.app import run
 from forms.intake import read_intake
 from models.case_rules import default_rules
 from models.cases import Case, CasePerson, DishonestPerson
 from models.registry import Organization
 from registry.organizations import OrganizationRecord, add_organization
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, id_number, make_window
+from tests.workflow_fixtures import PASSWORD, GROUP_FORM, SERVICE_FORM, form, id_number, make_window
 from workflow.checks import (
     RegistryFacts,
     conditions_findings,
@@ -23,6 +24,7 @@ from workflow.checks import (
     scope_findings,
     sponsor_findings,
 )
+from workflow.dishonest import listed_persons
 from workflow.intake import build_case
 
 RULES = default_rules()
@@ -196,3 +198,29 @@ def test_person_rows_carry_their_roles():
     case = case_of(GROUP_FORM)
     assert isinstance(case.persons[0], CasePerson)
     assert {r.value for r in case.persons[0].role_set} == {"发起人", "法定代表人"}
+
+
+def test_dishonest_list_kept_through_the_cli_blocks_the_person(tmp_path, monkeypatch, capsys):
+    window = make_window(tmp_path)
+    db = str(window.store.path)
+    legal = read_intake(GROUP_FORM).persons[0]
+    monkeypatch.setenv("SOREG_PASSWORD", PASSWORD)
+    assert run(["--db", db, "--user", "clerk", "dishonest", "add", legal["id_number"], legal["name"],
+                "--listed-on", "2026-09-01", "--source", "长民罚〔2026〕1号"]) == 2
+    assert "没有“管理员”或“审批”角色" in capsys.readouterr().err
+    wrong = legal["id_number"][:-1] + ("1" if legal["id_number"][-1] != "1" else "2")
+    assert run(["--db", db, "--user", "approver", "dishonest", "add", wrong, legal["name"],
+                "--listed-on", "2026-09-01", "--source", "x"]) == 2
+    assert "“身份证号”校验位（最后一位）不正确" in capsys.readouterr().err
+    assert run(["--db", db, "--user", "approver", "dishonest", "add", legal["id_number"], legal["name"],
+                "--listed-on", "2026-09-01", "--source", "长民罚〔2026〕1号"]) == 0
+    case = case_of(GROUP_FORM)
+    with window.store.read() as session:
+        assert ("persons.dishonest", "reject") in rules_of(persons_findings(case, RULES, ON, registry_facts(session, case, ON)))
+    assert run(["--db", db, "--user", "approver", "dishonest", "remove", legal["id_number"], "--on", "2026-09-20"]) == 0
+    with window.store.read() as session:
+        assert persons_findings(case, RULES, ON, registry_facts(session, case, ON)) == []
+        assert ("persons.dishonest", "reject") in rules_of(
+            persons_findings(case, RULES, date(2026, 9, 10), registry_facts(session, case, date(2026, 9, 10))))
+    assert [(p.name, p.removed_on) for p in listed_persons(window.store)] == [(legal["name"], date(2026, 9, 20))]
+    window.store.close()
