@@ -57,10 +57,6 @@ class LoginDialog(QDialog):
         self.user: UserInfo | None = None
 
         self.setWindowTitle(self.tr("社会组织登记窗口 — 解锁") if locked_user else self.tr("社会组织登记窗口 — 登录"))
-        heading = QLabel(self.tr("{0}\n社会组织登记窗口").format(district().authority))
-        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
-
         self.username = QLineEdit(locked_user.username if locked_user else username)
         self.username.setReadOnly(locked_user is not None)
         self.password = QLineEdit()
@@ -90,13 +86,15 @@ class LoginDialog(QDialog):
         self.submit.setEnabled(False)
         self.submit.clicked.connect(self._log_in)
 
-        layout = QVBoxLayout(self)
-        if locked_user is not None:
-            note = QLabel(self.tr("屏幕已锁定。请 {0} 输入密码解锁，或切换用户。").format(locked_user.display_name))
-            note.setWordWrap(True)
-            layout.addWidget(note)
+        if locked_user is None:
+            heading = QLabel(self.tr("{0}\n社会组织登记窗口").format(district().authority))
+            heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
         else:
-            layout.addWidget(heading)
+            heading = QLabel(self.tr("屏幕已锁定。请 {0} 输入密码解锁，或切换用户。").format(locked_user.display_name))
+            heading.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.status)
