@@ -96,11 +96,15 @@ def as_single_line(text: str) -> str:
 
 
 def as_chinese_text(text: str) -> str:
-    """One line of which at least one character is Chinese (addresses, 宗旨 and the like)."""
-    as_single_line(text)
+    """Text of which at least one character is Chinese (宗旨, reasons and the like)."""
     if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
         raise FieldInvalid("应使用中文填写。")
     return text
+
+
+def as_chinese_line(text: str) -> str:
+    """One line of Chinese text (names, addresses)."""
+    return as_chinese_text(as_single_line(text))
 
 
 _PERSON_NAME = re.compile(r"^[\u4e00-\u9fff\u3400-\u4dbfA-Za-z][\u4e00-\u9fff\u3400-\u4dbfA-Za-z·. ]{0,30}[\u4e00-\u9fff\u3400-\u4dbfA-Za-z]$")

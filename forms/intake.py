@@ -19,6 +19,7 @@ from forms.fields import (
     Field,
     FieldError,
     FieldInvalid,
+    as_chinese_line,
     as_chinese_text,
     as_date,
     as_person_name,
@@ -99,17 +100,17 @@ ROLE_CHOICES = tuple(r.value for r in PersonRole)
 
 ORGANIZATION_FIELDS: tuple[Field, ...] = (
     Field("org_type", "组织类型", choice_parser(lambda: tuple(org_types())), required=True, choices=lambda: tuple(org_types())),
-    Field("name", "拟定名称", as_chinese_text, required=True, max_length=100),
-    Field("address", "住所", as_chinese_text, required=True),
+    Field("name", "拟定名称", as_chinese_line, required=True, max_length=100),
+    Field("address", "住所", as_chinese_line, required=True),
     Field("street_code", "所属街镇", as_street_code, required=True, choices=_street_names),
-    Field("purpose", "宗旨", as_chinese_text, required=True, max_length=500),
-    Field("activity_area", "活动地域", as_chinese_text, required=True, max_length=100, hint="例如：上海市长宁区"),
+    Field("purpose", "宗旨", as_chinese_text, required=True, max_length=500, multiline=True),
+    Field("activity_area", "活动地域", as_chinese_line, required=True, max_length=100, hint="例如：上海市长宁区"),
     Field("funds_yuan", "注册资金/开办资金（元）", count_parser(MAX_FUNDS_YUAN), required=True),
-    Field("sponsor", "业务主管单位", as_chinese_text, max_length=100),
+    Field("sponsor", "业务主管单位", as_chinese_line, max_length=100),
     Field("sponsor_consent_doc_no", "业务主管单位批准文号", as_single_line, max_length=64),
     Field("sponsor_consent_date", "业务主管单位批准日期", as_date, max_length=20),
     Field("direct_category", "直接登记类别", choice_parser(direct_categories), choices=direct_categories),
-    Field("direct_justification", "直接登记理由", as_chinese_text, max_length=500),
+    Field("direct_justification", "直接登记理由", as_chinese_text, max_length=500, multiline=True),
     Field("individual_members", "个人会员数", count_parser(MAX_MEMBERS), max_length=20),
     Field("unit_members", "单位会员数", count_parser(MAX_MEMBERS), max_length=20),
     Field("premises_document", "住所证明文件", as_single_line, max_length=100, hint="产权证号或租赁合同编号"),
@@ -120,7 +121,7 @@ ORGANIZATION_FIELDS: tuple[Field, ...] = (
 
 SCOPE_FIELDS: tuple[Field, ...] = (
     Field("catalogue_code", "业务范围（目录）", as_catalogue_code, choices=lambda: tuple(f"{c} {t}" for c, t in _catalogue_by_code().items())),
-    Field("text", "业务范围（自拟）", as_chinese_text, max_length=200),
+    Field("text", "业务范围（自拟）", as_chinese_line, max_length=200),
     Field("approval_doc_no", "前置审批文号", as_single_line, max_length=64),
     Field("approval_date", "前置审批日期", as_date, max_length=20),
 )
