@@ -57,11 +57,12 @@ class PageDrawer:
         self.canvas = canvas
         self.chain = chain
         self.calibration = calibration
+        self.width_pt = 0.0
         self.height_pt = 0.0
 
     def start(self, width_mm: float, height_mm: float) -> None:
         self.canvas.setPageSize((width_mm * mm, height_mm * mm))
-        self.height_pt = height_mm * mm
+        self.width_pt, self.height_pt = width_mm * mm, height_mm * mm
         self.canvas.saveState()
         cal = self.calibration
         # Template point (x, y) mm from the top-left lands at (x·s + dx, y·s + dy).
@@ -123,7 +124,7 @@ class PageDrawer:
 
     def watermark(self) -> None:
         c = self.canvas
-        width_pt, height_pt = c._pagesize
+        width_pt, height_pt = self.width_pt, self.height_pt
         size = min(width_pt, height_pt) * 0.4
         c.saveState()
         c.setFillGray(0.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pdfplumber
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from printing_fixtures import PT_PER_MM, page_chars
+from printing_fixtures import PT_PER_MM, fonts_without_embedding, page_chars
 from sqlalchemy import select
 
 from models.audit import AuditEvent
@@ -102,6 +102,7 @@ def test_calibration_is_remembered_per_printer_with_an_audit_event(store) -> Non
 def test_calibration_page_has_crosshairs_where_its_labels_say() -> None:
     calibration = Calibration(2.0, -1.0)
     pdf = calibration_page_pdf(calibration=calibration)
+    assert fonts_without_embedding(pdf) == []
     import io
 
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
