@@ -133,7 +133,7 @@ class FontChain:
     def check(self, text: str, field: str) -> None:
         """Refuse ``text`` if any character has no glyph in any font of the chain."""
         for ch in text:
-            if ch not in "\n" and self.font_for(ch) is None:
+            if ch != "\n" and self.font_for(ch) is None:
                 raise SoregError(
                     f"“{field}”中的字“{ch}”（U+{ord(ch):04X}）在本机所有字体中都没有字形，打印出来会是空白。"
                     f"请安装含该字的字体（如 Windows 的 SimSun-ExtB、Linux 的 BabelStone Han），或更正“{field}”。",

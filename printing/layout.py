@@ -79,6 +79,7 @@ def wrap(chain: FontChain, text: str, width_mm: float, size: float) -> list[tupl
 
 def fit_text(chain: FontChain, spec: TextSpec, text: str) -> FittedText:
     """Place ``text`` in ``spec.box``, shrinking from ``font_size`` to ``min_font_size`` until it fits."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     chain.check(text, spec.label)
     box = spec.box
     size = spec.font_size

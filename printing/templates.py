@@ -21,6 +21,7 @@ from models.reference import RESOURCES
 
 TEMPLATE_FOLDER = RESOURCES / "templates"
 Align = Literal["left", "center", "right"]
+ALIGNMENTS = ("left", "center", "right")
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def _box(d: dict[str, Any]) -> Box:
 
 def _text(key: str, d: dict[str, Any]) -> TextSpec:
     size = float(d.get("font_size", 12))
+    if d.get("align", "left") not in ALIGNMENTS:
+        raise ValueError(f"{key}.align 应为 {'、'.join(ALIGNMENTS)}")
     return TextSpec(
         key=key,
         label=d.get("label", key),

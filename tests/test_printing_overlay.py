@@ -133,3 +133,29 @@ def test_print_calibration_command_writes_the_page(tmp_path, capsys) -> None:
         assert "(400,275)mm" in "".join(page.extract_text().split())
     assert run(["print", "calibration", "--out", str(out), "--width", "5"]) == 2
     assert "纸张尺寸" in capsys.readouterr().err
+
+
+def test_every_template_keeps_its_boxes_on_the_sheet() -> None:
+    from printing.templates import TEMPLATE_FOLDER
+
+    names = sorted(p.stem for p in TEMPLATE_FOLDER.glob("*.json"))
+    assert len(names) >= 10
+    for name in names:
+        t = load_template(name)
+        boxes = [s.box for s in (*t.fields, *t.static_texts)] + [r.box for r in t.rules if r.kind == "rect"]
+        boxes += [t.qr] if t.qr else []
+        for box in boxes:
+            assert 0 <= box.x and box.x + box.width <= t.page_width, (name, box)
+            assert 0 <= box.y and box.y + box.height <= t.page_height, (name, box)
+
+
+def test_a_template_with_a_bad_alignment_is_refused(tmp_path, monkeypatch) -> None:
+    import printing.templates as templates
+
+    (tmp_path / "broken.json").write_text(
+        '{"title": "坏模板", "page": {"width": 210, "height": 297}, "fields": {"name": '
+        '{"text": "{name}", "x": 10, "y": 10, "width": 50, "height": 8, "align": "centre"}}}', encoding="utf-8")
+    monkeypatch.setattr(templates, "TEMPLATE_FOLDER", tmp_path)
+    with pytest.raises(SoregError) as err:
+        templates.load_template.__wrapped__("broken")
+    assert "broken.json" in str(err.value) and "align" in str(err.value)
