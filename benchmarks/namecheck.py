@@ -35,6 +35,7 @@ from models.store import Store, open_store  # noqa: E402
 from registry.demo import fill_demo, vocabulary  # noqa: E402
 from registry.name_check import check_name  # noqa: E402
 from registry.names import parse_name  # noqa: E402
+from registry.registry_query import RegistryFilter, search_organizations  # noqa: E402
 
 AS_OF = date(2026, 7, 1)
 WARM_UP = 100
@@ -151,6 +152,32 @@ def gui_latencies(store: Store, queries: list[tuple[str, str, str]]) -> tuple[li
     return after_pause, after_keystroke
 
 
+def registry_page_timings(store: Store, queries: list[tuple[str, str, str]]) -> dict[str, float]:
+    """Worst time (ms) of one 登记库 page (200 rows) for each kind of filter, over 20 runs each."""
+    samples = [name for _kind, name, _type in queries[:20]]
+    filters = {
+        "first_page": [RegistryFilter()] * 20,
+        "name_prefix": [RegistryFilter(text=n[6:8]) for n in samples],
+        "full_name": [RegistryFilter(text=n) for n in samples],
+        "credit_code_prefix": [RegistryFilter(text=f"5{d}31") for d in "123" * 7][:20],
+        "legal_representative": [RegistryFilter(text=s) for s in ("张伟", "王芳", "李", "刘洋") * 5],
+        "status_revoked": [RegistryFilter(status="已撤销")] * 20,
+        "type_and_text": [RegistryFilter(text=n[6:8], org_type="基金会") for n in samples],
+    }
+    worst = {}
+    with store.read() as session:
+        for label, flts in filters.items():
+            times = []
+            for flt in flts:
+                started = time.perf_counter()
+                rows = search_organizations(session, flt)
+                if rows:  # and the next page after it
+                    search_organizations(session, flt, after=rows[-1].position)
+                times.append((time.perf_counter() - started) * 1000 / (2 if rows else 1))
+            worst[f"registry_page_{label}_max_ms"] = round(max(times), 1)
+    return worst
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
@@ -181,6 +208,7 @@ def main() -> int:
         times.append((time.perf_counter() - started) * 1000)
         verdicts[result.verdict] += 1
         kinds[kind] += 1
+    figures_registry = registry_page_timings(store, queries)
     if args.gui:
         pause, keystroke = gui_latencies(store, queries[WARM_UP:WARM_UP + 200])
         figures_gui = {
@@ -202,6 +230,7 @@ def main() -> int:
         "verdicts": dict(verdicts),
         "kinds": dict(kinds),
     }
+    figures.update(figures_registry)
     if args.gui:
         figures.update(figures_gui)
     print(f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, database {figures['db_size_mb']} MB")

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import CompoundSelect, select, union
+from sqlalchemy import CompoundSelect, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from models import reference
@@ -151,36 +152,52 @@ def relation(parsed: ParsedName, entry: RegisteredName) -> str | None:
     return None
 
 
-def candidate_query(parsed: ParsedName) -> CompoundSelect:
+@cache
+def candidate_statement(by_key: bool) -> CompoundSelect:
     """The query for registered names that could be identical or similar: index look-ups only.
 
-    Four index look-ups: the full name; the key itself and its one-character deletions
-    (equal, or one character removed); the homophone key; name_variants, keyed by field and
-    form (one character added or replaced).
+    Built once (so SQLAlchemy compiles it once). Look-ups: the full name; with ``by_key`` also
+    the key itself and its one-character deletions (equal, or one character removed), the
+    homophone key, and name_variants keyed by field and form (one character added or replaced).
     """
-    key = parsed.compare_key
     n, o = OrganizationName, Organization
     columns = (
         n.name, n.is_current, n.renamed_on, n.org_type, n.compare_key, n.compare_pinyin, n.field, n.form,
         o.name.label("organization"), o.status, o.status_changed_on,
     )
     base = select(*columns).join(o, o.id == n.organization_id)
-    queries = [base.where(n.name == parsed.name)]
-    if key:
-        keys = sorted({key} | one_char_deletions(key))
-        same = (n.field == parsed.compare_field, n.form == parsed.form)
-        variants = [variant_key(k, parsed.compare_field, parsed.form) for k in keys]
-        variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(variants))
+    queries = [base.where(n.name == bindparam("name"))]
+    if by_key:
+        same = (n.field == bindparam("field"), n.form == bindparam("form"))
+        variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(bindparam("variants", expanding=True)))
         queries += [
-            base.where(n.compare_key.in_(keys)),
-            base.where(n.compare_pinyin == pinyin_key(key), *same),
+            base.where(n.compare_key.in_(bindparam("keys", expanding=True))),
+            base.where(n.compare_pinyin == bindparam("pinyin"), *same),
             base.where(n.id.in_(variant_ids), *same),
         ]
     return union(*queries)
 
 
+def candidate_query(parsed: ParsedName) -> tuple[CompoundSelect, dict]:
+    """The candidate statement for ``parsed`` and its parameters."""
+    key = parsed.compare_key
+    if not key:
+        return candidate_statement(False), {"name": parsed.name}
+    keys = sorted({key} | one_char_deletions(key))
+    params = {
+        "name": parsed.name,
+        "keys": keys,
+        "pinyin": pinyin_key(key),
+        "field": parsed.compare_field,
+        "form": parsed.form,
+        "variants": [variant_key(k, parsed.compare_field, parsed.form) for k in keys],
+    }
+    return candidate_statement(True), params
+
+
 def candidate_names(session: Session, parsed: ParsedName) -> list[RegisteredName]:
-    return [RegisteredName(*row) for row in session.execute(candidate_query(parsed)).all()]
+    statement, params = candidate_query(parsed)
+    return [RegisteredName(*row) for row in session.connection().execute(statement, params)]
 
 
 def registry_findings(session: Session, parsed: ParsedName, as_of: date) -> list[Finding]:
