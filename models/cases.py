@@ -113,7 +113,6 @@ class Case(SyncedMixin, Base):
     materials: Mapped[list[CaseMaterial]] = relationship(
         cascade="all, delete-orphan", order_by="CaseMaterial.position", lazy="selectin"
     )
-    steps: Mapped[list[CaseStep]] = relationship(order_by="CaseStep.seq", viewonly=True)
 
     __table_args__ = (Index("ix_cases_state_due", "state", "due_date"),)
 

@@ -53,9 +53,13 @@ def test_the_sample_forms_are_valid():
 def test_arbitrary_text_in_any_field_is_accepted_or_reported_in_chinese(slot, value):
     base = GROUP_FORM if slot[0] != "scope_items" else SERVICE_FORM
     errors = validate_intake(_with(base, slot, value))
+    part, index, key, _ = slot
+    own_path = key if index is None else f"{part}[{index}].{key}"
     for error in errors:
         assert CJK.search(error.message), error
         assert error.label in error.message  # the message names the field
+        # the base form is valid: every error is about the changed field, or a rule across its part
+        assert error.path in (own_path, part, f"{part}[{index}].text"), error
     if errors:
         with pytest.raises(IntakeInvalid) as raised:
             read_intake(_with(base, slot, value))
