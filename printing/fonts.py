@@ -19,8 +19,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont as FontToolsFont
 from fontTools.ttLib import TTLibError
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase import ttfonts
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from models.errors import SoregError

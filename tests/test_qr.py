@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 from datetime import date
 
 import keyring
@@ -21,8 +20,8 @@ from models.errors import SoregError
 from models.signing import WindowKey
 from models.store import open_store
 from printing import specimens
-from printing.documents import document_pdf, qr_claim
 from printing.data import CopyKind
+from printing.documents import document_pdf, qr_claim
 from signing.keys import KEYRING_SERVICE, add_public_key, create_window_key, public_keys, window_signer
 from signing.qr import PREFIX, SIGNATURE_BYTES, QrStatus, decode_qr, verify_qr
 
