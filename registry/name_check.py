@@ -27,6 +27,7 @@ from models.store import Store
 from registry.name_rules import FORM_RULES, INFO, REJECT, WARN, Finding, name_rule_limits, zihao_label
 from registry.names import ParsedName, normalize_name, one_char_deletions, parse_name, pinyin_key, variant_key, within_one_edit
 
+LISTED_IN_MESSAGE = 5  # a message names this many organizations; the finding lists them all
 VERDICT_LABELS = {"pass": "通过", "warn": "需审核", "reject": "不予通过"}
 
 
@@ -200,6 +201,13 @@ def candidate_names(session: Session, parsed: ParsedName) -> list[RegisteredName
     return [RegisteredName(*row) for row in session.connection().execute(statement, params)]
 
 
+def listing(descriptions: list[str]) -> str:
+    """The organizations as a message names them: all of a few, the first few of many."""
+    shown = "；".join(descriptions[:LISTED_IN_MESSAGE])
+    more = len(descriptions) - LISTED_IN_MESSAGE
+    return shown + (f"；等，共 {len(descriptions)} 个（见所列组织）。" if more > 0 else "。")
+
+
 def registry_findings(session: Session, parsed: ParsedName, as_of: date) -> list[Finding]:
     """Identical and similar names in the registry, grouped by rule; old ones as one info finding."""
     label = zihao_label(parsed.org_type)
@@ -220,12 +228,12 @@ def registry_findings(session: Session, parsed: ParsedName, as_of: date) -> list
         orgs = {org: text for org, text in orgs.items() if not any(org in f.organizations for f in findings)}
         if orgs:
             level, sentence = RELATIONS[rule]
-            message = sentence.format(label=label) + "：" + "；".join(orgs.values()) + "。"
+            message = sentence.format(label=label) + "：" + listing(list(orgs.values()))
             findings.append(Finding(rule, level, message, list(orgs)))
     named = {org for f in findings for org in f.organizations}
     expired = {org: text for org, text in expired.items() if org not in named}
     if expired:
-        message = "以下名称相同或相近的社会组织已过名称保护期，不影响本次核准结果：" + "；".join(expired.values()) + "。"
+        message = "以下名称相同或相近的社会组织已过名称保护期，不影响本次核准结果：" + listing(list(expired.values()))
         findings.append(Finding("expired_protection", INFO, message, list(expired)))
     return findings
 

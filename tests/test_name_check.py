@@ -304,3 +304,14 @@ def test_lookups_use_the_name_index_only(store):
     lookups = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
     assert len(lookups) >= 8
     assert all(step.startswith("SEARCH") and "USING" in step for step in lookups), plan
+
+
+def test_a_finding_lists_every_organization_and_its_message_the_first_few(store):
+    similar = [f"上海市长宁区阳光{ch}养老服务中心" for ch in "一二三四五六七"]
+    for name in similar:
+        register(store, name)
+    result = check_name(store, CENTRE, MINFEI, TODAY)
+    [finding] = result.findings
+    assert (finding.rule, sorted(finding.organizations)) == ("one_char_zihao", sorted(similar))
+    assert finding.message.endswith("等，共 7 个（见所列组织）。")
+    assert sum(name in finding.message for name in similar) == 5

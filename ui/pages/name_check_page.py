@@ -161,7 +161,7 @@ class NameCheckPage(QWidget):
         self._timer.timeout.connect(self.run_check)
         self.name_edit.textChanged.connect(self._name_changed)
         self.type_combo.currentIndexChanged.connect(self._name_changed)
-        self.date_edit.dateChanged.connect(self._timer.start)
+        self.date_edit.dateChanged.connect(lambda _date: self._timer.start())
         self.recheck_button.clicked.connect(self._check_corrected_split)
         self.reset_split_button.clicked.connect(self._reset_split)
         self._show_result(None)
