@@ -17,20 +17,25 @@ from spreadsheets.registry_import import import_registry
 
 
 class StderrProgress:
-    """Progress for the terminal: one line on stderr at every 5 % of each phase."""
+    """Progress for the terminal: one line on stderr at every 5 % of each phase (every
+    10,000 items when the total is not known)."""
 
     STEP = 5
+    UNSIZED_STEP = 10_000
 
     def __init__(self) -> None:
         self._shown: dict[str, int] = {}
 
     def report(self, done: int, total: int | None = None, text: str = "") -> None:
-        if not total:
-            return
-        percent = min(100, done * 100 // total) // self.STEP * self.STEP
-        if percent > self._shown.get(text, -1):
-            self._shown[text] = percent
-            sys.stderr.write(f"{text} {percent}%（{done}/{total}）\n")
+        if total:
+            mark = min(100, done * 100 // total) // self.STEP * self.STEP
+            line = f"{text} {mark}%（{done}/{total}）"
+        else:
+            mark = done // self.UNSIZED_STEP
+            line = f"{text} {done} 行"
+        if mark > self._shown.get(text, -1):
+            self._shown[text] = mark
+            sys.stderr.write(line + "\n")
             sys.stderr.flush()
 
     @property

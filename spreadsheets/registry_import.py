@@ -249,28 +249,20 @@ def _header_columns(header: list[str], problems: list[ImportProblem]) -> list[Co
 def _check_row(number: int, values: tuple, columns: list[Column | None]) -> tuple[Row | None, list[ImportProblem]]:
     parsed: dict[str, Any] = {}
     problems = []
-    for column, value in zip(columns, values, strict=False):
+    padded = tuple(values) + (None,) * (len(columns) - len(values))  # a short row: missing cells are empty
+    for column, value in zip(columns, padded, strict=False):
         if column is None:
             continue
         try:
             parsed[column.attribute] = column.parse(value)
         except CellError as exc:
             problems.append(ImportProblem(number, column.header, str(exc)))
-    for column in columns[len(values):]:  # a short row: the missing cells are empty
-        if column is not None:
-            try:
-                parsed[column.attribute] = column.parse(None)
-            except CellError as exc:
-                problems.append(ImportProblem(number, column.header, str(exc)))
     status = parsed.get("status")
-    if status in DATED_STATUSES and "status_changed_on" in parsed and parsed["status_changed_on"] is None:
+    if status in DATED_STATUSES and parsed.get("status_changed_on") is None and "状态变更日期" not in {
+            p.column for p in problems}:
         problems.append(ImportProblem(number, "状态变更日期", f"登记状态为“{status}”时必须填写状态变更日期（YYYY-MM-DD）"))
-    if status in DATED_STATUSES and "status_changed_on" not in parsed:
-        problems.append(ImportProblem(number, "状态变更日期", f"登记状态为“{status}”时必须有“状态变更日期”列并填写日期"))
-    if status == RENAMED and "credit_code" in parsed and parsed["credit_code"] is None:
+    if status == RENAMED and parsed.get("credit_code") is None and "统一社会信用代码" not in {p.column for p in problems}:
         problems.append(ImportProblem(number, "统一社会信用代码", "“已更名”行是曾用名，必须填写该组织的统一社会信用代码"))
-    if status == RENAMED and "credit_code" not in parsed:
-        problems.append(ImportProblem(number, "统一社会信用代码", "“已更名”行是曾用名，必须有“统一社会信用代码”列并填写"))
     code, org_type = parsed.get("credit_code"), parsed.get("org_type")
     if code and org_type and code[0] == reference.district().registration_department_code:
         digit = reference.org_types()[org_type].code_digit
@@ -324,7 +316,7 @@ def _read(path: Path, progress: Progress) -> _Checked:
             checked.problems += row_problems
             done += 1
             if done % REPORT_EVERY == 0:
-                progress.report(done, max(total or 0, done), "校验")
+                progress.report(done, max(total, done) if total else None, "校验")
                 stop_if_cancelled(progress)
         progress.report(done, done, "校验")
     if not rows and not checked.problems:
