@@ -169,6 +169,7 @@ class NameCheckPage(QWidget):
     # -- checking --
     def _name_changed(self) -> None:
         self._corrected = None  # a new name gets the automatic split again
+        self._request += 1  # a check still under way is for a name no longer in the box
         self._timer.start()
 
     def as_of(self) -> date:
