@@ -19,16 +19,12 @@ def _config() -> Config:
     return cfg
 
 
-def current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
-
-
 def pending_revisions(conn: Connection) -> list[str]:
-    """Revisions between the database's current one and head, oldest first."""
+    """Revisions not yet applied to the database, oldest first."""
     script = ScriptDirectory.from_config(_config())
-    current = current_revision(conn)
-    revs = [r.revision for r in script.iterate_revisions("heads", current)]
-    return list(reversed(revs))
+    current = MigrationContext.configure(conn).get_current_heads()
+    applied = {r.revision for r in script.revision_map.iterate_revisions(current, "base")} if current else set()
+    return [r.revision for r in reversed(list(script.walk_revisions())) if r.revision not in applied]
 
 
 def has_schema(engine: Engine) -> bool:
