@@ -126,6 +126,15 @@ def test_age_at_most_70_on_the_appointment_day(birth, ok):
     assert rules_of(findings) == ([] if ok else [("persons.age", "reject")])
 
 
+def test_age_limit_is_for_heads_not_for_founders_only():
+    data = form(GROUP_FORM)
+    data["persons"].append({"name": "周老", "id_number": id_number(date(1940, 1, 1), "468"), "phone": "13911112222",
+                            "roles": "发起人"})
+    assert persons_findings(case_of(data), RULES, ON, RegistryFacts()) == []
+    data["persons"][-1]["roles"] = "发起人,负责人"
+    assert rules_of(persons_findings(case_of(data), RULES, ON, RegistryFacts())) == [("persons.age", "reject")]
+
+
 def test_age_counts_on_the_recorded_appointment_date():
     case = _group_with_legal_rep_born(date(1955, 9, 22), appointed="2026-09-21")
     assert persons_findings(case, RULES, ON, RegistryFacts()) == []

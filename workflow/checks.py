@@ -32,6 +32,7 @@ from registry.name_check import check_name
 from registry.name_rules import REJECT, WARN, Finding
 
 GROUP = "社会团体"
+HEADS = frozenset({PersonRole.LEGAL_REPRESENTATIVE, PersonRole.RESPONSIBLE})  # the age limit applies to them
 
 
 def has_rejects(findings: Iterable[Finding]) -> bool:
@@ -169,8 +170,9 @@ def _person_label(person: CasePerson) -> str:
 
 
 def persons_findings(case: Case, rules: dict[str, Any], on: date, facts: RegistryFacts) -> list[Finding]:
-    """ID check character, age limit on the appointment date, the 严重违法失信名单 and, for a
-    社会团体, its legal representative heading no other active 社会团体."""
+    """ID check character, the age limit of the legal representative and responsible persons on
+    their appointment date, the 严重违法失信名单 and, for a 社会团体, its legal representative
+    heading no other active 社会团体."""
     max_age = rules["persons"]["max_age_at_appointment"]
     findings: list[Finding] = []
     for person in case.persons:
@@ -180,7 +182,7 @@ def persons_findings(case: Case, rules: dict[str, Any], on: date, facts: Registr
             continue
         appointed = person.appointed_on or on
         age = age_on(person.birth_date, appointed)
-        if age > max_age:
+        if age > max_age and person.role_set & HEADS:
             findings.append(Finding("persons.age", REJECT,
                                     f"{label} 任职日 {appointed:%Y-%m-%d} 时年满 {age} 周岁，超过 {max_age} 周岁的上限。"))
         if person.id_number in facts.dishonest_ids:
