@@ -75,7 +75,11 @@ class Shell(QObject):
         self.store_error_box: QMessageBox | None = None
 
     def start(self) -> None:
+        """Show the login dialog now; open the store once the event loop has painted it."""
         self._show_login()
+        QTimer.singleShot(0, self._open_store)
+
+    def _open_store(self) -> None:
         db_path = self._db_path
         self.tasks.run(lambda _progress: _open(db_path), on_success=self._store_opened, on_failure=self._store_failed)
 
