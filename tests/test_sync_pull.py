@@ -1,0 +1,125 @@
+"""Pull: a late-committing central transaction is not skipped; a client killed mid-pull resumes
+from its last applied page; the registry digest catches a copy that drifted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from models.outbox import SyncState
+from models.registry import Organization, OrganizationName
+from sync.pull import local_digest
+from sync.runner import run_sync
+from sync_fixtures import centre, file_keyring, make_window, reopen_window  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _names(store) -> set[str]:
+    with store.read() as session:
+        return set(session.scalars(select(Organization.name)))
+
+
+def _insert_org(conn, name: str) -> None:
+    conn.execute("INSERT INTO central.organizations (id, name, org_type) VALUES (%s, %s, '民办非企业单位')",
+                 (uuid.uuid4(), name))
+
+
+def test_a_transaction_that_commits_late_is_not_skipped(tmp_path, centre, file_keyring):
+    store, cfg = make_window(tmp_path, centre, "W01")
+    run_sync(store, cfg)
+    with centre.admin() as late, centre.admin() as early:
+        with late.transaction():
+            # the late transaction writes first (smaller change-log id) but commits last
+            _insert_org(late, "上海市长宁区迟到社区服务中心")
+            _insert_org(early, "上海市长宁区先到社区服务中心")
+            ids = early.execute("SELECT row_id, id FROM central.change_log WHERE kind = 'organization'"
+                                " ORDER BY id").fetchall()
+            assert len(ids) == 1  # the early one is committed; the late one is not visible yet
+            run_sync(store, cfg)
+            # a cursor on the log id alone would now stand past the late row; this one held back
+            assert "上海市长宁区先到社区服务中心" not in _names(store)
+        run_sync(store, cfg)
+    assert {"上海市长宁区迟到社区服务中心", "上海市长宁区先到社区服务中心"} <= _names(store)
+
+
+KILLED_PULL = """
+import os, sys, keyring
+sys.path[:0] = [{root!r}, {root!r} + "/tests"]
+from keyrings.alt.file import PlaintextKeyring
+ring = PlaintextKeyring(); ring.file_path = {keyring!r}; keyring.set_keyring(ring)
+os.environ["SOREG_ALLOW_FILE_KEYRING"] = "1"
+from dataclasses import replace
+from sync.connection import central_settings
+from sync.runner import run_sync
+from sync_fixtures import reopen_window
+store = reopen_window({db!r})
+run_sync(store, replace(central_settings(store), snapshot_page=200))
+"""
+
+
+def _applied(db: Path) -> tuple[str | None, int]:
+    with sqlite3.connect(db, timeout=10) as conn:
+        after = conn.execute("SELECT snapshot_after_id FROM sync_state").fetchone()
+        count = conn.execute("SELECT count(*) FROM organizations").fetchone()[0]
+    return (after[0] if after else None), count
+
+
+def test_a_client_killed_during_a_pull_resumes_from_the_last_applied_page(tmp_path, centre, file_keyring):
+    with centre.admin() as conn:
+        conn.execute("""INSERT INTO central.organizations (id, name, org_type)
+                        SELECT gen_random_uuid(), '上海市长宁区测试' || n || '号服务中心', '民办非企业单位'
+                          FROM generate_series(1, 6000) n""")
+    store, cfg = make_window(tmp_path, centre, "W01")
+    store.close()
+    script = KILLED_PULL.format(root=str(ROOT), keyring=file_keyring.file_path, db=str(store.path))
+    child = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        after, count = _applied(store.path)
+        if count >= 1000:
+            break
+        assert child.poll() is None, "the pull finished before it could be killed"
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    after, count = _applied(store.path)
+    assert 0 < count < 6000 and count % 200 == 0  # whole pages only
+    with centre.admin() as conn:
+        upto = conn.execute("SELECT count(*) FROM central.organizations WHERE id <= %s::uuid", (after,)).fetchone()[0]
+    assert upto == count  # the position saved is exactly the last page applied
+
+    again = reopen_window(store.path)
+    report = run_sync(again, replace(cfg, snapshot_page=200))
+    assert report.snapshot_rows == 6000 - count  # only what was not applied before the kill
+    with again.read() as session:
+        assert session.scalar(select(func.count()).select_from(Organization)) == 6000
+        assert session.scalar(select(func.count()).select_from(OrganizationName)) == 6000
+        state = session.get(SyncState, 1)
+        assert state.snapshot_done
+
+
+def test_registry_digest_catches_a_drifted_copy_and_resnapshots(tmp_path, centre, file_keyring):
+    with centre.admin() as conn:
+        for n in range(5):
+            _insert_org(conn, f"上海市长宁区核对{n}号服务中心")
+    store, cfg = make_window(tmp_path, centre, "W01")
+    first = run_sync(store, cfg)
+    assert first.registry_checked and first.registry_matched
+    with store.write() as session:  # the copy drifts: a row lost behind sync's back
+        session.execute(Organization.__table__.delete().where(Organization.name == "上海市长宁区核对3号服务中心"))
+        session.get(SyncState, 1).last_digest_at = None
+    report = run_sync(store, cfg)
+    assert report.registry_checked and report.registry_matched is False
+    assert "上海市长宁区核对3号服务中心" in _names(store)
+    with store.read() as session:
+        assert local_digest(session)[0] == 5
