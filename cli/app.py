@@ -11,7 +11,7 @@ from pathlib import Path
 from models.errors import SoregError
 
 # Modules that add subcommands: each has ``register(subparsers)``.
-COMMAND_MODULES = ("cli.admin", "cli.namecheck_cmd", "cli.print_cmds", "cli.registry_cmds", "cli.case_cmds")
+COMMAND_MODULES = ("cli.admin", "cli.namecheck_cmd", "cli.print_cmds", "cli.registry_cmds", "cli.case_cmds", "cli.sync_cmds")
 
 _ARGPARSE_MESSAGES = (
     (re.compile(r"the following arguments are required: (.+)"), "缺少必填参数：{0}"),
