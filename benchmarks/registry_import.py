@@ -2,7 +2,8 @@
 
 Writes an .xlsx file with openpyxl's write-only mode from demo organizations (with their former
 names as 已更名 rows), imports it into a fresh database, then imports it again (every row
-unchanged). Prints the figures; the last line is one JSON object.
+unchanged). Prints the figures — wall time, and the process's CPU time, which says more on a
+busy machine; the last line is one JSON object.
 
     python benchmarks/registry_import.py            # 100,000 rows
     python benchmarks/registry_import.py --quick    # 5,000 rows
@@ -65,20 +66,20 @@ def main() -> None:
         written = write_xlsx(xlsx, rows, args.seed)
         generate_s = time.perf_counter() - started
         store = open_store(Path(folder) / "bench.sqlite3")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         first = import_registry(store, xlsx, actor="benchmark")
-        import_s = time.perf_counter() - started
+        import_s, import_cpu_s = time.perf_counter() - started, time.process_time() - cpu
         started = time.perf_counter()
         again = import_registry(store, xlsx, actor="benchmark")
         reimport_s = time.perf_counter() - started
         store.close()
         db_mb = (Path(folder) / "bench.sqlite3").stat().st_size / 1e6
         print(f"{written} 行 .xlsx（{xlsx.stat().st_size / 1e6:.1f} MB）生成 {generate_s:.1f} s")
-        print(f"导入 {import_s:.1f} s（目标 ≤ {TARGET_S} s）：{first}")
+        print(f"导入 {import_s:.1f} s，其中本进程 CPU {import_cpu_s:.1f} s（目标 ≤ {TARGET_S} s）：{first}")
         print(f"再次导入 {reimport_s:.1f} s：{again}")
         print(json.dumps({
             "rows": written, "xlsx_mb": round(xlsx.stat().st_size / 1e6, 1), "generate_xlsx_s": round(generate_s, 1),
-            "import_s": round(import_s, 1), "reimport_unchanged_s": round(reimport_s, 1), "target_s": TARGET_S,
+            "import_s": round(import_s, 1), "import_cpu_s": round(import_cpu_s, 1), "reimport_unchanged_s": round(reimport_s, 1), "target_s": TARGET_S,
             "db_mb": round(db_mb, 1), "added": first.added, "unchanged_on_reimport": again.unchanged,
         }, ensure_ascii=False))
 

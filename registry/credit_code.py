@@ -20,6 +20,8 @@ ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 """Characters allowed in a credit code (GB 32100: no I, O, S, V, Z)."""
 
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_CODE_VALUES = {ch: int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10 for ch in ALPHABET}
+"""The GB 11714 table (digits as themselves, A=10 … Z=35) for the characters a credit code allows."""
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,13 @@ class CreditCodeCheck:
         return {"code": self.code, "valid": self.valid, "reason": self.reason}
 
 
-def _org_code_value(ch: str) -> int:
-    """A character's value in the GB 11714 table: digits as themselves, A=10 … Z=35."""
-    return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
-
-
 def organization_code_check(body8: str) -> str:
     """The check character (position 9 of the organization code) for an 8-character body."""
-    if len(body8) != 8 or any(ch not in ALPHABET for ch in body8):
+    if len(body8) != 8 or not set(body8) <= ORG_CODE_VALUES.keys():
         raise SoregError(
             f"组织机构代码本体“{body8}”应为 8 位数字或大写字母（不含 I、O、S、V、Z）。", field="组织机构代码"
         )
-    remainder = 11 - sum(_org_code_value(ch) * w for ch, w in zip(body8, ORG_CODE_WEIGHTS, strict=True)) % 11
+    remainder = 11 - sum(ORG_CODE_VALUES[ch] * w for ch, w in zip(body8, ORG_CODE_WEIGHTS)) % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 
 
@@ -100,8 +97,7 @@ def build_credit_code(
     if len(org_code9) != 9 or organization_code_check(org_code9[:8]) != org_code9[8]:
         raise SoregError(f"组织机构代码“{org_code9}”的校验位不正确。", field="组织机构代码")
     body17 = dept + type_digit + division + org_code9
-    code = body17 + uscc.calc_check_digit(body17)
-    check = validate_credit_code(code)
-    if not check.valid:
-        raise SoregError(f"无法生成统一社会信用代码：{check.reason}。", field="统一社会信用代码")
-    return code
+    bad = _bad_character(body17) if len(body17) == 17 else "登记管理部门、类型或行政区划代码的位数不对"
+    if bad:
+        raise SoregError(f"无法生成统一社会信用代码：{bad}。", field="统一社会信用代码")
+    return body17 + uscc.calc_check_digit(body17)

@@ -129,3 +129,12 @@ def test_any_single_changed_character_is_detected(body, type_digit, division, de
         check = validate_credit_code(changed)
         assert not check.valid
         assert f"第 {position + 1} 位" in check.reason or "校验位" in check.reason
+
+
+def test_build_credit_code_refuses_a_bad_division_or_department():
+    with pytest.raises(SoregError, match="位数不对"):
+        build_credit_code(organization_code("MA1FL001"), "2", division="31010")
+    with pytest.raises(SoregError, match="第 8 位字符“A”不合法"):
+        build_credit_code(organization_code("MA1FL001"), "2", division="31010A")
+    with pytest.raises(SoregError, match="第 1 位字符“I”不合法"):
+        build_credit_code(organization_code("MA1FL001"), "2", dept="I")
