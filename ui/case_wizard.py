@@ -1,0 +1,554 @@
+"""The intake wizard (受理向导): a new establishment case, built from the forms/ definitions.
+
+Pages: 登记事项 (ORGANIZATION_FIELDS), 业务范围 (SCOPE_FIELDS, a table), 人员 (PERSON_FIELDS, a
+table), 材料 (the checklist for the type and conditions), 确认 and the result. Every change is
+validated with ``forms.intake.validate_intake``: a bad value is marked red with the domain's
+Chinese message beside it and 下一步 stays disabled until the page is right. 受理 calls
+``workflow.intake.open_case`` (one transaction) on the task runner and shows the case number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from forms.fields import Field, FieldError, FieldInvalid
+from forms.intake import ORGANIZATION_FIELDS, PERSON_FIELDS, SCOPE_FIELDS, material_conditions, read_intake, validate_intake
+from forms.materials import MaterialItem, required_items
+from models.cases import BusinessType
+from models.errors import SoregError
+from ui.context import PageContext
+from workflow.intake import open_case
+from workflow.queries import CaseSummary
+
+ERROR_STYLE = "border: 2px solid #c62828; border-radius: 3px;"
+MESSAGE_STYLE = "color: #c62828;"
+BAD_CELL = QColor("#ffcdd2")
+
+
+def _several(field: Field) -> bool:
+    """Whether ``field`` takes several of its choices at once (e.g. a person's 身份)."""
+    if field.choices is None or len(field.choices()) < 2:
+        return False
+    try:
+        return isinstance(field.read("、".join(field.choices()[:2])), tuple)
+    except FieldInvalid:
+        return False
+
+
+class FieldInput:
+    """One organization field's editor: a line edit, or a combo box for a field with choices."""
+
+    def __init__(self, field: Field, on_change) -> None:
+        self.field = field
+        if field.choices is not None:
+            combo = QComboBox()
+            combo.addItem("")  # nothing chosen yet, even for a required field
+            combo.addItems(list(field.choices()))
+            combo.currentIndexChanged.connect(on_change)
+            self.widget: QWidget = combo
+        elif field.multiline:
+            text = QPlainTextEdit()
+            text.setTabChangesFocus(True)
+            text.setPlaceholderText(field.hint)
+            text.setFixedHeight(54)
+            text.textChanged.connect(on_change)
+            self.widget = text
+        else:
+            edit = QLineEdit()
+            edit.setMaxLength(field.max_length + 50)  # longer text is refused with a message, not cut
+            edit.setPlaceholderText(field.hint)
+            edit.textChanged.connect(on_change)
+            self.widget = edit
+        self.widget.setObjectName(f"field_{field.key}")
+        self.widget.setToolTip(field.hint)
+        self.message = QLabel()
+        self.message.setObjectName(f"message_{field.key}")
+        self.message.setStyleSheet(MESSAGE_STYLE)
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+    def text(self) -> str:
+        w = self.widget
+        if isinstance(w, QComboBox):
+            return w.currentText()
+        return w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()
+
+    def set_text(self, text: str) -> None:
+        w = self.widget
+        if isinstance(w, QComboBox):
+            w.setCurrentIndex(max(0, w.findText(text)))
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText(text)
+        else:
+            w.setText(text)
+
+    def show_error(self, message: str | None) -> None:
+        self.widget.setStyleSheet(ERROR_STYLE if message else "")
+        self.message.setText(message or "")
+        self.message.setVisible(bool(message))
+
+
+class ChoicesDelegate(QStyledItemDelegate):
+    """Cell editor for a field with choices: a combo box, or check boxes when several may be taken."""
+
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.several = _several(field)
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:
+        if self.several:
+            editor = QWidget(parent)
+            editor.setAutoFillBackground(True)
+            row = QHBoxLayout(editor)
+            row.setContentsMargins(2, 0, 2, 0)
+            for choice in self.field.choices():
+                row.addWidget(QCheckBox(choice))
+            return editor
+        combo = QComboBox(parent)
+        combo.addItems(([""] if not self.field.required else []) + list(self.field.choices()))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+        text = index.data() or ""
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(0, editor.findText(text)))
+            return
+        try:
+            chosen = set(self.field.read(text) or ())
+        except FieldInvalid:
+            chosen = set()
+        for box in editor.findChildren(QCheckBox):
+            box.setChecked(box.text() in chosen)
+
+    def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText())
+        else:
+            model.setData(index, "、".join(b.text() for b in editor.findChildren(QCheckBox) if b.isChecked()))
+
+
+class FieldTable(QTableWidget):
+    """Rows of one form part (业务范围 items, persons), one column per field."""
+
+    def __init__(self, fields: Sequence[Field], parent: QWidget | None = None) -> None:
+        super().__init__(0, len(fields), parent)
+        self.fields = tuple(fields)
+        self.setHorizontalHeaderLabels([f.label + ("*" if f.required else "") for f in fields])
+        for column, f in enumerate(fields):
+            self.horizontalHeaderItem(column).setToolTip(f.hint)
+            if f.choices is not None:
+                self.setItemDelegateForColumn(column, ChoicesDelegate(f, self))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setDefaultSectionSize(30)
+
+    def add_row(self, values: dict[str, str] | None = None) -> int:
+        row = self.rowCount()
+        self.insertRow(row)
+        for column, f in enumerate(self.fields):
+            self.setItem(row, column, QTableWidgetItem((values or {}).get(f.key, "")))
+        self.setCurrentCell(row, 0)
+        return row
+
+    def remove_current_row(self) -> None:
+        if self.currentRow() >= 0:
+            self.removeRow(self.currentRow())
+
+    def rows(self) -> list[dict[str, str]]:
+        return [{f.key: (self.item(r, c).text() if self.item(r, c) else "") for c, f in enumerate(self.fields)}
+                for r in range(self.rowCount())]
+
+    def set_cell(self, row: int, key: str, text: str) -> None:
+        column = next(c for c, f in enumerate(self.fields) if f.key == key)
+        self.item(row, column).setText(text)
+
+    def mark(self, errors: dict[tuple[int, str], str]) -> None:
+        """Colour the cells in ``errors`` and give them their message as a tool tip."""
+        self.blockSignals(True)
+        for r in range(self.rowCount()):
+            for c, f in enumerate(self.fields):
+                item = self.item(r, c)
+                message = errors.get((r, f.key))
+                item.setBackground(QBrush(BAD_CELL) if message else QBrush())
+                item.setToolTip(message or f.hint)
+        self.blockSignals(False)
+
+
+def _split_path(path: str) -> tuple[str, int | None, str]:
+    """("persons", 1, "id_number") for "persons[1].id_number"; ("persons", None, "") for "persons"."""
+    if "[" not in path:
+        return path, None, ""
+    part, rest = path.split("[", 1)
+    number, _, key = rest.partition("].")
+    return part, int(number), key
+
+
+class IntakePage(QWizardPage):
+    """A page of the wizard that shows the errors of its part of the form."""
+
+    def wizard(self) -> CaseWizard:  # type: ignore[override]
+        return super().wizard()
+
+    def my_errors(self, errors: Sequence[FieldError]) -> list[FieldError]:
+        raise NotImplementedError
+
+    def show_errors(self, errors: Sequence[FieldError]) -> None:
+        raise NotImplementedError
+
+    def isComplete(self) -> bool:
+        return self.wizard() is not None and not self.my_errors(self.wizard().errors)
+
+
+class OrganizationPage(IntakePage):
+    """登记事项: the proposed organization's registered items and the applicant."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("登记事项"))
+        self.setSubTitle(self.tr("填写拟设立组织的登记事项和申请人信息。带 * 的为必填项。"))
+        self.inputs = {f.key: FieldInput(f, self._changed) for f in ORGANIZATION_FIELDS}
+        self.touched: set[str] = set()
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        half = (len(ORGANIZATION_FIELDS) + 1) // 2
+        for n, f in enumerate(ORGANIZATION_FIELDS):
+            block, row = divmod(n, half)
+            label = QLabel(f.label + ("*" if f.required else "") + "：")
+            label.setBuddy(self.inputs[f.key].widget)
+            grid.addWidget(label, row * 2, block * 2, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(self.inputs[f.key].widget, row * 2, block * 2 + 1)
+            grid.addWidget(self.inputs[f.key].message, row * 2 + 1, block * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        body = QWidget()
+        body.setLayout(grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.summary = QLabel()
+        self.summary.setObjectName("pageSummary")
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.summary)
+        # tab order: down the first column, then down the second
+        widgets = [self.inputs[f.key].widget for f in ORGANIZATION_FIELDS]
+        for first, second in zip(widgets, widgets[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    def _changed(self) -> None:
+        sender = next((k for k, i in self.inputs.items() if i.widget is self.sender()), None)
+        if sender is not None:
+            self.touched.add(sender)
+        if self.wizard() is not None:
+            self.wizard().revalidate()
+
+    def values(self) -> dict[str, str]:
+        return {key: i.text() for key, i in self.inputs.items()}
+
+    def my_errors(self, errors: Sequence[FieldError]) -> list[FieldError]:
+        return [e for e in errors if e.path in self.inputs]
+
+    def show_errors(self, errors: Sequence[FieldError]) -> None:
+        mine = {e.path: e.message for e in self.my_errors(errors)}
+        for key, field_input in self.inputs.items():
+            field_input.show_error(mine.get(key) if key in self.touched else None)
+        hidden = [k for k in mine if k not in self.touched]
+        self.summary.setText(self.tr("还有 {0} 项必填项未填写。").format(len(hidden)) if hidden else "")
+
+
+class TablePage(IntakePage):
+    """A page holding one table of the form (业务范围 items or persons)."""
+
+    def __init__(self, part: str, fields: Sequence[Field], title: str, subtitle: str, add_text: str,
+                 remove_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.part = part
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.table = FieldTable(fields)
+        self.table.setObjectName(f"table_{part}")
+        self.table.itemChanged.connect(self._changed)
+        self.add_button = QPushButton(add_text)
+        self.remove_button = QPushButton(remove_text)
+        for button in (self.add_button, self.remove_button):
+            button.setAutoDefault(False)  # Enter goes on to the next page, whatever has the focus
+        self.add_button.clicked.connect(self.add_row)
+        self.remove_button.clicked.connect(self.remove_row)
+        self.messages = QLabel()
+        self.messages.setObjectName(f"messages_{part}")
+        self.messages.setStyleSheet(MESSAGE_STYLE)
+        self.messages.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.messages)
+        self.add_row()
+
+    def add_row(self, values: dict[str, str] | None = None) -> None:
+        self.table.blockSignals(True)
+        self.table.add_row(values if isinstance(values, dict) else None)
+        self.table.blockSignals(False)
+        self._changed()
+
+    def remove_row(self) -> None:
+        self.table.remove_current_row()
+        self._changed()
+
+    def _changed(self, *_args: Any) -> None:
+        if self.wizard() is not None:
+            self.wizard().revalidate()
+
+    def my_errors(self, errors: Sequence[FieldError]) -> list[FieldError]:
+        return [e for e in errors if _split_path(e.path)[0] == self.part]
+
+    def show_errors(self, errors: Sequence[FieldError]) -> None:
+        mine = self.my_errors(errors)
+        cells = {(n, key): e.message for e in mine for part, n, key in [_split_path(e.path)] if n is not None}
+        self.table.mark(cells)
+        self.messages.setText("\n".join(e.message for e in mine))
+
+
+class MaterialsPage(QWizardPage):
+    """材料: the checklist for this type and these conditions; unticked items are recorded as missing."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("申请材料"))
+        self.setSubTitle(self.tr("勾选已收到的材料（空格键勾选）。未勾选的材料记为待补，审查前须补齐。"))
+        self.boxes: dict[str, QCheckBox] = {}
+        self.list_layout = QVBoxLayout()
+        self.all_button = QPushButton(self.tr("全部已收(&A)"))
+        self.all_button.setAutoDefault(False)
+        self.all_button.clicked.connect(lambda: [b.setChecked(True) for b in self.boxes.values()])
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.list_layout)
+        row = QHBoxLayout()
+        row.addWidget(self.all_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        items = self.wizard().checklist()
+        kept = {code for code, box in self.boxes.items() if box.isChecked()}
+        for box in self.boxes.values():
+            box.deleteLater()
+        self.boxes = {}
+        for item in items:
+            box = QCheckBox(f"{item.label}（{item.code}）")
+            box.setObjectName(f"material_{item.code}")
+            box.setChecked(item.code in kept)
+            self.boxes[item.code] = box
+            self.list_layout.addWidget(box)
+
+    def received(self) -> list[str]:
+        return [code for code, box in self.boxes.items() if box.isChecked()]
+
+
+class ConfirmPage(QWizardPage):
+    """确认: everything once more; 受理 opens the case."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("确认受理"))
+        self.setSubTitle(self.tr("请核对以下内容。点击“受理”后生成办件编号，受理后登记事项只能在审查中更正。"))
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("受理"))
+        self.summary = QLabel()
+        self.summary.setObjectName("confirmSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.summary)
+        QVBoxLayout(self).addWidget(scroll)
+        self._busy = False
+
+    def initializePage(self) -> None:
+        self.summary.setText(self.wizard().summary_html())
+
+    def validatePage(self) -> bool:
+        wizard = self.wizard()
+        if wizard.case is not None:
+            return True
+        if not self._busy:
+            self._busy = True
+            wizard.submit(self._submitted)
+        return False
+
+    def _submitted(self, ok: bool) -> None:
+        self._busy = False
+        if ok:
+            self.wizard().next()
+
+
+class ResultPage(QWizardPage):
+    """The case number of the new case, and what comes next."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("受理完成"))
+        self.case_label = QLabel()
+        self.case_label.setObjectName("caseNumber")
+        self.case_label.setStyleSheet("font-size: 18pt; font-weight: bold; color: #1b5e20;")
+        self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        receipt_note = QLabel(self.tr("受理回执：打印功能尚未接入本页面，接入后可在办件页打印受理回执。"))
+        receipt_note.setObjectName("receiptNote")
+        receipt_note.setWordWrap(True)
+        receipt_note.setStyleSheet("color: #616161;")
+        self.open_box = QCheckBox(self.tr("完成后打开此办件(&O)"))
+        self.open_box.setChecked(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.case_label)
+        layout.addWidget(self.details)
+        layout.addWidget(receipt_note)
+        layout.addWidget(self.open_box)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        case = self.wizard().case
+        self.case_label.setText(self.tr("办件编号：{0}").format(case.case_no))
+        self.details.setText(self.tr("{0}（{1}，{2}）已受理，承诺办结日 {3}，法定期限 {4}。").format(
+            case.name, case.org_type, case.business_type, case.due_date.isoformat(), case.statutory_due_date.isoformat()))
+
+
+class CaseWizard(QWizard):
+    """受理向导 for an establishment case (成立登记)."""
+
+    case_opened = Signal(object)  # the CaseSummary of the new case
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None,
+                 business_type: str = BusinessType.ESTABLISH.value) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.business_type = business_type
+        self.case: CaseSummary | None = None
+        self.errors: list[FieldError] = []
+        self.setWindowTitle(self.tr("新建办件 — {0}").format(business_type))
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setButtonText(QWizard.WizardButton.NextButton, self.tr("下一步(&N) >"))
+        self.setButtonText(QWizard.WizardButton.BackButton, self.tr("< 上一步(&B)"))
+        self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("取消"))
+        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("完成"))
+        self.organization_page = OrganizationPage()
+        self.scope_page = TablePage(
+            "scope_items", SCOPE_FIELDS, self.tr("业务范围"),
+            self.tr("每行一项：从目录中选择，或在“业务范围（自拟）”中填写；需前置审批的项目请填写审批文号和日期。"),
+            self.tr("添加一项(&A)"), self.tr("删除所选项(&D)"))
+        self.persons_page = TablePage(
+            "persons", PERSON_FIELDS, self.tr("人员"),
+            self.tr("发起人、拟任法定代表人和拟任负责人。同一人身兼数职时只填一行，在“身份”中多选；应有且只有一位法定代表人。"),
+            self.tr("添加人员(&A)"), self.tr("删除所选人员(&D)"))
+        self.materials_page = MaterialsPage()
+        self.confirm_page = ConfirmPage()
+        self.result_page = ResultPage()
+        for page in (self.organization_page, self.scope_page, self.persons_page, self.materials_page,
+                     self.confirm_page, self.result_page):
+            self.addPage(page)
+        self.resize(1100, 680)
+        self.revalidate()
+
+    # -- the form --
+    def form_data(self) -> dict[str, Any]:
+        """The raw form as forms.intake reads it."""
+        return {
+            "organization": self.organization_page.values(),
+            "scope_items": self.scope_page.table.rows(),
+            "persons": self.persons_page.table.rows(),
+            "received": self.materials_page.received(),
+        }
+
+    def revalidate(self) -> None:
+        """Validate the whole form; each page marks its own errors and enables 下一步 accordingly."""
+        self.errors = validate_intake(self.form_data(), business_type=self.business_type)
+        for page in (self.organization_page, self.scope_page, self.persons_page):
+            page.show_errors(self.errors)
+            page.completeChanged.emit()
+
+    def checklist(self) -> tuple[MaterialItem, ...]:
+        """The materials this case must bring, given its type and what the form says."""
+        data = self.form_data() | {"received": []}
+        intake = read_intake(data, business_type=self.business_type)
+        return required_items(self.business_type, intake.organization["org_type"],
+                              material_conditions(intake.organization, intake.scope_items))
+
+    def summary_html(self) -> str:
+        intake = read_intake(self.form_data(), business_type=self.business_type)
+        org = self.organization_page.values()
+        rows = [f"<tr><td><b>{f.label}</b></td><td>{org[f.key]}</td></tr>" for f in ORGANIZATION_FIELDS if org[f.key]]
+        scope = "".join(f"<li>{s['text']}</li>" for s in intake.scope_items)
+        persons = "".join(f"<li>{p['name']}（{'、'.join(p['roles'])}）{p['id_number']}</li>" for p in intake.persons)
+        missing = [i.label for i in self.checklist() if i.code not in intake.received]
+        materials = (self.tr("材料齐全") if not missing else
+                     self.tr("<span style='color:#c62828'>待补材料：{0}</span>").format("、".join(missing)))
+        return (f"<table cellspacing='4'>{''.join(rows)}</table>"
+                f"<p><b>{self.tr('业务范围')}</b></p><ol>{scope}</ol>"
+                f"<p><b>{self.tr('人员')}</b></p><ul>{persons}</ul><p>{materials}</p>")
+
+    # -- 受理 --
+    def submit(self, done) -> None:
+        """Open the case on the worker; ``done(ok)`` afterwards."""
+        data, store, user, business = self.form_data(), self.context.store, self.context.user, self.business_type
+        self.button(QWizard.WizardButton.CommitButton).setEnabled(False)
+
+        def failed(error: SoregError) -> None:
+            if not shiboken6.isValid(self):
+                return
+            self.button(QWizard.WizardButton.CommitButton).setEnabled(True)
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("未能受理"), error.message, QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("intakeError")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            done(False)
+
+        def opened(case: CaseSummary) -> None:
+            self.case = case
+            self.case_opened.emit(case)
+            done(True)
+
+        self.context.tasks.run(lambda _p: open_case(store, data, user=user, business_type=business),
+                               on_success=opened, on_failure=failed, parent=self)
+
+    @property
+    def open_when_done(self) -> bool:
+        return self.case is not None and self.result_page.open_box.isChecked()

@@ -1,0 +1,372 @@
+"""The case list and the home dashboard (办件列表与首页) as SQL: filter, sort, page, count.
+
+``CaseFilter`` says which cases the clerk wants (state, type, business, clerk, due date, text,
+"my cases"); ``count_cases`` and ``list_cases`` turn it into index-backed SQL sorted by one
+column with ``cases.rowid`` as the tie-breaker, so the first page of 100,000 cases costs what
+the first page of ten does. ``dashboard`` gives the home page its counts and short lists,
+including the certificates (登记证书) that expire within 90 days (seed §6.2).
+
+The time limit (办理时限) runs until the decision (核准登记 or 不予登记) and stops during 补正: a
+case counts as overdue (已超期) or due this week (本周到期) only while it is under review with its
+clock running.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from accounts.users import UserInfo
+from models.accounts import Role
+from models.cases import Case, CaseMaterial, CaseState
+from models.registry import Organization, OrgStatus
+from workflow.deadlines import DeadlineStatus, deadline_status
+from workflow.queries import find_case
+from workflow.states import FINAL, UNDER_REVIEW
+from workflow.transitions import TRANSITIONS, Action
+
+PAGE_SIZE = 200
+EXPIRY_WARNING_DAYS = 90
+_AFTER_EVERYTHING = "\U0010ffff"
+ROWID = literal_column("cases.rowid")
+
+# Cases whose decision clock runs: the ones that can be overdue (a case in 补正 has its clock stopped).
+RUNNING_STATES = tuple(s.value for s in CaseState if s in UNDER_REVIEW)
+# The action that moves a case on from each state (what "waiting for me" means).
+FORWARD_ACTIONS = frozenset({Action.ADVANCE, Action.APPROVE, Action.PRINT, Action.ISSUE, Action.RESUME})
+
+
+class DueFilter(enum.StrEnum):
+    """办结期限 filter of the case list."""
+
+    ALL = "全部期限"
+    THIS_WEEK = "本周到期"
+    OVERDUE = "已超期"
+
+
+class SortKey(enum.StrEnum):
+    """The list columns the case list can be sorted by (剩余工作日 sorts by the due date)."""
+
+    CASE_NO = "case_no"
+    NAME = "name"
+    ORG_TYPE = "org_type"
+    BUSINESS = "business_type"
+    STATE = "state"
+    CLERK = "accepted_by"
+    ACCEPTED = "accepted_at"
+    DUE = "due_date"
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the clerk asked for; empty or None fields do not filter."""
+
+    text: str = ""  # start of the case number or of the name
+    states: frozenset[str] = frozenset()
+    org_type: str | None = None
+    business_type: str | None = None
+    accepted_by: str | None = None
+    due: DueFilter = DueFilter.ALL
+    mine: UserInfo | None = None  # only the cases waiting for this user (我的办件)
+
+
+@dataclass(frozen=True)
+class CaseOrder:
+    key: SortKey = SortKey.ACCEPTED
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list (办件列表) and of the 办件台账."""
+
+    case_no: str
+    name: str
+    org_type: str
+    business_type: str
+    state: str
+    accepted_by: str
+    accepted_at: datetime
+    due_date: date
+    statutory_due_date: date
+    working_days_left: int
+    overdue: bool
+    stopped: bool
+    credit_code: str | None
+
+
+def week_end(today: date) -> date:
+    """The Sunday of ``today``'s week."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+def _plain(name: str):
+    return getattr(Case, name)
+
+
+def overdue_condition(today: date, c=_plain) -> ColumnElement[bool]:
+    """Under review, clock running, past the due date."""
+    return and_(c("state").in_(RUNNING_STATES), c("due_date") < today)
+
+
+def due_this_week_condition(today: date, c=_plain) -> ColumnElement[bool]:
+    """Under review with the clock running and the due date between today and Sunday."""
+    return and_(c("state").in_(RUNNING_STATES), c("due_date") >= today, c("due_date") <= week_end(today))
+
+
+def waiting_states(user: UserInfo) -> tuple[set[str], set[str]]:
+    """(states whose next step is the user's role, states whose next step is a clerk's).
+
+    A clerk's steps count as "mine" only for the cases that clerk accepted.
+    """
+    anyone, own = set(), set()
+    for t in TRANSITIONS:
+        if t.action in FORWARD_ACTIONS and t.roles & user.roles:
+            (own if Role.CLERK in t.roles else anyone).update(s.value for s in t.sources)
+    return anyone, own - anyone
+
+
+def mine_condition(user: UserInfo, c=_plain) -> ColumnElement[bool]:
+    anyone, own = waiting_states(user)
+    parts = []
+    if anyone:
+        parts.append(c("state").in_(sorted(anyone)))
+    if own:
+        parts.append(and_(c("state").in_(sorted(own)), c("accepted_by") == user.username))
+    return or_(*parts) if parts else false()
+
+
+def _text_condition(text: str, c) -> ColumnElement[bool] | None:
+    text = text.strip()
+    if not text:
+        return None
+    return or_(*[and_(c(name) >= text, c(name) < text + _AFTER_EVERYTHING) for name in ("case_no", "name")])
+
+
+def _column(name: str, indexed: bool):
+    """``cases.<name>``; with ``indexed`` False written ``+cases.<name>``, which SQLite will not
+    look up in an index — so the planner walks the sort column's index instead."""
+    column = getattr(Case, name)
+    return column if indexed else literal_column(f"+cases.{name}", column.type)
+
+
+def filtered(query: Select, flt: CaseFilter, today: date, *, filter_indexes: bool = True) -> Select:
+    """``query`` with the WHERE clauses of ``flt``."""
+    def c(name: str):
+        return _column(name, filter_indexes)
+
+    conditions = [
+        _text_condition(flt.text, c),
+        c("state").in_(sorted(flt.states)) if flt.states else None,
+        c("org_type") == flt.org_type if flt.org_type else None,
+        c("business_type") == flt.business_type if flt.business_type else None,
+        c("accepted_by") == flt.accepted_by if flt.accepted_by else None,
+        {DueFilter.OVERDUE: overdue_condition(today, c), DueFilter.THIS_WEEK: due_this_week_condition(today, c)}.get(flt.due),
+        mine_condition(flt.mine, c) if flt.mine is not None else None,
+    ]
+    return query.where(*[cond for cond in conditions if cond is not None])
+
+
+def count_cases(session: Session, flt: CaseFilter, today: date) -> int:
+    return session.scalar(filtered(select(func.count()).select_from(Case), flt, today)) or 0
+
+
+def _walk_sort_index(session: Session, flt: CaseFilter, matching: int | None, rows_wanted: int) -> bool:
+    """Whether walking the sort column's index (reading rows until enough match) is cheaper than
+    reading every matching row and sorting them: true when matches are common."""
+    if not matching:
+        return False
+    table_rows = session.scalar(select(func.max(ROWID)).select_from(Case)) or 0
+    return rows_wanted * table_rows / matching < matching
+
+
+def _row_query(flt: CaseFilter, order: CaseOrder, today: date, *, filter_indexes: bool = True) -> Select:
+    column = getattr(Case, order.key.value)
+    ordering = (column.desc(), ROWID.desc()) if order.descending else (column.asc(), ROWID.asc())
+    query = select(Case.case_no, Case.name, Case.org_type, Case.business_type, Case.state, Case.accepted_by,
+                   Case.accepted_at, Case.due_date, Case.statutory_due_date, Case.stopped_since, Case.credit_code)
+    return filtered(query, flt, today, filter_indexes=filter_indexes).order_by(*ordering)
+
+
+@lru_cache(maxsize=4096)
+def _deadline(due: date, statutory_due: date, stopped_since: date | None, today: date) -> DeadlineStatus:
+    """``deadline_status``, remembered: a page of cases shares a few dozen due dates."""
+    return deadline_status(due, statutory_due, stopped_since, today)
+
+
+def _row(values, today: date) -> CaseRow:
+    (case_no, name, org_type, business, state, clerk, accepted_at, due, statutory_due, stopped_since, code) = values
+    status = _deadline(due, statutory_due, stopped_since, today)
+    return CaseRow(case_no, name, org_type, business, state, clerk, accepted_at, due, statutory_due,
+                   status.working_days_left, status.overdue and state in RUNNING_STATES, status.stopped, code)
+
+
+def list_cases(session: Session, flt: CaseFilter, order: CaseOrder, today: date, *, offset: int = 0,
+               limit: int = PAGE_SIZE, matching: int | None = None) -> list[CaseRow]:
+    """The rows ``offset`` … ``offset + limit`` of the filtered, sorted list; ``matching`` (the
+    count, if known) lets the query walk the sort index when most cases match."""
+    walk = _walk_sort_index(session, flt, matching, offset + limit)
+    query = _row_query(flt, order, today, filter_indexes=not walk).offset(offset).limit(limit)
+    return [_row(values, today) for values in session.execute(query)]
+
+
+def iter_cases(session: Session, flt: CaseFilter, order: CaseOrder, today: date, *, batch: int = 1000) -> Iterator[CaseRow]:
+    """Every row of the filtered, sorted list, streamed (for the 办件台账)."""
+    for values in session.execute(_row_query(flt, order, today).execution_options(yield_per=batch)):
+        yield _row(values, today)
+
+
+def clerks(session: Session) -> list[str]:
+    """Every user who has accepted a case (受理人), for the filter."""
+    return list(session.scalars(select(Case.accepted_by).distinct().order_by(Case.accepted_by)))
+
+
+# ---- one case in full (办件详情) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    original_name: str
+    stored_path: str
+    size_bytes: int
+    added_by: str
+
+
+@dataclass(frozen=True)
+class MaterialInfo:
+    item_code: str
+    label: str
+    received: bool
+    received_on: date | None
+    attachments: tuple[AttachmentInfo, ...]
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    name: str
+    id_number: str
+    birth_date: date
+    phone: str
+    roles: str
+    title: str
+    appointed_on: date | None
+
+
+@dataclass(frozen=True)
+class ScopeInfo:
+    catalogue_code: str | None
+    text: str
+    approval_doc_no: str | None
+    approval_date: date | None
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything the case page shows, as plain data."""
+
+    case_no: str
+    state: str
+    items: dict[str, object]  # registered items and case facts by column name
+    scope: tuple[ScopeInfo, ...]
+    persons: tuple[PersonInfo, ...]
+    materials: tuple[MaterialInfo, ...]
+
+
+DETAIL_COLUMNS = (
+    "case_no", "business_type", "org_type", "state", "resume_state", "window_code", "accepted_by", "accepted_at",
+    "applicant", "applicant_phone", "due_date", "statutory_due_date", "stopped_since", "stopped_working_days",
+    "name", "address", "street_code", "purpose", "activity_area", "legal_representative", "funds_yuan", "sponsor",
+    "sponsor_consent_doc_no", "sponsor_consent_date", "direct_category", "direct_justification",
+    "individual_members", "unit_members", "premises_document", "premises_valid_until", "credit_code",
+    "approved_by", "approved_on", "closed_on",
+)
+
+
+def case_detail(session: Session, case_no: str) -> CaseDetail:
+    """The case ``case_no`` with its scope items, persons and materials (history: workflow.queries)."""
+    case = find_case(session, case_no)
+    return CaseDetail(
+        case_no=case.case_no, state=case.state,
+        items={c: getattr(case, c) for c in DETAIL_COLUMNS},
+        scope=tuple(ScopeInfo(s.catalogue_code, s.text, s.approval_doc_no, s.approval_date) for s in case.scope_items),
+        persons=tuple(PersonInfo(p.name, p.id_number, p.birth_date, p.phone, p.roles, p.title, p.appointed_on)
+                      for p in case.persons),
+        materials=tuple(_material_info(m) for m in case.materials),
+    )
+
+
+def _material_info(m: CaseMaterial) -> MaterialInfo:
+    files = tuple(AttachmentInfo(a.original_name, a.stored_path, a.size_bytes, a.added_by)
+                  for a in sorted(m.attachments, key=lambda a: (a.created_at, a.original_name)))
+    return MaterialInfo(m.item_code, m.label, m.received, m.received_on, files)
+
+
+# ---- the home dashboard (首页) -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExpiringCertificate:
+    organization_id: uuid.UUID
+    name: str
+    credit_code: str | None
+    valid_until: date
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Counts and the first few rows of each list on the home page."""
+
+    mine: int
+    due_this_week: int
+    overdue: int
+    supplement: int
+    expiring: int
+    mine_rows: tuple[CaseRow, ...]
+    due_rows: tuple[CaseRow, ...]
+    overdue_rows: tuple[CaseRow, ...]
+    supplement_rows: tuple[CaseRow, ...]
+    expiring_rows: tuple[ExpiringCertificate, ...]
+
+
+def dashboard_filters(user: UserInfo) -> dict[str, CaseFilter]:
+    """The case-list filter behind each card of the dashboard."""
+    return {
+        "mine": CaseFilter(mine=user),
+        "due_this_week": CaseFilter(due=DueFilter.THIS_WEEK),
+        "overdue": CaseFilter(due=DueFilter.OVERDUE),
+        "supplement": CaseFilter(states=frozenset({CaseState.SUPPLEMENT.value})),
+    }
+
+
+def expiring_condition(today: date, days: int = EXPIRY_WARNING_DAYS) -> ColumnElement[bool]:
+    return and_(Organization.status == OrgStatus.ACTIVE.value, Organization.certificate_valid_until >= today,
+                Organization.certificate_valid_until <= today + timedelta(days=days))
+
+
+def expiring_certificates(session: Session, today: date, *, limit: int | None = None) -> list[ExpiringCertificate]:
+    """Active organizations whose certificate expires within 90 days, soonest first."""
+    o = Organization
+    query = (select(o.id, o.name, o.credit_code, o.certificate_valid_until).where(expiring_condition(today))
+             .order_by(o.certificate_valid_until, o.name).limit(limit))
+    return [ExpiringCertificate(*row) for row in session.execute(query)]
+
+
+def dashboard(session: Session, user: UserInfo, today: date, *, rows: int = 5, certificates: int = 50) -> Dashboard:
+    filters = dashboard_filters(user)
+    soonest = CaseOrder(SortKey.DUE, descending=False)
+
+    def part(key: str) -> tuple[int, tuple[CaseRow, ...]]:
+        flt = filters[key]
+        count = count_cases(session, flt, today)
+        return count, tuple(list_cases(session, flt, soonest, today, limit=rows, matching=count))
+
+    (mine, mine_rows), (week, week_rows), (late, late_rows), (waiting, waiting_rows) = (
+        part(k) for k in ("mine", "due_this_week", "overdue", "supplement"))
+    expiring = session.scalar(select(func.count()).select_from(Organization).where(expiring_condition(today))) or 0
+    return Dashboard(mine, week, late, waiting, expiring, mine_rows, week_rows, late_rows, waiting_rows,
+                     tuple(expiring_certificates(session, today, limit=certificates)))
