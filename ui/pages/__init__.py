@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ui.context import PageContext
 
 PAGES: list[tuple[str, str]] = [
+    (QT_TRANSLATE_NOOP("Pages", "首页"), "ui.pages.dashboard_page:DashboardPage"),
     (QT_TRANSLATE_NOOP("Pages", "办件"), "ui.pages.cases_page:CasesPage"),
     (QT_TRANSLATE_NOOP("Pages", "名称核准"), "ui.pages.name_check_page:NameCheckPage"),
     (QT_TRANSLATE_NOOP("Pages", "登记库"), "ui.pages.registry_page:RegistryPage"),
