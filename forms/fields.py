@@ -118,8 +118,8 @@ def as_person_name(text: str) -> str:
     return text
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$|^\d{8}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$|^\d{8}$", re.ASCII)
 
 
 def as_phone(text: str) -> str:
@@ -132,7 +132,7 @@ def as_phone(text: str) -> str:
 
 def as_date(text: str) -> date:
     """A date written YYYY-MM-DD (also YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日)."""
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text, re.ASCII)
     if not match:
         raise FieldInvalid("应为日期，格式 YYYY-MM-DD，例如 2026-10-08。")
     try:

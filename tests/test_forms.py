@@ -75,6 +75,8 @@ def test_arbitrary_text_in_any_field_is_accepted_or_reported_in_chinese(slot, va
     ("name", "ABC Association", "“拟定名称”应使用中文填写"),
     ("name", "", "“拟定名称”不能为空"),
     ("applicant_phone", "12345", "“申请人电话”应为 11 位手机号或固定电话"),
+    ("applicant_phone", "1\u0663812345678", "“申请人电话”应为 11 位手机号或固定电话"),  # an Arabic-Indic digit
+    ("sponsor_consent_date", "\u0662\u0660\u0662\u0666-01-01", "格式 YYYY-MM-DD"),
     ("direct_category", "文化类", "“直接登记类别”应从以下选项中选择：行业协会商会类"),
     ("address", "上海\x00市", "“住所”含有不可见的控制字符"),
     ("purpose", "宗" * 501, "“宗旨”最多 500 个字"),
