@@ -1,0 +1,37 @@
+"""Shared set-up for the print-record, print CLI and printing page tests: cases walked by the real workflow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from models.cases import CaseState
+from tests.workflow_fixtures import GROUP_FORM, Window
+from workflow.intake import open_case
+from workflow.queries import get_case
+from workflow.transitions import Action, perform
+
+ACCEPTED_ON = date(2026, 9, 21)
+DECIDED_ON = date(2026, 9, 22)
+
+
+def case_at(window: Window, state: CaseState, base: dict = GROUP_FORM) -> str:
+    """A new case opened from ``base`` and moved along the main line (or to 补正 / 不予登记) until ``state``."""
+    case_no = open_case(window.store, base, user=window.clerk, today=ACCEPTED_ON).case_no
+    if state is CaseState.SUPPLEMENT:
+        perform(window.store, case_no, Action.SUPPLEMENT, user=window.clerk, on=DECIDED_ON,
+                reasons=["章程草案未经发起人签字"])
+        return case_no
+    if state is CaseState.REJECTED:
+        perform(window.store, case_no, Action.REJECT, user=window.approver, on=DECIDED_ON,
+                reasons=["拟任法定代表人年龄超过七十周岁", "住所证明已过期"])
+        return case_no
+    while (current := CaseState(get_case(window.store, case_no).state)) is not state:
+        if current is CaseState.ACCEPTED:
+            perform(window.store, case_no, Action.ADVANCE, user=window.clerk, on=DECIDED_ON)
+        elif current is CaseState.APPROVAL:
+            perform(window.store, case_no, Action.APPROVE, user=window.approver, on=DECIDED_ON, acknowledge_warnings=True)
+        elif current is CaseState.CERTIFICATE:
+            perform(window.store, case_no, Action.PRINT, user=window.clerk, on=DECIDED_ON)
+        else:
+            perform(window.store, case_no, Action.ADVANCE, user=window.reviewer, on=DECIDED_ON, acknowledge_warnings=True)
+    return case_no
