@@ -193,10 +193,15 @@ def digest_due(store: Store, interval_hours: float) -> bool:
         state.last_digest_at is None or utcnow() - state.last_digest_at >= timedelta(hours=interval_hours))
 
 
-def verify_registry(store: Store, conn: psycopg.Connection) -> bool:
+def verify_registry(store: Store, conn: psycopg.Connection) -> bool | None:
     """Compare the registry copy with the centre; on a mismatch start a new snapshot (the next
-    pull reads it) and return False."""
-    central = conn.execute("SELECT sync_api.sync_registry_digest_v1()").fetchone()[0]
+    pull reads it) and return False. None: the window is behind the centre (changes it cannot
+    pull yet), so no comparison was made."""
+    state = read_state(store)
+    central = conn.execute("SELECT sync_api.sync_registry_digest_v1(%s, %s)",
+                           (state.cursor_xid, state.cursor_id)).fetchone()[0]
+    if central["behind"]:
+        return None
     with store.read() as session:
         count, checksum = local_digest(session)
     same = count == int(central["count"]) and checksum == int(central["checksum"])

@@ -111,9 +111,9 @@ def _sync(store: Store, conn: psycopg.Connection, settings: CentralSettings, pro
     pulled: PullResult = pull(store, conn, window, page=settings.pull_page, snapshot_page=settings.snapshot_page,
                               progress=progress)
     if digest_due(store, settings.digest_interval_hours):
-        report.registry_checked = True
         report.registry_matched = verify_registry(store, conn)
-        if not report.registry_matched:
+        report.registry_checked = report.registry_matched is not None
+        if report.registry_matched is False:
             again = pull(store, conn, window, page=settings.pull_page, snapshot_page=settings.snapshot_page,
                          progress=progress)
             pulled.snapshot_rows += again.snapshot_rows

@@ -9,6 +9,7 @@ opted in with SOREG_ALLOW_FILE_KEYRING=1, as the sync code requires.
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,17 @@ class Centre:
 
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(self.admin_url, autocommit=True)
+
+    def drain(self, timeout_s: float = 30.0) -> None:
+        """Wait until every change in the change log is below the pull horizon. The horizon is
+        cluster-wide, and other test sessions share this server: their open transactions hold
+        pulls back (never make them skip), so tests that check what a pull brought wait first."""
+        deadline = time.monotonic() + timeout_s
+        with self.admin() as conn:
+            while not conn.execute("SELECT coalesce(bool_and(xid < pg_snapshot_xmin(pg_current_snapshot())), true)"
+                                   " FROM central.change_log").fetchone()[0]:
+                assert time.monotonic() < deadline, "a transaction elsewhere on the server held the horizon too long"
+                time.sleep(0.01)
 
     def reset(self) -> None:
         """Empty every data table (windows and the code pool stay); DELETE is quicker than

@@ -75,9 +75,10 @@ def _sync(window, proxy: FaultProxy | None, cut: str | None, occurrence: int) ->
     return fired
 
 
-def _settle(windows: dict) -> None:
-    """A last sync of each window, without faults."""
-    for code in WINDOWS:
+def _settle(centre: Centre, windows: dict) -> None:
+    """Two last rounds of syncs without faults, each once the change log can be pulled whole."""
+    for code in WINDOWS + WINDOWS:
+        centre.drain()
         run_sync(*windows[code])
 
 
@@ -102,7 +103,7 @@ def _run(steps, centre: Centre, folder, templates: dict, proxy: FaultProxy, faul
             _register(windows[code][0], step[2])
         else:
             fired.append(_sync(windows[code], proxy if faults else None, step[2], step[3]))
-    _settle(windows)
+    _settle(centre, windows)
     state = _state(centre, windows)
     for store, _ in windows.values():
         store.close()

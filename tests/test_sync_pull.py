@@ -48,6 +48,7 @@ def test_a_transaction_that_commits_late_is_not_skipped(tmp_path, centre, file_k
             run_sync(store, cfg)
             # a cursor on the log id alone would now stand past the late row; this one held back
             assert "上海市长宁区先到社区服务中心" not in _names(store)
+        centre.drain()
         run_sync(store, cfg)
     assert {"上海市长宁区迟到社区服务中心", "上海市长宁区先到社区服务中心"} <= _names(store)
 

@@ -77,6 +77,7 @@ def test_offline_work_on_two_windows_converges_in_either_order(tmp_path, centre,
     # each pull is audited locally, and the audit event goes up with the next sync: settle
     for _ in range(3):
         for code in order:
+            centre.drain()
             run_sync(*windows[code])
 
     with centre.admin() as conn:
@@ -135,3 +136,66 @@ def test_every_synced_table_name_is_known_to_the_centre(centre):
     with centre.admin() as conn:
         central = {r[0] for r in conn.execute("SELECT table_name FROM central.synced_tables")}
     assert central == set(SYNCED_TABLES)
+
+
+def test_a_change_based_on_an_outdated_version_is_held_for_review_not_overwritten(tmp_path, centre, file_keyring):
+    from registry.organizations import change_status
+
+    with centre.admin() as conn:
+        conn.execute("INSERT INTO central.organizations (id, name, org_type) VALUES"
+                     " ('0190a0a0-0000-7000-8000-000000000001', '上海市长宁区华阳社区服务中心', '民办非企业单位')")
+    w1, s1 = make_window(tmp_path / "a", centre, "W01")
+    w2, s2 = make_window(tmp_path / "b", centre, "W02")
+    run_sync(w1, s1)
+    run_sync(w2, s2)
+    org_id = __import__("uuid").UUID("0190a0a0-0000-7000-8000-000000000001")
+    with w1.write() as session:
+        change_status(session, org_id, "已注销", changed_on=date(2026, 11, 20), actor="clerk")
+    with w2.write() as session:
+        change_status(session, org_id, "已撤销", changed_on=date(2026, 11, 21), actor="clerk")
+    first = run_sync(w1, s1)
+    second = run_sync(w2, s2)
+    centre.drain()
+    run_sync(w1, s1)
+    run_sync(w2, s2)
+    assert first.held_for_review == 0 and second.held_for_review == 1
+    with centre.admin() as conn:
+        status, version, by = conn.execute("SELECT status, row_version, changed_by_window FROM central.organizations"
+                                           " WHERE id = %s", (org_id,)).fetchone()
+        review = conn.execute("SELECT window_code, existing_window, proposed->>'status' FROM central.review_queue"
+                              ).fetchall()
+    assert (status, version, by) == ("已注销", 2, "W01")
+    assert review == [("W02", "W01", "已撤销")]
+    for store in (w1, w2):
+        with store.read() as session:
+            assert session.get(Organization, org_id).status == "已注销"  # the centre's, everywhere
+            notices = session.scalars(select(SyncNotice)).all()
+        assert [n.kind for n in notices] == ["待复核"] and "已有更新" in notices[0].reason
+
+
+def test_a_refused_op_becomes_a_notice_and_does_not_block_the_queue(tmp_path, centre, file_keyring):
+    with centre.admin() as conn:
+        conn.execute("INSERT INTO central.organizations (id, name, org_type) VALUES"
+                     " ('0190a0a0-0000-7000-8000-000000000002', '上海市长宁区江苏路文化服务中心', '民办非企业单位')")
+    store, cfg = make_window(tmp_path, centre, "W01")
+    run_sync(store, cfg)
+    org_id = __import__("uuid").UUID("0190a0a0-0000-7000-8000-000000000002")
+    with store.write() as session:
+        session.delete(session.get(Organization, org_id))
+        record_event(session, actor="clerk", action="organization.delete", record_type="organization",
+                     record_id=org_id)
+    with store.write() as session:
+        record_event(session, actor="clerk", action="case.note", record_type="case", record_id="after-refusal")
+    report = run_sync(store, cfg)
+    assert report.rejected == 1
+    with store.read() as session:
+        notices = session.scalars(select(SyncNotice)).all()
+    assert [(n.kind, n.reason) for n in notices] == [("被拒绝", "登记库中的组织不能由窗口删除")]
+    with centre.admin() as conn:
+        actions = {r[0] for r in conn.execute(
+            "SELECT payload->>'action' FROM central.window_records WHERE window_code = 'W01'")}
+        still = conn.execute("SELECT count(*) FROM central.organizations WHERE id = %s", (org_id,)).fetchone()[0]
+    assert {"organization.delete", "case.note"} <= actions and still == 1
+    with store.read() as session:  # the refused op was acknowledged too: only the pull's own audit waits
+        waiting = [json.loads(op.payload)["action"] for op in session.scalars(select(OutboxOp))]
+    assert all(action.startswith("sync.") for action in waiting), waiting

@@ -71,6 +71,7 @@ CREATE TABLE central.organizations (
     former_names jsonb NOT NULL DEFAULT '[]',
     name_index jsonb,
     origin_window text REFERENCES central.windows(code),
+    changed_by_window text REFERENCES central.windows(code),
     created_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
     updated_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
     row_version integer NOT NULL DEFAULT 1
@@ -241,7 +242,8 @@ CREATE FUNCTION central.hold_for_review(w text, op_id uuid, row_id text, p jsonb
 LANGUAGE sql SET search_path = pg_catalog, central, pg_temp AS $$
     INSERT INTO central.review_queue (reason, window_code, op_id, organization_id, proposed, based_on_cursor,
                                       existing_id, existing_name, existing_window)
-    VALUES (why, w, op_id, row_id::uuid, p, cursor_text, existing.id, existing.name, existing.origin_window)
+    VALUES (why, w, op_id, row_id::uuid, p, cursor_text, existing.id, existing.name,
+            coalesce(existing.changed_by_window, existing.origin_window))
 $$;
 
 -- A window's proposal for the registry: a new organization (from an approved case) or a change
@@ -272,7 +274,8 @@ BEGIN
         reason := CASE WHEN clash.credit_code = p.credit_code
                        THEN format('统一社会信用代码 %s 已被“%s”使用', p.credit_code, clash.name)
                        ELSE format('名称“%s”已由%s登记', p.name,
-                                   coalesce('窗口 ' || clash.origin_window, '中心')) END;
+                                   coalesce('窗口 ' || coalesce(clash.changed_by_window, clash.origin_window),
+                                            '中心')) END;
         PERFORM central.hold_for_review(w, op_id, row_id, payload, cursor_text, reason, clash);
         status := 'review';
         RETURN;
@@ -280,6 +283,7 @@ BEGIN
     IF cur.id IS NULL THEN
         p.id := row_id::uuid;
         p.origin_window := w;
+        p.changed_by_window := w;
         p.row_version := 1;
         p.created_at := coalesce(p.created_at, now() AT TIME ZONE 'utc');
         p.updated_at := now() AT TIME ZONE 'utc';
@@ -296,6 +300,7 @@ BEGIN
     END IF;
     UPDATE central.organizations o SET
         {org_update},
+        changed_by_window = w,
         updated_at = now() AT TIME ZONE 'utc',
         row_version = cur.row_version + 1
      WHERE o.id = cur.id;
@@ -417,7 +422,9 @@ $$;
 -- The pull cursor (拉取游标) is (xid, id) of the last change applied. Only changes of
 -- transactions older than the oldest one still running (pg_snapshot_xmin) are handed out, so a
 -- transaction that commits late is never skipped: its changes carry an xid at or above that
--- horizon and are handed out on a later pull.
+-- horizon and are handed out on a later pull. The horizon is cluster-wide: a long transaction
+-- in any database of the cluster delays (never loses) changes, which is why window roles have
+-- statement and idle-in-transaction timeouts and the centre wants a cluster of its own.
 CREATE FUNCTION sync_api.sync_pull_v1(after_xid text, after_id bigint, lim integer)
 RETURNS TABLE (xid text, id bigint, kind text, row_id text, payload jsonb)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp AS $$
@@ -484,11 +491,17 @@ BEGIN
     END LOOP;
 END $$;
 
--- Count and order-independent checksum of the registry, compared with the window's copy.
-CREATE FUNCTION sync_api.sync_registry_digest_v1() RETURNS jsonb
+-- Count and order-independent checksum of the registry, compared with the window's copy at
+-- cursor (after_xid, after_id). ``behind`` says that registry changes after that cursor are
+-- visible: the window has not caught up and the comparison would mean nothing (all in one
+-- statement, so the digest and ``behind`` see the same snapshot).
+CREATE FUNCTION sync_api.sync_registry_digest_v1(after_xid text, after_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp AS $$
     SELECT jsonb_build_object(
         'window', central.require_window(),
+        'behind', EXISTS (SELECT 1 FROM central.change_log l
+                           WHERE l.kind = 'organization'
+                             AND (l.xid, l.id) > (coalesce(after_xid, '0')::xid8, coalesce(after_id, 0))),
         'count', count(*),
         'checksum', coalesce(sum(('x' || substr(md5(o.id::text || ':' || o.row_version), 1, 15))::bit(60)::bigint), 0)::text)
       FROM central.organizations o
@@ -539,7 +552,7 @@ END $$;
 """
 
 API = ("sync_push_v1(jsonb)", "sync_whoami_v1()", "sync_pull_v1(text, bigint, integer)", "sync_cursor_now_v1()",
-       "sync_snapshot_v1(text, text, integer)", "sync_registry_digest_v1()", "reserve_code_block_v1(integer)",
+       "sync_snapshot_v1(text, text, integer)", "sync_registry_digest_v1(text, bigint)", "reserve_code_block_v1(integer)",
        "sync_records_v1(text, text[])")
 INTERNAL = ("current_window()", "require_window()", "change_payload(text, text)",
             "hold_for_review(text, uuid, text, jsonb, text, text, central.organizations)",
