@@ -11,6 +11,7 @@ from cli.session import acting_user, store_for
 from workflow.dishonest import list_person, listed_persons, remove_person
 from workflow.demo import fill_demo_cases
 from workflow.queries import case_history, get_case
+from workflow.states import is_open
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,10 +51,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     store = store_for(args)
     case = get_case(store, args.case_no)
     deadline = case.deadline(date.today())
+    if not is_open(case.state):
+        left = ""
+    elif deadline.stopped:
+        left = "（补正中，时限中止）"
+    else:
+        left = f"（剩余 {deadline.working_days_left} 个工作日{'，已超期' if deadline.overdue else ''}）"
     print(f"{case.case_no}\t{case.business_type}\t{case.org_type}\t{case.name}")
-    print(f"状态：{case.state}\t受理人：{case.accepted_by}\t承诺办结日：{deadline.due_date:%Y-%m-%d}"
-          f"（剩余 {deadline.working_days_left} 个工作日{'，已超期' if deadline.overdue else ''}"
-          f"{'，补正中时限中止' if deadline.stopped else ''}）\t法定期限：{deadline.statutory_due_date:%Y-%m-%d}")
+    print(f"状态：{case.state}\t受理人：{case.accepted_by}\t承诺办结日：{deadline.due_date:%Y-%m-%d}{left}"
+          f"\t法定期限：{deadline.statutory_due_date:%Y-%m-%d}")
     if case.credit_code:
         print(f"统一社会信用代码：{case.credit_code}")
     for step in case_history(store, args.case_no):
