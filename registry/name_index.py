@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from models.registry import NameVariant, Organization, OrganizationName
-from registry.names import normalize_name, parse_name, pinyin_key, variant_keys
+from registry.names import parse_name, pinyin_key, variant_keys
 
 
 def name_row(
@@ -20,7 +20,7 @@ def name_row(
     key = parsed.compare_key
     row = {
         "organization_id": organization_id,
-        "name": normalize_name(name),
+        "name": parsed.name,  # normalized by parse_name
         "is_current": is_current,
         "renamed_on": renamed_on,
         "org_type": org_type,
