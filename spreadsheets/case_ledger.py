@@ -83,16 +83,20 @@ def _write(store: Store, flt: CaseFilter, order: CaseOrder, path: Path, today: d
         header.append(cell)
     sheet.append(header)
     done = 0
-    with store.read() as session:
-        total = count_cases(session, flt, today)
-        progress.report(0, total, "正在导出办件台账…")
-        for row in iter_cases(session, flt, order, today):
-            sheet.append([value(row) for _label, _width, value in COLUMNS])
-            done += 1
-            if done % REPORT_EVERY == 0:
-                stop_if_cancelled(progress)
-                progress.report(done, total, f"正在导出办件台账：{done:,} / {total:,}")
-    stop_if_cancelled(progress)
+    try:
+        with store.read() as session:
+            total = count_cases(session, flt, today)
+            progress.report(0, total, "正在导出办件台账…")
+            for row in iter_cases(session, flt, order, today):
+                sheet.append([value(row) for _label, _width, value in COLUMNS])
+                done += 1
+                if done % REPORT_EVERY == 0:
+                    stop_if_cancelled(progress)
+                    progress.report(done, total, f"正在导出办件台账：{done:,} / {total:,}")
+        stop_if_cancelled(progress)
+    except BaseException:
+        sheet.close()  # the write-only sheet's open temporary file
+        raise
     book.save(path)
     progress.report(done, total, "办件台账已导出")
     return done

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from models.errors import SoregError
 from ui.context import PageContext
-from workflow.case_queries import PAGE_SIZE, CaseFilter, CaseOrder, CaseRow, SortKey, count_cases, list_cases
+from workflow.case_queries import PAGE_SIZE, RUNNING_STATES, CaseFilter, CaseOrder, CaseRow, SortKey, count_cases, list_cases
 
 Index = QModelIndex | QPersistentModelIndex
 KEPT_PAGES = 50  # pages kept in memory (10,000 rows); older ones are fetched again when needed
@@ -29,9 +29,10 @@ STOPPED_TEXT = QColor("#6d4c41")
 
 
 def _days_left(row: CaseRow) -> str:
+    """Working days left while the decision is pending; blank once it is made."""
     if row.stopped:
         return f"{row.working_days_left}（中止）"
-    return str(row.working_days_left)
+    return str(row.working_days_left) if row.state in RUNNING_STATES else ""
 
 
 COLUMNS: tuple[tuple[str, SortKey, Any], ...] = (
