@@ -24,7 +24,7 @@ from models import reference
 from models.audit import record_event
 from models.errors import SoregError
 from models.progress import SILENT, Progress, stop_if_cancelled
-from models.registry import Organization, OrgStatus
+from models.registry import Organization, OrganizationName, OrgStatus
 from models.store import Store
 from registry.credit_code import validate_credit_code
 from registry.name_index import apply_parsed_parts, index_current_name, name_entry
@@ -211,9 +211,6 @@ class Row:
         code = self.values.get("credit_code")
         return ("code", code) if code else ("name", self.values["name"], self.values["org_type"])
 
-    def record(self) -> OrganizationRecord:
-        return OrganizationRecord(**self.values)
-
 
 @dataclass
 class _Checked:
@@ -332,38 +329,42 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
         yield items[i : i + size]
 
 
-def _existing(session: Session, rows: list[Row]) -> tuple[dict[str, Organization], dict[tuple[str, str], list[Organization]]]:
-    """Organizations the rows may refer to: by credit code, and by (name, type)."""
+ORG_TABLE = Organization.__table__
+
+
+def _existing(session: Session, rows: list[Row]) -> tuple[dict[str, Any], dict[tuple[str, str], list[Any]]]:
+    """Organizations the rows may refer to (as plain column rows): by credit code, and by (name, type)."""
     codes = sorted({r.values["credit_code"] for r in rows if r.values.get("credit_code")})
     names = sorted({r.values["name"] for r in rows if not r.is_former_name})
-    by_code: dict[str, Organization] = {}
-    by_name: dict[tuple[str, str], list[Organization]] = {}
+    by_code: dict[str, Any] = {}
+    by_name: dict[tuple[str, str], list[Any]] = {}
     for chunk in _chunks(codes):
-        for org in session.scalars(select(Organization).where(Organization.credit_code.in_(chunk))):
+        for org in session.execute(select(ORG_TABLE).where(ORG_TABLE.c.credit_code.in_(chunk))):
             by_code[org.credit_code] = org
     for chunk in _chunks(names):
-        for org in session.scalars(select(Organization).where(Organization.name.in_(chunk))):
+        for org in session.execute(select(ORG_TABLE).where(ORG_TABLE.c.name.in_(chunk))):
             by_name.setdefault((org.name, org.org_type), []).append(org)
     return by_code, by_name
 
 
 @dataclass
 class _Plan:
-    """What the import will do, decided before anything is written."""
+    """What the import will do, decided before anything is written: new rows, rows matched to
+    an existing organization (with its stored columns), and former-name rows with the id and
+    type of their organization (None: it is new in this file)."""
 
     new: list[Row] = field(default_factory=list)
-    matched: list[tuple[Row, Organization]] = field(default_factory=list)
-    formers: list[Row] = field(default_factory=list)
+    matched: list[tuple[Row, Any]] = field(default_factory=list)
+    formers: list[tuple[Row, uuid.UUID | None]] = field(default_factory=list)
 
 
 def _match(session: Session, rows: list[Row], problems: list[ImportProblem]) -> _Plan:
     by_code, by_name = _existing(session, rows)
     plan = _Plan()
     claimed: dict[uuid.UUID, int] = {}
-    new_codes = set()
+    new_codes: set[str] = set()
     for row in rows:
         if row.is_former_name:
-            plan.formers.append(row)
             continue
         code, name, org_type = row.values.get("credit_code"), row.values["name"], row.values["org_type"]
         org = by_code.get(code) if code else None
@@ -382,20 +383,22 @@ def _match(session: Session, rows: list[Row], problems: list[ImportProblem]) -> 
         if org.id in claimed:
             problems.append(ImportProblem(row.number, "名称", f"与第 {claimed[org.id]} 行对应登记库中的同一个组织"))
             continue
-        if code and org.credit_code not in (None, code):
-            problems.append(ImportProblem(row.number, "统一社会信用代码",
-                                          f"登记库中同名组织的统一社会信用代码为 {org.credit_code}，与本行不同"))
-            continue
         claimed[org.id] = row.number
         plan.matched.append((row, org))
-    matched_codes = {row.values.get("credit_code") or org.credit_code for row, org in plan.matched}
-    for row in plan.formers:
+    owners = dict(by_code)
+    owners.update((row.values["credit_code"], org) for row, org in plan.matched if row.values.get("credit_code"))
+    for row in (r for r in rows if r.is_former_name):
         code = row.values["credit_code"]
-        if code not in new_codes and code not in matched_codes and code not in by_code:
+        owner = owners.get(code)
+        if code in new_codes:
+            plan.formers.append((row, None))
+        elif owner is None:
             problems.append(ImportProblem(row.number, "统一社会信用代码",
                                           f"找不到统一社会信用代码为 {code} 的组织：曾用名所属组织的现名称须在登记库中或本文件中"))
-        elif code in by_code and by_code[code].org_type != row.values["org_type"]:
+        elif owner.org_type != row.values["org_type"] and owner.id not in claimed:
             problems.append(ImportProblem(row.number, "组织类型", "与该统一社会信用代码所属组织的组织类型不同"))
+        else:
+            plan.formers.append((row, owner.id))
     return plan
 
 
@@ -409,11 +412,12 @@ def _reindex(session: Session, org: Organization) -> None:
         org.names.append(name_entry(org, name, is_current=False, renamed_on=renamed_on))
 
 
-def _update(session: Session, row: Row, org: Organization) -> bool:
-    """Apply the row's values to ``org``; False when nothing differs."""
-    changed = {k: v for k, v in row.values.items() if getattr(org, k) != v}
+def _update(session: Session, row: Row, stored: Any) -> bool:
+    """Apply the row's values to the organization stored as ``stored``; False when nothing differs."""
+    changed = {k: v for k, v in row.values.items() if getattr(stored, k) != v}
     if not changed:
         return False
+    org = session.get(Organization, stored.id)
     for key, value in changed.items():
         setattr(org, key, value)
     if "name" in changed or "org_type" in changed:
@@ -422,16 +426,13 @@ def _update(session: Session, row: Row, org: Organization) -> bool:
     return True
 
 
-def _apply_former(org: Organization, row: Row) -> str:
-    """Add or correct one former name of an existing organization: 'added', 'updated' or 'unchanged'."""
-    name, renamed_on = normalize_name(row.values["name"]), row.values["status_changed_on"]
-    for entry in org.names:
-        if not entry.is_current and entry.name == name:
-            if entry.renamed_on == renamed_on:
-                return "unchanged"
-            entry.renamed_on = renamed_on
-            return "updated"
-    return "added"
+def _former_names_of(session: Session, org_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], OrganizationName]:
+    found = {}
+    for chunk in _chunks(org_ids):
+        for entry in session.scalars(select(OrganizationName).where(
+                OrganizationName.organization_id.in_(chunk), OrganizationName.is_current.is_(False))):
+            found[(entry.organization_id, entry.name)] = entry
+    return found
 
 
 def _write(session: Session, plan: _Plan, progress: Progress) -> ImportSummary:
@@ -445,40 +446,36 @@ def _write(session: Session, plan: _Plan, progress: Progress) -> ImportSummary:
         progress.report(done, total, "写入")
         stop_if_cancelled(progress)
 
-    for row, org in plan.matched:
-        counts["updated" if _update(session, row, org) else "unchanged"] += 1
+    for row, stored in plan.matched:
+        counts["updated" if _update(session, row, stored) else "unchanged"] += 1
     session.flush()
     advance(len(plan.matched))
 
     formers_of_new: dict[str, list[FormerName]] = {}
-    new_codes = {r.values.get("credit_code") for r in plan.new}
-    by_code = {org.credit_code: org for _, org in plan.matched if org.credit_code}
-    if plan.formers:
-        codes = sorted({r.values["credit_code"] for r in plan.formers} - new_codes - by_code.keys())
-        for chunk in _chunks(codes):
-            by_code.update((o.credit_code, o) for o in session.scalars(
-                select(Organization).where(Organization.credit_code.in_(chunk))))
+    known = _former_names_of(session, sorted({org_id for _, org_id in plan.formers if org_id is not None}))
     pending: list[tuple[uuid.UUID, str, FormerName]] = []
-    for row in plan.formers:
-        code = row.values["credit_code"]
+    for row, org_id in plan.formers:
         former = FormerName(row.values["name"], row.values["status_changed_on"])
-        if code in new_codes:
-            formers_of_new.setdefault(code, []).append(former)
+        entry = known.get((org_id, normalize_name(former.name)))
+        if org_id is None:
+            formers_of_new.setdefault(row.values["credit_code"], []).append(former)
             counts["added"] += 1
-            continue
-        outcome = _apply_former(by_code[code], row)
-        counts[outcome] += 1
-        if outcome == "added":
-            pending.append((by_code[code].id, by_code[code].org_type, former))
+        elif entry is None:
+            pending.append((org_id, row.values["org_type"], former))
+            counts["added"] += 1
+        elif entry.renamed_on != former.renamed_on:
+            entry.renamed_on = former.renamed_on
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
     session.flush()
     bulk_add_former_names(session, pending)
     advance(len(plan.formers))
 
-    records = []
-    for row in plan.new:
-        record = row.record()
-        extra = formers_of_new.get(record.credit_code, []) if record.credit_code else []
-        records.append(OrganizationRecord(**(record.columns() | {"former_names": tuple(extra)})))
+    records = [
+        OrganizationRecord(**(row.values | {"former_names": tuple(formers_of_new.get(row.values.get("credit_code"), ()))}))
+        for row in plan.new
+    ]
     bulk_add_organizations(session, records, on_chunk=advance)
     counts["added"] += len(records)
     return ImportSummary(**counts)

@@ -180,6 +180,16 @@ def test_former_names_from_renamed_rows(store, tmp_path):
         names = session.execute(select(OrganizationName.name, OrganizationName.is_current, OrganizationName.renamed_on)
                                 .order_by(OrganizationName.is_current)).all()
     assert names == [("上海市长宁区二号旧名文化中心", False, date(2022, 8, 8)), (current[0], True, None)]
+    # the same former name with a corrected date, and a second former name, in a later file
+    later = [["上海市长宁区二号旧名文化中心", current[1], current[2], "已更名", "2022-09-09"],
+             ["上海市长宁区二号更早文化中心", current[1], current[2], "已更名", "2019-01-01"]]
+    summary = import_registry(store, write_csv(tmp_path / "g.csv", later, header=HEADER[:5]), actor="admin")
+    assert (summary.added, summary.updated, summary.unchanged) == (1, 1, 0)
+    with store.read() as session:
+        formers = session.execute(select(OrganizationName.name, OrganizationName.renamed_on)
+                                  .where(OrganizationName.is_current.is_(False)).order_by(OrganizationName.name)).all()
+    assert sorted(formers) == sorted([("上海市长宁区二号旧名文化中心", date(2022, 9, 9)),
+                                      ("上海市长宁区二号更早文化中心", date(2019, 1, 1))])
     # a former name of an organization that is neither in the file nor in the registry
     orphan = [["上海市长宁区孤儿中心", "民办非企业单位", code(99, "民办非企业单位"), "已更名", "2022-08-08"] + [""] * 7]
     with pytest.raises(ImportRejected) as excinfo:
