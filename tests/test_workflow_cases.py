@@ -18,7 +18,6 @@ from registry.credit_code import validate_credit_code
 from registry.name_check import check_name
 from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, make_window
 from workflow.amend import amend_items
-from workflow.dashboard import dashboard
 from workflow.intake import open_case
 from workflow.materials import receive_material
 from workflow.queries import case_history, get_case
@@ -211,16 +210,3 @@ def test_history_is_append_only(window):
         step = session.scalar(select(CaseStep).where(CaseStep.case_id == case.id))
         assert (step.action, step.to_state, json.loads(step.reasons)) == ("accept", "受理", [])
 
-
-def test_dashboard_counts(window):
-    on_time = open_case(window.store, GROUP_FORM, user=window.clerk, today=date(2026, 10, 19))  # due 2026-11-16
-    late = open_case(window.store, SERVICE_FORM, user=window.clerk, today=date(2026, 9, 1))  # due 2026-09-29
-    waiting = open_case(window.store, SERVICE_FORM, user=window.clerk_approver, today=date(2026, 9, 1))
-    perform(window.store, waiting.case_no, Action.SUPPLEMENT, user=window.clerk, reasons=["缺章程"], on=date(2026, 9, 2))
-    walk_to(window, late.case_no, CaseState.CLOSED, on=date(2026, 9, 2))  # certificate valid until 2031-09-01
-    late_open = open_case(window.store, form(SERVICE_FORM, name="上海市长宁区晨光社区服务中心"), user=window.clerk,
-                          today=date(2026, 9, 1))
-    board = dashboard(window.store, "clerk", date(2026, 11, 16))
-    assert board == type(board)(my_open=2, due_this_week=1, overdue=1, waiting_supplement=1, certificates_expiring=0)
-    assert on_time.due_date == date(2026, 11, 16) and late_open.due_date == date(2026, 9, 29)
-    assert dashboard(window.store, "clerk", date(2031, 6, 10)).certificates_expiring == 1
