@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openpyxl import Workbook  # noqa: E402
+from openpyxl import Workbook
 
-from models import reference  # noqa: E402
-from models.store import open_store  # noqa: E402
-from registry.demo import demo_organizations  # noqa: E402
-from spreadsheets.registry_import import COLUMNS, RENAMED, import_registry  # noqa: E402
+from models import reference
+from models.store import open_store
+from registry.demo import demo_organizations
+from spreadsheets.registry_import import COLUMNS, RENAMED, import_registry
 
 TARGET_S = 60
 

@@ -10,7 +10,12 @@ import time
 from cli.session import acting_user, store_for
 from models.accounts import Role
 from models.settings import get_setting
-from registry.code_blocks import LOW_WARNING_DEFAULT, LOW_WARNING_SETTING, add_block, block_status
+from registry.code_blocks import (
+    LOW_WARNING_DEFAULT,
+    LOW_WARNING_SETTING,
+    add_block,
+    block_status,
+)
 from registry.credit_code import validate_credit_code
 from registry.demo import fill_demo
 from spreadsheets.registry_import import import_registry

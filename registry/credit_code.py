@@ -42,7 +42,7 @@ def organization_code_check(body8: str) -> str:
         raise SoregError(
             f"组织机构代码本体“{body8}”应为 8 位数字或大写字母（不含 I、O、S、V、Z）。", field="组织机构代码"
         )
-    remainder = 11 - sum(ORG_CODE_VALUES[ch] * w for ch, w in zip(body8, ORG_CODE_WEIGHTS)) % 11
+    remainder = 11 - sum(ORG_CODE_VALUES[ch] * w for ch, w in zip(body8, ORG_CODE_WEIGHTS, strict=True)) % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 
 

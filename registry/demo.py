@@ -23,7 +23,11 @@ from models.errors import SoregError
 from models.registry import Organization, OrgStatus
 from models.store import Store
 from registry.credit_code import ALPHABET, build_credit_code, organization_code
-from registry.organizations import FormerName, OrganizationRecord, bulk_add_organizations
+from registry.organizations import (
+    FormerName,
+    OrganizationRecord,
+    bulk_add_organizations,
+)
 
 DEMO_ACTOR = "demo"
 DEMO_CODE_PREFIX = "MD"

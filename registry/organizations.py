@@ -23,7 +23,12 @@ from models.audit import record_event
 from models.base import new_id, utcnow
 from models.errors import SoregError
 from models.registry import NameVariant, Organization, OrganizationName, OrgStatus
-from registry.name_index import apply_parsed_parts, index_current_name, name_entry, name_row
+from registry.name_index import (
+    apply_parsed_parts,
+    index_current_name,
+    name_entry,
+    name_row,
+)
 from registry.names import parse_name
 
 CHUNK = 5000

@@ -29,7 +29,12 @@ from models.store import Store
 from registry.credit_code import validate_credit_code
 from registry.name_index import apply_parsed_parts, index_current_name, name_entry
 from registry.names import normalize_name
-from registry.organizations import FormerName, OrganizationRecord, bulk_add_former_names, bulk_add_organizations
+from registry.organizations import (
+    FormerName,
+    OrganizationRecord,
+    bulk_add_former_names,
+    bulk_add_organizations,
+)
 from spreadsheets.readers import open_table
 
 RENAMED = "已更名"
@@ -142,7 +147,7 @@ def _date(value: Any) -> date | None:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise CellError(f"日期“{text}”格式不对，应为 YYYY-MM-DD，例如 2024-03-01") from None
+        raise CellError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式的日期，例如 2024-03-01") from None
 
 
 def _street(value: Any) -> str | None:

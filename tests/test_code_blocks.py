@@ -17,7 +17,13 @@ from models.audit import AuditEvent
 from models.errors import SoregError
 from models.registry import OrganizationCode
 from models.store import open_store
-from registry.code_blocks import add_block, assign_credit_code, block_codes, block_status, codes_remaining
+from registry.code_blocks import (
+    add_block,
+    assign_credit_code,
+    block_codes,
+    block_status,
+    codes_remaining,
+)
 from registry.credit_code import organization_code, validate_credit_code
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -21,7 +21,13 @@ from models.progress import Cancelled
 from models.registry import NameVariant, Organization, OrganizationName
 from models.store import open_store
 from registry.credit_code import build_credit_code, organization_code
-from registry.organizations import FormerName, OrganizationRecord, add_organization, change_status, rename_organization
+from registry.organizations import (
+    FormerName,
+    OrganizationRecord,
+    add_organization,
+    change_status,
+    rename_organization,
+)
 from spreadsheets.registry_import import ImportRejected, import_registry
 
 HEADER = ["名称", "组织类型", "统一社会信用代码", "登记状态", "状态变更日期", "成立日期", "住所", "所属街镇",
