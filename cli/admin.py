@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from accounts.users import SYSTEM_ACTOR, create_user, disable_user, has_users, list_users, parse_roles
+from accounts.users import (
+    SYSTEM_ACTOR,
+    create_user,
+    disable_user,
+    has_users,
+    list_users,
+    parse_roles,
+)
 from accounts.window import init_window
 from cli.session import acting_user, read_password, store_for
 from models.accounts import Role
 from models.audit import verify_chain
 from models.errors import SoregError
+from signing.setup import window_key_at_setup
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +48,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     store = store_for(args, create=True)
     code = init_window(store, args.window, actor=SYSTEM_ACTOR)
     print(f"窗口 {code} 已初始化，数据库：{store.path}")
+    warning = window_key_at_setup(store, code, actor=SYSTEM_ACTOR)
+    if warning:
+        sys.stderr.write(warning + "\n")
     if not has_users(store):
         print("下一步：用 user add 创建第一个管理员，例如 user add admin --name 张三 --roles admin")
     return 0

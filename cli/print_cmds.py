@@ -1,7 +1,8 @@
-"""Subcommands for printed documents: verify-qr, window-key, print calibration.
+"""Subcommands for printed documents: verify-qr, window-key, print calibration and case documents.
 
-``print certificate|receipt|notice CASE_NO`` needs the case model: it looks the case up, maps it
-onto a ``printing.data`` document and calls ``write_document``.
+``print certificate|receipt|notice|collection-receipt|name-slip CASE_NO --out FILE.pdf`` maps the
+case onto its document (printing/case_documents.py), writes the PDF and records the print
+(printing/print_records.py); ``notice`` is the 补正 or 不予登记 notice, by the case's state.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ from sqlalchemy import select
 from cli.session import acting_user, store_for
 from models.accounts import Role
 from models.errors import SoregError
+from models.print_records import DocumentKind
 from models.settings import WINDOW_CODE, get_setting
 from models.signing import WindowKey
 from printing.calibration import NO_CALIBRATION, Calibration, calibration_for
 from printing.calibration_page import calibration_page_pdf
-from printing.data import Document
-from printing.documents import Signer, document_pdf
+from printing.case_documents import case_document, case_notice_kind
+from printing.data import CopyKind, Document
+from printing.documents import Signer, document_pdf, qr_claim
+from printing.print_records import PrintRequest, plan_print, record_print
 from printing.render import PrintMode
-from signing.keys import create_window_key, public_keys
+from printing.rules import normalize_stock_serial
+from signing.keys import create_window_key, public_keys, window_signer
 from signing.qr import verify_qr
 
 
@@ -47,6 +52,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--height", type=float, default=297.0, help="纸张高度（毫米，默认 297）")
     cal.add_argument("--printer", help="按该打印机已保存的校准值偏移整页，用于检查校准是否准确")
     cal.set_defaults(handler=cmd_print_calibration)
+
+    for name, help_text in DOCUMENT_COMMANDS.items():
+        doc = prt.add_parser(name, help=help_text)
+        doc.add_argument("case_no", metavar="CASE_NO", help="办件编号")
+        doc.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+        doc.add_argument("--mode", choices=[m.value for m in PrintMode], default=PrintMode.FULL.value,
+                         help="full：整张打印在白纸上；overlay：套打，只打印可变内容（默认 full）")
+        doc.add_argument("--printer", help="打印机名称（记入打印记录；套打时使用该打印机的校准值）")
+        doc.add_argument("--reason", default="", help="再次打印的原因（补打、重打时必填）")
+        doc.add_argument("--draft", action="store_true", help="草稿：带“草稿”水印，不签名，不记入打印记录")
+        if name == "certificate":
+            doc.add_argument("--copy", choices=list(COPIES), default="original", help="original：正本；duplicate：副本")
+            doc.add_argument("--serial", default="", help="证书纸上的证件印制号（正式打印必填）")
+        doc.set_defaults(handler=cmd_print_document)
+
+
+DOCUMENT_COMMANDS = {
+    "certificate": "登记证书（正本或副本）",
+    "receipt": "受理回执",
+    "notice": "通知书：补正中的办件打印补正材料通知书，不予登记的办件打印不予登记通知书",
+    "collection-receipt": "领证回执",
+    "name-slip": "名称核准结果",
+}
+DOCUMENT_KINDS = {"certificate": DocumentKind.CERTIFICATE, "receipt": DocumentKind.RECEIPT,
+                  "collection-receipt": DocumentKind.COLLECTION_RECEIPT, "name-slip": DocumentKind.NAME_CHECK_SLIP}
+COPIES = {"original": CopyKind.ORIGINAL, "duplicate": CopyKind.DUPLICATE}
 
 
 def cmd_verify_qr(args: argparse.Namespace) -> int:
@@ -93,6 +124,36 @@ def cmd_print_calibration(args: argparse.Namespace) -> int:
             raise SoregError(f"纸张尺寸 {value:g} 毫米不合理，应在 50 至 600 毫米之间。", field=label)
     write_pdf(calibration_page_pdf(args.width, args.height, calibration=calibration), args.out)
     print(f"校准页已写入 {args.out}")
+    return 0
+
+
+def cmd_print_document(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    user = acting_user(args, store)
+    kind = case_notice_kind(store, args.case_no) if args.print_command == "notice" else DOCUMENT_KINDS[args.print_command]
+    copy = COPIES[args.copy] if kind is DocumentKind.CERTIFICATE else None
+    printer = (args.printer or "").strip() or f"PDF 文件 {Path(args.out).name}"
+    request = PrintRequest(args.case_no, kind, printer, copy=copy, serial=args.serial if copy else "", reason=args.reason)
+    if args.draft:
+        serial = normalize_stock_serial(request.serial) if request.serial.strip() else ""
+    else:
+        serial = plan_print(store, request, user=user).serial or ""
+    document = case_document(store, args.case_no, kind, copy=copy or CopyKind.ORIGINAL, serial=serial,
+                             clerk_name=user.display_name)
+    calibration = NO_CALIBRATION
+    if args.mode == PrintMode.OVERLAY and args.printer:
+        with store.read() as session:
+            calibration = calibration_for(session, args.printer)
+    signer = window_signer(store) if qr_claim(document) is not None and not args.draft else None
+    write_document(document, args.out, signer=signer, mode=PrintMode(args.mode), calibration=calibration,
+                   draft=args.draft)
+    what = kind.value + (copy.value if copy else "")
+    if args.draft:
+        print(f"{what}草稿已写入 {args.out}（未记入打印记录）")
+        return 0
+    record = record_print(store, request, user=user)
+    serial_note = f"，证件印制号 {record.serial}" if record.serial else ""
+    print(f"{what}已写入 {args.out}：第 {record.copy_number} 份（{record.event}{serial_note}），已记入打印记录")
     return 0
 
 

@@ -7,6 +7,7 @@ and marks the field they name.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +27,7 @@ from accounts.window import init_window, normalize_window_code
 from models.accounts import Role
 from models.errors import SoregError
 from models.store import Store
+from signing.setup import window_key_at_setup
 from ui.login_dialog import ERROR_STYLE
 from ui.tasks import TaskRunner
 
@@ -48,6 +51,7 @@ class SetupDialog(QDialog):
         self._needs_code, self._needs_admin = window_code is None, not has_users
         self.code: str | None = window_code  # this window's code once set up
         self.admin_username: str | None = None
+        self.key_warning: str | None = None  # set when the window key could not be made
         self.setWindowTitle(self.tr("社会组织登记窗口 — 首次启动设置"))
 
         asks = [self.tr("设定本窗口的代码")] if self._needs_code else []
@@ -150,17 +154,25 @@ class SetupDialog(QDialog):
             }
         store = self._store
 
-        def set_up(_progress) -> tuple[str | None, str | None]:
+        def set_up(_progress) -> tuple[str | None, str | None, str | None]:
             new_code = init_window(store, code, actor=SYSTEM_ACTOR) if code is not None else None
+            warning = window_key_at_setup(store, new_code, actor=SYSTEM_ACTOR) if new_code is not None else None
             username = create_user(store, actor=SYSTEM_ACTOR, **admin).username if admin is not None else None
-            return new_code, username
+            return new_code, username, warning
 
         self.submit.setEnabled(False)
         self._tasks.run(set_up, on_success=self._done, on_failure=self._refused, parent=self)
 
-    def _done(self, result: tuple[str | None, str | None]) -> None:
-        new_code, self.admin_username = result
+    def _done(self, result: tuple[str | None, str | None, str | None]) -> None:
+        new_code, self.admin_username, self.key_warning = result
         self.code = new_code or self.code
+        if self.key_warning:
+            # not modal and not owned by this dialog, which closes now: the shell goes on to log in
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("签名密钥未生成"), self.key_warning,
+                              QMessageBox.StandardButton.Ok, self.parentWidget())
+            box.setObjectName("keyWarning")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
         self.accept()
 
     def _refused(self, error: SoregError) -> None:

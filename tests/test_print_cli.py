@@ -1,0 +1,110 @@
+"""``print certificate|receipt|notice CASE_NO --out FILE.pdf`` as a clerk runs it: real subprocesses, real PDFs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models.cases import Case, CaseMaterial, CaseState
+from models.print_records import DocumentKind, PrintRecord
+from printing.case_documents import case_document
+from signing.keys import create_window_key
+from tests.print_fixtures import case_at
+from tests.printing_fixtures import file_keyring, fonts_without_embedding, stream_text
+from tests.workflow_fixtures import GROUP_FORM, PASSWORD, SERVICE_FORM, make_window
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def window(tmp_path, monkeypatch):
+    """A window with a key pair in a file keyring that the subprocesses find through XDG_DATA_HOME."""
+    data_home = tmp_path / "xdg"
+    (data_home / "python_keyring").mkdir(parents=True)
+    w = make_window(tmp_path)
+    with file_keyring(data_home / "python_keyring", monkeypatch):
+        create_window_key(w.store, "W01", actor="system")
+        yield w, data_home
+    w.store.close()
+
+
+def soreg(window, user: str, *args: str) -> subprocess.CompletedProcess:
+    w, data_home = window
+    env = dict(os.environ, SOREG_PASSWORD=PASSWORD, SOREG_ALLOW_FILE_KEYRING="1", XDG_DATA_HOME=str(data_home))
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(w.store.path), "--user", user, *args],
+                          check=False, capture_output=True, text=True, env=env, timeout=120)
+
+
+def refused(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_certificate_pdf_holds_the_case_fields_and_the_print_is_recorded(window, tmp_path):
+    w, _ = window
+    case_no = case_at(w, CaseState.CERTIFICATE, SERVICE_FORM)
+    out = tmp_path / "cert.pdf"
+    done = soreg(window, "clerk", "print", "certificate", case_no, "--out", str(out), "--copy", "duplicate",
+                 "--serial", "SZ2026000777", "--printer", "HP LaserJet 1020")
+    assert done.returncode == 0, done.stderr
+    assert "第 1 份（打印，证件印制号 SZ2026000777）" in done.stdout
+    pdf = out.read_bytes()
+    text = stream_text(pdf)
+    expected = case_document(w.store, case_no, DocumentKind.CERTIFICATE, serial="SZ2026000777")
+    org = SERVICE_FORM["organization"]
+    for value in (org["name"], org["address"].replace(" ", ""), "陈晓东", expected.credit_code, "人民币5万元",
+                  "SZ2026000777", "2031年9月21日", "副本"):
+        assert value in text
+    assert fonts_without_embedding(pdf) == []
+    with w.store.read() as session:
+        row = session.scalar(select(PrintRecord))
+        assert (row.document, row.copy, row.serial, row.printer, row.actor, row.copy_number) == (
+            "登记证书", "副本", "SZ2026000777", "HP LaserJet 1020", "clerk", 1)
+
+
+def test_refusals_are_one_chinese_line(window, tmp_path):
+    w, _ = window
+    pending = case_at(w, CaseState.APPROVAL)
+    out = tmp_path / "x.pdf"
+    assert "尚未核准登记，不能打印登记证书" in refused(
+        soreg(window, "clerk", "print", "certificate", pending, "--out", str(out), "--serial", "SZ2026000001"))
+    approved = case_at(w, CaseState.CERTIFICATE)
+    assert soreg(window, "clerk", "print", "certificate", approved, "--out", str(out), "--serial", "SZ2026000001").returncode == 0
+    again = ("print", "certificate", approved, "--out", str(out), "--serial", "SZ2026000002")
+    assert "必须填写补打原因" in refused(soreg(window, "approver", *again))
+    assert "正本须由具有“审批”角色的人员操作" in refused(soreg(window, "clerk", *again, "--reason", "原证书污损"))
+    assert soreg(window, "approver", *again, "--reason", "原证书污损").returncode == 0
+    assert "没有可打印的通知书" in refused(soreg(window, "clerk", "print", "notice", approved, "--out", str(out)))
+    with w.store.read() as session:
+        assert session.scalars(select(PrintRecord.event).order_by(PrintRecord.at)).all() == ["打印", "补打"]
+
+
+def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
+    w, _ = window
+    accepted = case_at(w, CaseState.ACCEPTED)
+    supplement = case_at(w, CaseState.SUPPLEMENT)
+    rejected = case_at(w, CaseState.REJECTED)
+    runs = {"receipt": ("receipt", accepted), "correction": ("notice", supplement), "rejection": ("notice", rejected)}
+    texts = {}
+    for label, (command, case_no) in runs.items():
+        out = tmp_path / f"{label}.pdf"
+        done = soreg(window, "clerk", "print", command, case_no, "--out", str(out), "--mode", "overlay")
+        assert done.returncode == 0, done.stderr
+        texts[label] = stream_text(out.read_bytes())
+    name = GROUP_FORM["organization"]["name"]
+    assert all(name in t for t in texts.values())
+    assert accepted in texts["receipt"] and "2026年10月26日前作出决定" in texts["receipt"]
+    with w.store.read() as session:
+        received = session.scalars(select(CaseMaterial.label).join(Case).where(
+            Case.case_no == accepted, CaseMaterial.received.is_(True))).all()
+    assert len(received) == 8 and all(label in texts["receipt"] for label in received)
+    assert "补正材料通知书" not in texts["correction"]  # overlay mode: the stock carries the title
+    assert supplement in texts["correction"] and "章程草案未经发起人签字" in texts["correction"]
+    assert "拟任法定代表人年龄超过七十周岁" in texts["rejection"] and "住所证明已过期" in texts["rejection"]
