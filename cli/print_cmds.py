@@ -20,15 +20,14 @@ from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.settings import WINDOW_CODE, get_setting
 from models.signing import WindowKey
-from printing.calibration import NO_CALIBRATION, Calibration, calibration_for
+from printing.calibration import NO_CALIBRATION, calibration_for
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import case_document, case_notice_kind
-from printing.data import CopyKind, Document
-from printing.documents import Signer, document_pdf, qr_claim
-from printing.print_records import PrintRequest, plan_print, record_print
+from printing.case_documents import case_notice_kind
+from printing.case_print import CasePrint, case_print_pdf
+from printing.data import CopyKind
+from printing.print_records import PrintRequest, record_print
 from printing.render import PrintMode
-from printing.rules import normalize_stock_serial
-from signing.keys import create_window_key, public_keys, window_signer
+from signing.keys import create_window_key, public_keys
 from signing.qr import verify_qr
 
 
@@ -134,19 +133,8 @@ def cmd_print_document(args: argparse.Namespace) -> int:
     copy = COPIES[args.copy] if kind is DocumentKind.CERTIFICATE else None
     printer = (args.printer or "").strip() or f"PDF 文件 {Path(args.out).name}"
     request = PrintRequest(args.case_no, kind, printer, copy=copy, serial=args.serial if copy else "", reason=args.reason)
-    if args.draft:
-        serial = normalize_stock_serial(request.serial) if request.serial.strip() else ""
-    else:
-        serial = plan_print(store, request, user=user).serial or ""
-    document = case_document(store, args.case_no, kind, copy=copy or CopyKind.ORIGINAL, serial=serial,
-                             clerk_name=user.display_name)
-    calibration = NO_CALIBRATION
-    if args.mode == PrintMode.OVERLAY and args.printer:
-        with store.read() as session:
-            calibration = calibration_for(session, args.printer)
-    signer = window_signer(store) if qr_claim(document) is not None and not args.draft else None
-    write_document(document, args.out, signer=signer, mode=PrintMode(args.mode), calibration=calibration,
-                   draft=args.draft)
+    pdf = case_print_pdf(store, CasePrint(request, PrintMode(args.mode), args.draft), user=user)
+    write_pdf(pdf, args.out)
     what = kind.value + (copy.value if copy else "")
     if args.draft:
         print(f"{what}草稿已写入 {args.out}（未记入打印记录）")
@@ -169,8 +157,3 @@ def write_pdf(pdf: bytes, out: Path) -> Path:
         raise SoregError(f"无法写入文件 {out}（{exc.strerror}），请换一个可写的位置。", field="--out") from exc
     return out
 
-
-def write_document(document: Document, out: Path, *, signer: Signer | None, mode: PrintMode = PrintMode.FULL,
-                   calibration: Calibration = NO_CALIBRATION, draft: bool = False) -> Path:
-    """Write ``document`` as a PDF to ``out``; what ``print certificate|receipt|notice`` calls."""
-    return write_pdf(document_pdf(document, signer=signer, mode=mode, calibration=calibration, draft=draft), out)

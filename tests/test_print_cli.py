@@ -108,3 +108,24 @@ def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
     assert "补正材料通知书" not in texts["correction"]  # overlay mode: the stock carries the title
     assert supplement in texts["correction"] and "章程草案未经发起人签字" in texts["correction"]
     assert "拟任法定代表人年龄超过七十周岁" in texts["rejection"] and "住所证明已过期" in texts["rejection"]
+
+
+def test_init_makes_the_window_key_or_warns_how_to_fix_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SOREG_ALLOW_FILE_KEYRING"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+
+    def init(db: Path, **extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(db), "init", "--window", "W01"],
+                              check=False, capture_output=True, text=True, env=env | extra, timeout=120)
+
+    warned = init(tmp_path / "a.sqlite3")  # only the plain-file keyring here, not allowed by default
+    assert warned.returncode == 0 and "窗口 W01 已初始化" in warned.stdout
+    warning = warned.stderr.strip().splitlines()
+    assert len(warning) == 1 and "未能生成防伪二维码签名密钥" in warning[0]
+    assert "window-key create" in warning[0] and "SOREG_ALLOW_FILE_KEYRING=1" in warning[0]
+
+    made = init(tmp_path / "b.sqlite3", SOREG_ALLOW_FILE_KEYRING="1")
+    assert made.returncode == 0 and made.stderr == ""
+    listed = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "b.sqlite3"), "window-key",
+                             "list"], check=False, capture_output=True, text=True, env=env, timeout=120)
+    assert listed.stdout.startswith("W01-") and "\tW01\t" in listed.stdout
