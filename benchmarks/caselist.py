@@ -21,6 +21,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from accounts.users import create_user  # noqa: E402
@@ -48,16 +49,33 @@ def make_store(path: Path, count: int):
     return store
 
 
-def wait_for_rows(app: QApplication, page: CasesPage, timeout: float = 30.0) -> None:
-    """Until the model has its result and the view has painted the first row's text."""
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        app.processEvents()
-        model = page.model
-        if model.ready and (model.rowCount() == 0 or model.row(0) is not None):
-            page.table.viewport().repaint()
-            return
-    raise TimeoutError("the list did not fill in time")
+def wait_for_rows(page: CasesPage, timeout_ms: int = 30_000) -> None:
+    """Run the event loop (idle, as in the real program) until the filter's first rows are painted."""
+    model = page.model
+    if not model.ready:
+        loop = QEventLoop()
+        model.loaded.connect(loop.quit)
+        model.failed.connect(loop.quit)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+        model.loaded.disconnect(loop.quit)
+        model.failed.disconnect(loop.quit)
+    if not model.ready or (model.rowCount() and model.row(0) is None):
+        raise TimeoutError("the list did not fill in time")
+    page.table.viewport().repaint()
+
+
+def set_filter(page: CasesPage, *, state=None, due=DueFilter.ALL, clerk=None, text="") -> None:
+    """Set every filter control at once (signals held), then apply the filter once."""
+    controls = (page.state_combo, page.due_combo, page.clerk_combo, page.search_edit)
+    for control in controls:
+        control.blockSignals(True)
+    for combo, value in ((page.state_combo, state), (page.due_combo, due), (page.clerk_combo, clerk)):
+        combo.setCurrentIndex(max(0, combo.findData(value)))
+    page.search_edit.setText(text)
+    for control in controls:
+        control.blockSignals(False)
+    page.apply_filter()
 
 
 def main() -> int:
@@ -88,24 +106,23 @@ def main() -> int:
         page = CasesPage(context)
         page.resize(1366, 700)
         page.show()
-        wait_for_rows(app, page)
+        wait_for_rows(page)
         first_rows.append((time.perf_counter() - started) * 1000)
         total = page.model.rowCount()
         steps = {
-            "state": lambda: page.state_combo.setCurrentIndex(page.state_combo.findData("名称核准")),
-            "overdue": lambda: (page.state_combo.setCurrentIndex(0), page.due_combo.setCurrentIndex(page.due_combo.findData(DueFilter.OVERDUE))),
-            "due_this_week": lambda: page.due_combo.setCurrentIndex(page.due_combo.findData(DueFilter.THIS_WEEK)),
-            "clerk": lambda: (page.due_combo.setCurrentIndex(0), page.clerk_combo.setCurrentIndex(page.clerk_combo.findData("clerk2"))),
-            "mine": lambda: page.clerk_combo.setCurrentIndex(page.clerk_combo.findData("mine")),
-            "text": lambda: (page.clerk_combo.setCurrentIndex(0), page.search_edit.setText("上海市长宁区阳"), page.apply_filter()),
+            "state": dict(state="名称核准"),
+            "overdue": dict(due=DueFilter.OVERDUE),
+            "due_this_week": dict(due=DueFilter.THIS_WEEK),
+            "clerk": dict(clerk="clerk2"),
+            "mine": dict(clerk="mine"),
+            "text": dict(text="上海市长宁区阳"),
         }
-        for name, step in steps.items():
-            wait_for_rows(app, page)
+        for name, wanted in steps.items():
+            wait_for_rows(page)
             started = time.perf_counter()
-            step()
-            wait_for_rows(app, page)
+            set_filter(page, **wanted)
+            wait_for_rows(page)
             filters[name].append((time.perf_counter() - started) * 1000)
-        page.search_edit.clear()
     tasks.shut_down()
     store.close()
 

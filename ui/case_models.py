@@ -141,7 +141,8 @@ class CaseTableModel(QAbstractTableModel):
 
         def work(_progress) -> tuple[int, list[CaseRow]]:
             with store.read() as session:
-                return count_cases(session, flt, today), list_cases(session, flt, order, today, limit=PAGE_SIZE)
+                total = count_cases(session, flt, today)
+                return total, list_cases(session, flt, order, today, limit=PAGE_SIZE, matching=total)
 
         self._context.tasks.run(work, on_success=lambda result: self._first_page(generation, *result),
                                 on_failure=lambda error: self._failed(generation, error))
@@ -162,10 +163,11 @@ class CaseTableModel(QAbstractTableModel):
             return
         self._pending.add(page_no)
         generation, flt, order, today, store = self._generation, self._filter, self._order, self._today, self._context.store
+        total = self._total
 
         def work(_progress) -> list[CaseRow]:
             with store.read() as session:
-                return list_cases(session, flt, order, today, offset=page_no * PAGE_SIZE, limit=PAGE_SIZE)
+                return list_cases(session, flt, order, today, offset=page_no * PAGE_SIZE, limit=PAGE_SIZE, matching=total)
 
         self._context.tasks.run(work, on_success=lambda rows: self._page_loaded(generation, page_no, rows),
                                 on_failure=lambda error: self._failed(generation, error))

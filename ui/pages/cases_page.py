@@ -96,8 +96,7 @@ class CasesPage(QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(6, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicator(6, Qt.SortOrder.DescendingOrder)  # 受理日期, newest first
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column, width in enumerate(COLUMN_WIDTHS):
@@ -159,7 +158,8 @@ class CasesPage(QWidget):
         self.model.loaded.connect(self._loaded)
         self.model.failed.connect(lambda message: self.count_label.setText(self.tr("查询失败：{0}").format(message)))
         self._load_clerks()
-        self.apply_filter()
+        self.count_label.setText(self.tr("正在查询…"))
+        self.table.setSortingEnabled(True)  # sorts by the indicator: the first query
 
     def _action(self, text: str, keys: str, slot) -> QAction:
         """A page shortcut: active while this page is the one shown."""
