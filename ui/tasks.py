@@ -2,14 +2,15 @@
 
 In the style of Anki's ``CollectionOp``: ``TaskRunner.run(work, ...)`` runs ``work(progress)`` on a
 single worker thread (so database work is serialised, one writer at a time), shows a progress
-dialog with 取消 when given a ``title``, and hands the result — or the ``SoregError`` message —
-back on the UI thread through Qt signals. ``work`` receives a ``models.progress.Progress``, so the
-domain functions it calls need no Qt.
+dialog with 取消 when given a ``title``, and hands the result — or the ``SoregError`` — back on the
+UI thread through Qt signals. ``work`` receives a ``models.progress.Progress``, so the domain
+functions it calls need no Qt.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,9 @@ DIALOG_DELAY_MS = 400  # quick tasks finish before their progress dialog would f
 class Task(QObject):
     """One piece of work handed to the runner, and the ``Progress`` it reports through.
 
-    Its signals are emitted on the worker thread and delivered, queued, on the UI thread.
+    The task lives on the UI thread, owned by its runner; ``execute`` runs on the worker thread
+    and emits the signals, which Qt queues to the task's own slots on the UI thread. Those call
+    the caller's callbacks unless the ``owner`` has been deleted meanwhile.
     """
 
     progressed = Signal()  # news: read ``latest_report``
@@ -35,13 +38,29 @@ class Task(QObject):
     cancelled_by_user = Signal()
     finished = Signal()
 
-    def __init__(self, work: Callable[[Progress], Any], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._work = work
+    def __init__(
+        self,
+        work: Callable[[Progress], Any],
+        runner: TaskRunner,
+        *,
+        on_success: Callable[[Any], None] | None,
+        on_failure: Callable[[SoregError], None] | None,
+        owner: QObject | None,
+    ) -> None:
+        super().__init__(runner)
+        self._work, self._runner = work, runner
+        self._on_success, self._on_failure = on_success, on_failure
+        # A weak reference: a task must not keep a closed page alive.
+        self._owner = weakref.ref(owner) if owner is not None else None
+        self.dialog: QProgressDialog | None = None
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self._latest: tuple[int, int | None, str] = (0, None, "")
         self._news_pending = False
+        self.progressed.connect(self._show_progress)
+        self.succeeded.connect(self._deliver_result)
+        self.failed.connect(self._deliver_error)
+        self.finished.connect(self._done)
 
     # -- the models.progress.Progress protocol, called on the worker thread --
     def report(self, done: int, total: int | None = None, text: str = "") -> None:
@@ -67,12 +86,12 @@ class Task(QObject):
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    # -- called on the UI thread --
     def cancel(self) -> None:
         self._cancel.set()
 
+    # -- on the worker thread --
     def execute(self) -> None:
-        """Run the work (on the worker thread) and emit exactly one outcome, then ``finished``."""
+        """Run the work and emit exactly one outcome, then ``finished``."""
         try:
             result = self._work(self)
         except Cancelled:
@@ -89,6 +108,58 @@ class Task(QObject):
             self.succeeded.emit(result)
         self.finished.emit()
 
+    # -- on the UI thread --
+    def _owner_object(self) -> QObject | None:
+        owner = self._owner() if self._owner is not None else None
+        return owner if owner is not None and isValid(owner) else None
+
+    @property
+    def _owner_gone(self) -> bool:
+        return self._owner is not None and self._owner_object() is None
+
+    @Slot()
+    def _show_progress(self) -> None:
+        done, total, text = self.latest_report()
+        if self.dialog is None:
+            return
+        if total:
+            self.dialog.setMaximum(total)
+            self.dialog.setValue(min(done, total))
+        else:
+            self.dialog.setRange(0, 0)  # busy indicator: the total is unknown
+        if text:
+            self.dialog.setLabelText(text)
+
+    @Slot(object)
+    def _deliver_result(self, result: Any) -> None:
+        self._close_dialog()
+        if self._on_success is not None and not self._owner_gone:
+            self._on_success(result)
+
+    @Slot(object)
+    def _deliver_error(self, error: SoregError) -> None:
+        self._close_dialog()
+        if self._owner_gone:
+            return
+        if self._on_failure is not None:
+            self._on_failure(error)
+            return
+        owner = self._owner_object()
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("操作未完成"), error.message,
+                          QMessageBox.StandardButton.Ok, owner if isinstance(owner, QWidget) else None)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    @Slot()
+    def _done(self) -> None:
+        self._close_dialog()
+        self._runner.forget(self)
+
+    def _close_dialog(self) -> None:
+        if self.dialog is not None and isValid(self.dialog):
+            self.dialog.reset()  # also stops the timer that would show it later
+            self.dialog.hide()
+
 
 class _Job(QRunnable):
     def __init__(self, task: Task) -> None:
@@ -99,80 +170,6 @@ class _Job(QRunnable):
         self._task.execute()
 
 
-class _Delivery(QObject):
-    """Calls the caller's callbacks; lives on the UI thread, so queued signals land there."""
-
-    def __init__(
-        self,
-        task: Task,
-        on_success: Callable[[Any], None] | None,
-        on_failure: Callable[[SoregError], None] | None,
-        dialog: QProgressDialog | None,
-        owner: QObject | None,
-        runner: TaskRunner,
-    ) -> None:
-        super().__init__(runner)
-        self._task, self._on_success, self._on_failure = task, on_success, on_failure
-        self._dialog, self._owner, self._runner = dialog, owner, runner
-        task.progressed.connect(self._progressed)
-        task.succeeded.connect(self._succeeded)
-        task.failed.connect(self._failed)
-        task.finished.connect(self._finished)
-
-    @Slot()
-    def _progressed(self) -> None:
-        done, total, text = self._task.latest_report()
-        if self._dialog is None or not isValid(self._dialog):
-            return
-        if total:
-            self._dialog.setMaximum(total)
-            self._dialog.setValue(min(done, total))
-        else:
-            self._dialog.setRange(0, 0)  # busy indicator: the total is unknown
-        if text:
-            self._dialog.setLabelText(text)
-
-    @property
-    def _owner_gone(self) -> bool:
-        return self._owner is not None and not isValid(self._owner)
-
-    @Slot(object)
-    def _succeeded(self, result: Any) -> None:
-        self._close_dialog()
-        if self._on_success is not None and not self._owner_gone:
-            self._on_success(result)
-
-    @Slot(object)
-    def _failed(self, error: SoregError) -> None:
-        self._close_dialog()
-        if self._owner_gone:
-            return
-        if self._on_failure is not None:
-            self._on_failure(error)
-        else:
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("操作未完成"), error.message,
-                              QMessageBox.StandardButton.Ok, self._dialog_parent())
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
-
-    @Slot()
-    def _finished(self) -> None:
-        self._close_dialog()
-        self._runner.forget(self._task)
-        if self._dialog is not None and isValid(self._dialog):
-            self._dialog.deleteLater()
-        self._task.deleteLater()
-        self.deleteLater()
-
-    def _dialog_parent(self) -> QWidget | None:
-        return self._owner if isinstance(self._owner, QWidget) else None
-
-    def _close_dialog(self) -> None:
-        if self._dialog is not None and isValid(self._dialog):
-            self._dialog.reset()  # also stops the timer that would show it later
-            self._dialog.hide()
-
-
 class TaskRunner(QObject):
     """Runs work on one worker thread, one task after another, in the order given."""
 
@@ -181,7 +178,7 @@ class TaskRunner(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._pool.setExpiryTimeout(-1)  # keep the one worker thread for the whole session
-        self._running: dict[Task, _Delivery] = {}
+        self._running: set[Task] = set()
 
     def run(
         self,
@@ -200,10 +197,10 @@ class TaskRunner(QObject):
         Without ``on_failure`` a failure is shown in a message box. A ``Cancelled`` raised by the
         work after the user pressed 取消 ends the task quietly (``cancelled_by_user``).
         """
-        task = Task(work)
-        widget = parent if isinstance(parent, QWidget) else None
-        dialog = self._progress_dialog(task, title, widget) if title is not None else None
-        self._running[task] = _Delivery(task, on_success, on_failure, dialog, parent, self)
+        task = Task(work, self, on_success=on_success, on_failure=on_failure, owner=parent)
+        if title is not None:
+            task.dialog = self._progress_dialog(task, title, parent if isinstance(parent, QWidget) else None)
+        self._running.add(task)
         self._pool.start(_Job(task))
         return task
 
@@ -219,6 +216,14 @@ class TaskRunner(QObject):
         self._pool.clear()
         self._pool.waitForDone()
 
+    def forget(self, task: Task) -> None:
+        """Drop a finished task and its dialog (called by the task on the UI thread)."""
+        self._running.discard(task)
+        dialog, task.dialog = task.dialog, None
+        if dialog is not None and isValid(dialog) and dialog.parent() is not None:
+            dialog.deleteLater()  # a dialog without a parent is Python's: dropping it deletes it
+        task.deleteLater()
+
     def _progress_dialog(self, task: Task, title: str, parent: QWidget | None) -> QProgressDialog:
         dialog = QProgressDialog(title, self.tr("取消"), 0, 0, parent)
         dialog.setWindowTitle(title)
@@ -229,7 +234,3 @@ class TaskRunner(QObject):
         dialog.setAutoReset(False)
         dialog.canceled.connect(task.cancel)
         return dialog
-
-    def forget(self, task: Task) -> None:
-        """Drop a finished task (called by its delivery on the UI thread)."""
-        self._running.pop(task, None)
