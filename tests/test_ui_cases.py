@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWizard
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QPushButton, QWizard
 
 from models.cases import CaseState
 from tests.workflow_fixtures import GROUP_FORM, make_window
-from ui.case_view import CaseView
+from ui.case_view import CaseView, ReasonsDialog
 from ui.case_wizard import CaseWizard
 from ui.context import PageContext
 from ui.fonts import install_fonts
@@ -218,7 +218,22 @@ def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
     shot(approver_view, "case_page.png")
 
 
-def test_refusals_and_reasons_are_shown_in_chinese(window, qtbot, monkeypatch):
+def answer_reasons(qtbot, view: CaseView, typed: str, seen: dict) -> None:
+    """When the reasons dialog opens, note its ticked items, type ``typed`` and press 确定."""
+    def answer() -> None:
+        dialog = view.findChild(ReasonsDialog)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(50, answer)
+            return
+        seen["items"] = [b.text() for b in dialog.boxes if b.isChecked()]
+        seen["ok_enabled_before"] = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+        dialog.text.insertPlainText(typed)  # as an input method commits Chinese text
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, answer)
+
+
+def test_refusals_supplement_and_rejection_with_reasons(window, qtbot):
     from workflow.intake import open_case
 
     form = dict(GROUP_FORM, received=[c for c in GROUP_FORM["received"] if c != "HYMD"])
@@ -227,23 +242,28 @@ def test_refusals_and_reasons_are_shown_in_chinese(window, qtbot, monkeypatch):
     assert any("会员名单 尚未收到" in v.finding.message for v in view.finding_views)
     qtbot.mouseClick(view.action_buttons[next(a for a in view.action_buttons if a.value == "advance")], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.findChild(QMessageBox, "refusedBox") is not None, timeout=5000)
-    assert "“受理”未通过：申请材料不齐：会员名单 尚未收到" in view.findChild(QMessageBox, "refusedBox").text()
+    refused = view.findChild(QMessageBox, "refusedBox")
+    assert "“受理”未通过：申请材料不齐：会员名单 尚未收到" in refused.text()
+    refused.close()
     assert get_case(window.store, case.case_no).state == "受理"
 
     # 通知补正 asks for the missing items: the missing material is offered, ticked
-    from ui import case_view
-
-    seen = {}
-
-    def fake_exec(dialog):
-        seen["items"] = [b.text() for b in dialog.boxes]
-        return case_view.QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(case_view.ReasonsDialog, "exec", fake_exec)
+    seen: dict = {}
+    answer_reasons(qtbot, view, "会员名单须由全体会员签字确认", seen)
     act(qtbot, view, "supplement")
     assert seen["items"] == ["会员名单"]
     assert view.snapshot.detail.state == "补正" and buttons(view) == ["材料补齐", "撤回"]
-    assert "会员名单" in view.history_table.item(1, 6).text()
+    assert view.history_table.item(1, 6).text() == "会员名单；会员名单须由全体会员签字确认"
+
+    # 不予登记 asks for reasons: 确定 stays disabled until one is written
+    approver_view = open_view(qtbot, window, window.approver, case.case_no)
+    assert buttons(approver_view) == ["不予登记"]
+    seen = {}
+    answer_reasons(qtbot, approver_view, "拟任法定代表人不具备完全民事行为能力", seen)
+    act(qtbot, approver_view, "reject")
+    assert seen == {"items": [], "ok_enabled_before": False}
+    assert approver_view.snapshot.detail.state == "不予登记" and buttons(approver_view) == []
+    assert approver_view.history_table.item(2, 6).text() == "拟任法定代表人不具备完全民事行为能力"
 
 
 def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_path):
