@@ -31,10 +31,14 @@ class CasePrint:
     draft: bool = False
 
 
-def case_print_pdf(store: Store, job: CasePrint, *, user: UserInfo) -> bytes:
-    """The PDF of ``job``; SoregError (Chinese) if it may not be printed. Drafts skip the print rules."""
+def case_print_pdf(store: Store, job: CasePrint, *, user: UserInfo, preview: bool = False) -> bytes:
+    """The PDF of ``job``; SoregError (Chinese) if it may not be printed.
+
+    Drafts and previews (``preview``: what the sheet will look like before the serial or a reprint
+    reason is entered) skip the print rules; nothing here records a print.
+    """
     request = job.request
-    if job.draft:
+    if job.draft or preview:
         serial = normalize_stock_serial(request.serial) if request.serial.strip() else ""
     else:
         serial = plan_print(store, request, user=user).serial or ""
