@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import CompoundSelect, bindparam, select, union
+from sqlalchemy import CompoundSelect, bindparam, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from models import reference
@@ -58,6 +58,7 @@ class NameCheckResult:
 class RegisteredName:
     """One indexed name (current or former) of an organization, with that organization's state."""
 
+    organization_id: int  # the organization's rowid: cheaper to read than its UUID
     name: str
     is_current: bool
     renamed_on: date | None
@@ -122,20 +123,36 @@ RELATIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def _same_class(a: str, b: str) -> bool:
-    """Whether two types compare the same kind of key (字号, or a 社会团体's middle part)."""
-    types = reference.org_types()
-    return a in types and b in types and types[a].has_zihao == types[b].has_zihao
+@dataclass(frozen=True)
+class Proposed:
+    """What the registry rules compare of the proposed name, computed once per check."""
+
+    name: str
+    key: str
+    pinyin: str
+    field: str
+    form: str
+    comparable_types: frozenset[str]  # the types whose key means the same (字号, or middle part)
+
+    @classmethod
+    def of(cls, parsed: ParsedName) -> Proposed:
+        types = reference.org_types()
+        has_zihao = types[parsed.org_type].has_zihao
+        key = parsed.compare_key
+        return cls(
+            parsed.name, key, pinyin_key(key) if key else "", parsed.compare_field, parsed.form,
+            frozenset(name for name, t in types.items() if t.has_zihao == has_zihao),
+        )
 
 
-def relation(parsed: ParsedName, entry: RegisteredName) -> str | None:
-    """Which rule ``entry`` falls under for the proposed ``parsed`` name, if any."""
-    if entry.name == parsed.name:
+def relation(proposed: Proposed, entry: RegisteredName) -> str | None:
+    """Which rule ``entry`` falls under for the proposed name, if any."""
+    if entry.name == proposed.name:
         return "identical_name"
-    key, field, form = parsed.compare_key, parsed.compare_field, parsed.form
-    if not key or not _same_class(parsed.org_type, entry.org_type):
+    key = proposed.key
+    if not key or entry.org_type not in proposed.comparable_types:
         return None
-    same_field, same_form = entry.field == field, entry.form == form
+    same_field, same_form = entry.field == proposed.field, entry.form == proposed.form
     if entry.compare_key == key:
         if same_field and same_form:
             return "identical_zihao"
@@ -146,7 +163,7 @@ def relation(parsed: ParsedName, entry: RegisteredName) -> str | None:
         return None
     if not (same_field and same_form):
         return None
-    if entry.compare_pinyin == pinyin_key(key):
+    if entry.compare_pinyin == proposed.pinyin:
         return "homophone_zihao"
     if within_one_edit(key, entry.compare_key):
         return "one_char_zihao"
@@ -158,25 +175,29 @@ def candidate_statement(by_key: bool) -> CompoundSelect:
     """The query for registered names that could be identical or similar: index look-ups only.
 
     Built once (so SQLAlchemy compiles it once). Look-ups: the full name; with ``by_key`` also
-    the key itself and its one-character deletions (equal, or one character removed), the
-    homophone key, and name_variants keyed by field and form (one character added or replaced).
+    the key and its one-character deletions (equal, or one character removed), the homophone
+    key, and name_variants keyed by field and form (one character added or replaced). Rows
+    with the proposed key itself come from the key look-up alone, so the others skip them
+    before joining the organization.
     """
     n, o = OrganizationName, Organization
     columns = (
-        n.name, n.is_current, n.renamed_on, n.org_type, n.compare_key, n.compare_pinyin, n.field, n.form,
-        o.name.label("organization"), o.status, o.status_changed_on,
+        n.id, literal_column("organizations.rowid"), n.name, n.is_current, n.renamed_on, n.org_type,
+        n.compare_key, n.compare_pinyin, n.field, n.form, o.name.label("organization"), o.status, o.status_changed_on,
     )
     base = select(*columns).join(o, o.id == n.organization_id)
-    queries = [base.where(n.name == bindparam("name"))]
-    if by_key:
-        same = (n.field == bindparam("field"), n.form == bindparam("form"))
-        variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(bindparam("variants", expanding=True)))
-        queries += [
-            base.where(n.compare_key.in_(bindparam("keys", expanding=True))),
-            base.where(n.compare_pinyin == bindparam("pinyin"), *same),
-            base.where(n.id.in_(variant_ids), *same),
-        ]
-    return union(*queries)
+    if not by_key:
+        return union_all(base.where(n.name == bindparam("name")))
+    other_key = n.compare_key != bindparam("key")
+    same = (n.field == bindparam("field"), n.form == bindparam("form"))
+    variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(bindparam("variants", expanding=True)))
+    return union_all(
+        base.where(n.name == bindparam("name"), other_key),
+        # an equal key in both another field and another form is no concern: skip it before the join
+        base.where(n.compare_key.in_(bindparam("keys", expanding=True)), or_(*same, other_key)),
+        base.where(n.compare_pinyin == bindparam("pinyin"), other_key, *same),
+        base.where(n.id.in_(variant_ids), other_key, *same),
+    )
 
 
 def candidate_query(parsed: ParsedName) -> tuple[CompoundSelect, dict]:
@@ -187,6 +208,7 @@ def candidate_query(parsed: ParsedName) -> tuple[CompoundSelect, dict]:
     keys = sorted({key} | one_char_deletions(key))
     params = {
         "name": parsed.name,
+        "key": key,
         "keys": keys,
         "pinyin": pinyin_key(key),
         "field": parsed.compare_field,
@@ -197,8 +219,13 @@ def candidate_query(parsed: ParsedName) -> tuple[CompoundSelect, dict]:
 
 
 def candidate_names(session: Session, parsed: ParsedName) -> list[RegisteredName]:
+    """Each registered name found by any of the look-ups, once."""
     statement, params = candidate_query(parsed)
-    return [RegisteredName(*row) for row in session.connection().execute(statement, params)]
+    found: dict[int, RegisteredName] = {}
+    for name_id, *columns in session.connection().execute(statement, params):
+        if name_id not in found:
+            found[name_id] = RegisteredName(*columns)
+    return list(found.values())
 
 
 def listing(descriptions: list[str]) -> str:
@@ -209,32 +236,38 @@ def listing(descriptions: list[str]) -> str:
 
 
 def registry_findings(session: Session, parsed: ParsedName, as_of: date) -> list[Finding]:
-    """Identical and similar names in the registry, grouped by rule; old ones as one info finding."""
-    label = zihao_label(parsed.org_type)
-    by_rule: dict[str, dict[str, str]] = {rule: {} for rule in RELATIONS}
-    expired: dict[str, str] = {}
-    for entry in sorted(candidate_names(session, parsed), key=lambda e: (e.organization, e.name)):
-        rule = relation(parsed, entry)
+    """Identical and similar names in the registry, grouped by rule; old ones as one info finding.
+
+    Each organization is named once, under its strongest relation; one that is past its
+    protection period is named in the info finding only if no protected name of it counts.
+    """
+    proposed = Proposed.of(parsed)
+    strongest: dict[int, tuple[int, RegisteredName]] = {}
+    expired: dict[int, RegisteredName] = {}
+    order = list(RELATIONS)
+    for entry in candidate_names(session, parsed):
+        rule = relation(proposed, entry)
         if rule is None:
             continue
         if is_protected(entry, as_of):
-            by_rule[rule].setdefault(entry.organization, describe(entry))
+            rank = order.index(rule)
+            if entry.organization_id not in strongest or rank < strongest[entry.organization_id][0]:
+                strongest[entry.organization_id] = (rank, entry)
         else:
-            until = protected_until(entry)
-            expired.setdefault(entry.organization, f"{describe(entry)}，保护期至 {until:%Y-%m-%d} 前")
+            expired.setdefault(entry.organization_id, entry)
+    label = zihao_label(parsed.org_type)
     findings = []
-    for rule, orgs in by_rule.items():
-        # an organization is named once, under its strongest relation
-        orgs = {org: text for org, text in orgs.items() if not any(org in f.organizations for f in findings)}
-        if orgs:
+    for rank, rule in enumerate(order):
+        entries = sorted((e for r, e in strongest.values() if r == rank), key=lambda e: (e.organization, e.name))
+        if entries:
             level, sentence = RELATIONS[rule]
-            message = sentence.format(label=label) + "：" + listing(list(orgs.values()))
-            findings.append(Finding(rule, level, message, list(orgs)))
-    named = {org for f in findings for org in f.organizations}
-    expired = {org: text for org, text in expired.items() if org not in named}
-    if expired:
-        message = "以下名称相同或相近的社会组织已过名称保护期，不影响本次核准结果：" + listing(list(expired.values()))
-        findings.append(Finding("expired_protection", INFO, message, list(expired)))
+            message = sentence.format(label=label) + "：" + listing([describe(e) for e in entries])
+            findings.append(Finding(rule, level, message, [e.organization for e in entries]))
+    old = sorted((e for oid, e in expired.items() if oid not in strongest), key=lambda e: (e.organization, e.name))
+    if old:
+        texts = [f"{describe(e)}，保护期至 {protected_until(e):%Y-%m-%d} 前" for e in old]
+        message = "以下名称相同或相近的社会组织已过名称保护期，不影响本次核准结果：" + listing(texts)
+        findings.append(Finding("expired_protection", INFO, message, [e.organization for e in old]))
     return findings
 
 
