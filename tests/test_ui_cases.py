@@ -110,6 +110,8 @@ def test_an_invalid_field_is_marked_and_disables_next(window, qtbot):
     assert phone.message.text() == "“申请人电话”应为 11 位手机号或固定电话（如 021-62345678），请核对。"
     qtbot.keyClick(wizard, Qt.Key.Key_Return)
     assert wizard.currentPage() is wizard.organization_page  # Enter does not pass a bad page
+    wizard.resize(1366, 768)
+    shot(wizard, "case_wizard_invalid.png")
     name.set_text(GROUP_FORM["organization"]["name"])
     phone.set_text("13812345678")
     assert next_button(wizard).isEnabled() and not name.message.isVisible() and name.widget.styleSheet() == ""
@@ -246,6 +248,8 @@ def test_refusals_supplement_and_rejection_with_reasons(window, qtbot):
     assert "“受理”未通过：申请材料不齐：会员名单 尚未收到" in refused.text()
     refused.close()
     assert get_case(window.store, case.case_no).state == "受理"
+    view.tabs.setCurrentIndex(3)
+    shot(view, "case_review_findings.png")
 
     # 通知补正 asks for the missing items: the missing material is offered, ticked
     seen: dict = {}

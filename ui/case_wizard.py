@@ -250,6 +250,7 @@ class OrganizationPage(IntakePage):
             grid.addWidget(self.inputs[f.key].message, row * 2 + 1, block * 2 + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
+        grid.setRowStretch(half * 2, 1)  # spare height goes below the fields, not between them
         body = QWidget()
         body.setLayout(grid)
         scroll = QScrollArea()
