@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from models.cases import CaseState
 from models.print_records import DocumentKind, PrintRecord
+from printing import specimens
 from printing.calibration import Calibration, calibration_for
 from printing.data import CopyKind
+from printing.documents import documents_pdf
 from printing.printers import printer_for
 from signing.keys import create_window_key, window_signer
 from signing.qr import CertificateClaim
@@ -24,6 +26,7 @@ from tests.test_qr import _tampered
 from tests.workflow_fixtures import GROUP_FORM, make_window
 from ui.context import PageContext
 from ui.pages.printing_page import CHOICES, PrintingPage
+from ui.pdf_printing import print_pdf
 from ui.printing_actions import print_case_document
 from ui.qr_verify_dialog import QrVerifyDialog
 from ui.tasks import TaskRunner
@@ -129,7 +132,7 @@ def test_void_records_the_spoiled_sheet(qtbot, window, clerk_context, tmp_path):
     assert [page.record_table.item(1, c).text() for c in (3, 6, 7)] == ["作废", "SZ2026000301", "卡纸"]
 
 
-def test_multi_page_batch_prints_every_page(qtbot, window, clerk_context, tmp_path):
+def test_receipt_preview_and_the_calibration_page_print_without_a_record(qtbot, window, clerk_context, tmp_path):
     case_no = case_at(window, CaseState.ACCEPTED)
     page = open_page(qtbot, clerk_context, case_no, DocumentKind.RECEIPT)
     assert page.pdf_document.pageCount() == 1
@@ -141,6 +144,18 @@ def test_multi_page_batch_prints_every_page(qtbot, window, clerk_context, tmp_pa
     page.print_to(pdf_printer(out))
     qtbot.waitUntil(lambda: "未记入打印记录" in page.message.text(), timeout=WAIT_MS)
     assert len(pypdf.PdfReader(out).pages) == 1
+
+
+def test_a_batch_prints_every_page_at_its_own_size_off_the_ui_thread(qtbot, clerk_context, tmp_path):
+    pdf = documents_pdf([specimens.certificate(), specimens.receipt(), specimens.correction_notice()], draft=True)
+    out = tmp_path / "batch.pdf"
+    printer = pdf_printer(out)
+    pages: list[int] = []
+    clerk_context.tasks.run(lambda progress: print_pdf(pdf, printer, progress), on_success=pages.append,
+                            title="正在打印")
+    qtbot.waitUntil(lambda: pages == [3], timeout=WAIT_MS)
+    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in pypdf.PdfReader(out).pages]
+    assert sizes == [(1191, 836), (595, 842), (595, 842)]  # A3 landscape, then A4 portrait twice
 
 
 def test_calibration_dialog_refuses_beyond_20_mm_and_saves_per_printer(qtbot, window, clerk_context):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -417,7 +418,8 @@ class PrintingPage(QWidget):
         self.record_table.setRowCount(len(records))
         for row, r in enumerate(records):
             state = self.tr("已作废") if r.voided else ""
-            values = (f"{r.at:%Y-%m-%d %H:%M}", r.document, r.copy, r.event, str(r.copy_number), r.printer,
+            local = r.at.replace(tzinfo=UTC).astimezone()  # stored in UTC, shown in the window's time
+            values = (f"{local:%Y-%m-%d %H:%M}", r.document, r.copy, r.event, str(r.copy_number), r.printer,
                       r.serial or "", r.reason, r.actor, state)
             for column, value in enumerate(values):
                 self.record_table.setItem(row, column, QTableWidgetItem(value))
