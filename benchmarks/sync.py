@@ -108,7 +108,7 @@ def bench_push(store, settings, ops: int) -> tuple[float, list[float]]:
     started = time.perf_counter()
     report = run_sync(store, settings)
     push_s = time.perf_counter() - started
-    assert report.pushed == ops, report
+    assert report.pushed >= ops, report
     idle = []
     for _ in range(7):
         started = time.perf_counter()
@@ -158,7 +158,7 @@ def main() -> int:
     name = f"soreg_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(args.server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = psycopg.conninfo.make_conninfo(args.server, dbname=name)
+    url = args.server.rsplit("/", 1)[0] + "/" + name
     try:
         init_central(url)
         pusher = _window(folder, url, "W01", add_window(url, "W01"))

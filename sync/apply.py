@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Uuid, select
@@ -30,17 +30,30 @@ ACTOR = "sync"
 _IN_CHUNK = 500
 
 
-def _sqlite_value(column) -> Callable[[Any], Any]:
-    """A converter from the centre's JSON value to what SQLite holds for ``column``."""
+def _hex(v: str | None) -> str | None:
+    """A canonical UUID text as the 32 hex digits SQLite holds."""
+    return None if v is None else v.replace("-", "")
+
+
+def _sqlite_datetime(v: str | None) -> str | None:
+    """ISO text from jsonb ('2026-11-26T09:23:04[.250514]') as the ORM stores it on SQLite."""
+    if v is None:
+        return None
+    v = v[:26].replace("T", " ")
+    return v + ".000000" if len(v) == 19 else v.ljust(26, "0")
+
+
+def _sqlite_value(column) -> Callable[[Any], Any] | None:
+    """A converter from the centre's JSON value to what SQLite holds for ``column`` (None: as is)."""
     if isinstance(column.type, Uuid):
-        return lambda v: None if v is None else uuid.UUID(v).hex
+        return _hex
     if isinstance(column.type, DateTime):
-        return lambda v: None if v is None else datetime.fromisoformat(v).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _sqlite_datetime
     if isinstance(column.type, Date):
-        return lambda v: None if v is None else date.fromisoformat(v[:10]).isoformat()
+        return lambda v: None if v is None else v[:10]
     if isinstance(column.type, Boolean):
         return lambda v: None if v is None else int(bool(v))
-    return lambda v: v
+    return None
 
 
 class _Rows:
@@ -48,14 +61,20 @@ class _Rows:
 
     def __init__(self, table, key: str = "id") -> None:
         self.columns = [c.name for c in table.columns]
-        self.converters = [_sqlite_value(c) for c in table.columns]
+        self.converters = [(i, f) for i, c in enumerate(table.columns) if (f := _sqlite_value(c)) is not None]
         updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c != key)
         self.sql = (f"INSERT INTO {table.name} ({', '.join(self.columns)}) VALUES "
                     f"({', '.join('?' * len(self.columns))}) ON CONFLICT({key}) DO UPDATE SET {updates}")
 
     def tuples(self, payloads: Iterable[dict]) -> list[tuple]:
         cols, conv = self.columns, self.converters
-        return [tuple(f(p.get(c)) for c, f in zip(cols, conv, strict=True)) for p in payloads]
+        rows = []
+        for p in payloads:
+            row = [p.get(c) for c in cols]
+            for i, f in conv:
+                row[i] = f(row[i])
+            rows.append(tuple(row))
+        return rows
 
     def upsert(self, conn: Connection, payloads: list[dict]) -> None:
         if payloads:
@@ -87,7 +106,7 @@ def _release_clashing_codes(session: Session, conn: Connection, orgs: list[dict]
     """A local organization not from the centre that holds a credit code the centre gives to
     another organization loses that code here (the centre is authoritative), with a notice."""
     by_code = {o["credit_code"]: o for o in orgs if o.get("credit_code")}
-    page_ids = {uuid.UUID(o["id"]).hex for o in orgs}
+    page_ids = {_hex(o["id"]) for o in orgs}
     for codes in _chunks(list(by_code)):
         marks = ",".join("?" * len(codes))
         clashes = conn.exec_driver_sql(
@@ -107,11 +126,11 @@ def _release_clashing_codes(session: Session, conn: Connection, orgs: list[dict]
 def apply_organizations(session: Session, orgs: list[dict], deleted: list[str]) -> None:
     """Write the centre's organizations (and their name index) over the local copy."""
     conn = session.connection()
-    ids = [uuid.UUID(o["id"]).hex for o in orgs] + [uuid.UUID(d).hex for d in deleted]
+    ids = [_hex(o["id"]) for o in orgs] + [_hex(d) for d in deleted]
     for chunk in _chunks(ids):
         conn.exec_driver_sql(
             f"DELETE FROM organization_names WHERE organization_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
-    for chunk in _chunks([uuid.UUID(d).hex for d in deleted]):
+    for chunk in _chunks([_hex(d) for d in deleted]):
         conn.exec_driver_sql(f"DELETE FROM organizations WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
     if not orgs:
         return
@@ -120,7 +139,7 @@ def apply_organizations(session: Session, orgs: list[dict], deleted: list[str]) 
     next_id = (conn.exec_driver_sql("SELECT max(id) FROM organization_names").scalar() or 0) + 1
     names, variants = [], []
     for org in orgs:
-        org_hex = uuid.UUID(org["id"]).hex
+        org_hex = _hex(org["id"])
         for e in _index_entries(org):
             names.append((next_id, org_hex, e["name"], int(bool(e["is_current"])), e.get("renamed_on"),
                           e.get("org_type") or org["org_type"], e["compare_key"], e["compare_pinyin"],
@@ -132,6 +151,23 @@ def apply_organizations(session: Session, orgs: list[dict], deleted: list[str]) 
         " compare_pinyin, field, form) VALUES (?,?,?,?,?,?,?,?,?,?)", names)
     if variants:
         conn.exec_driver_sql("INSERT INTO name_variants (name_id, variant) VALUES (?, ?)", variants)
+
+
+def drop_organizations_not_in_snapshot(session: Session, low: str | None, high: str | None,
+                                       page_ids: list[str]) -> int:
+    """Remove local organizations in the id range (low, high] of a snapshot page that the page
+    does not hold — rows imported locally before the window first synced, or lost centrally —
+    except this window's own registrations the centre does not hold yet (queued, held for
+    review or refused). Snapshot pages come in id order, so each range is checked once."""
+    hexes = [_hex(i) for i in page_ids]
+    conn = session.connection()
+    removed = conn.exec_driver_sql(
+        "DELETE FROM organizations WHERE (?1 IS NULL OR id > ?1) AND (?2 IS NULL OR id <= ?2)"
+        " AND id NOT IN (SELECT value FROM json_each(?3))"
+        " AND id NOT IN (SELECT replace(row_id, '-', '') FROM sync_outbox WHERE table_name = 'organizations')"
+        " AND id NOT IN (SELECT replace(row_id, '-', '') FROM sync_notices WHERE table_name = 'organizations')",
+        (uuid.UUID(low).hex if low else None, uuid.UUID(high).hex if high else None, json.dumps(hexes)))
+    return removed.rowcount
 
 
 def _notice(conn: Connection, *, key: str, kind: NoticeKind, table: str, row_id: str, reason: str, status: str,
@@ -192,7 +228,13 @@ def apply_synced_rows(session: Session, table_name: str, rows: list[dict]) -> No
 
 def load_code_blocks(session: Session, blocks: list[dict]) -> int:
     """Load blocks reserved for this window at the centre; a block already loaded is skipped.
-    Returns the number of codes loaded."""
+    Returns the number of codes loaded.
+
+    Not registry.code_blocks.add_block: that opens its own transaction and gives the block a new
+    id, while a block from the centre must load in the pull page's transaction under the
+    centre's id (so it loads once, however often it comes down). The codes are the same:
+    block_codes computes them.
+    """
     loaded = 0
     for block in blocks:
         block_id = uuid.UUID(block["id"])

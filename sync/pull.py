@@ -13,7 +13,6 @@ Every so often the registry copy is compared with the centre by count and checks
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +27,10 @@ from models.base import utcnow
 from models.outbox import FROM_CENTRE, NoticeKind, OutboxOp, SyncNotice, SyncState
 from models.progress import Progress, stop_if_cancelled
 from models.store import Store
-from sync.apply import ACTOR, apply_changes
+from sync.apply import ACTOR, apply_changes, drop_organizations_not_in_snapshot
+
+
+BULK_CACHE_KIB = 65536
 
 
 @dataclass
@@ -63,14 +65,16 @@ def read_state(store: Store) -> SyncState:
     return SyncState(id=1, cursor_id=0, snapshot_done=False)
 
 
-def _apply_page(store: Store, window: str, changes: list, advance: Callable[[SyncState], None],
+def _apply_page(store: Store, window: str, changes: list, advance: Callable[[SyncState, Session], None],
                 action: str) -> dict[str, int]:
     """One page and the new position, in one write transaction, with one audit event."""
     with store.write() as session:
         session.info[FROM_CENTRE] = True
+        if len(changes) > 1000:  # a big page: let SQLite keep more of the indexes in memory
+            session.connection().exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         counts = apply_changes(session, changes, window)
         state = sync_state(session)
-        advance(state)
+        advance(state, session)
         position = (f"{state.cursor_xid}:{state.cursor_id}" if state.snapshot_done
                     else f"snapshot:{state.snapshot_after_kind}:{state.snapshot_after_id}")
         record_event(session, actor=ACTOR, action=action, record_type="central", record_id=position,
@@ -92,6 +96,23 @@ def _prefetched(fetch: Callable[[tuple], list], first: tuple, next_key: Callable
                 return
 
 
+ORGANIZATION = "organization"
+
+
+def _organization_range(previous: tuple, last: tuple | None, finished: bool) -> tuple | None:
+    """The organization ids (low, high] a snapshot page accounts for (None: open end), or None
+    when the page lies wholly before or after the organizations."""
+    prev_kind, prev_id = previous
+    if prev_kind is not None and prev_kind > ORGANIZATION:
+        return None
+    low = prev_id if prev_kind == ORGANIZATION else None
+    if finished or (last is not None and last[0] > ORGANIZATION):
+        return low, None
+    if last is not None and last[0] == ORGANIZATION:
+        return low, last[1]
+    return None
+
+
 def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, progress: Progress,
               result: PullResult) -> None:
     state = read_state(store)
@@ -109,19 +130,27 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
     def next_key(rows: list) -> tuple | None:
         return (rows[-1][0], rows[-1][1]) if len(rows) == page else None
 
-    for rows in _prefetched(fetch, (state.snapshot_after_kind, state.snapshot_after_id), next_key):
+    previous = (state.snapshot_after_kind, state.snapshot_after_id)
+    for rows in _prefetched(fetch, previous, next_key):
         stop_if_cancelled(progress)
         last = rows[-1] if rows else None
         finished = len(rows) < page
+        covered = _organization_range(previous, last, finished)
+        page_ids = [r[1] for r in rows if r[0] == ORGANIZATION]
 
-        def advance(s: SyncState, last=last, finished=finished) -> None:
+        def advance(s: SyncState, session: Session, last=last, finished=finished, covered=covered,
+                    page_ids=page_ids) -> None:
+            if covered is not None:
+                drop_organizations_not_in_snapshot(session, covered[0], covered[1], page_ids)
             if last is not None:
                 s.snapshot_after_kind, s.snapshot_after_id = last[0], last[1]
-            if finished:
+            if finished:  # a copy just read whole needs no digest comparison for a while
                 s.snapshot_done, s.cursor_xid, s.cursor_id = True, s.snapshot_start_xid, 0
-                s.snapshot_start_xid = None
+                s.snapshot_start_xid, s.last_digest_at = None, utcnow()
 
         result.add(_apply_page(store, window, rows, advance, "sync.snapshot"))
+        if last is not None:
+            previous = (last[0], last[1])
         result.pages += 1
         result.snapshot_rows += len(rows)
         progress.report(result.snapshot_rows, None, "下载中心登记库（全量）")
@@ -144,7 +173,7 @@ def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progres
             return
         xid, last_id = rows[-1][0], rows[-1][1]
 
-        def advance(s: SyncState, xid=xid, last_id=last_id) -> None:
+        def advance(s: SyncState, _session: Session, xid=xid, last_id=last_id) -> None:
             s.cursor_xid, s.cursor_id = xid, last_id
 
         result.add(_apply_page(store, window, [(r[2], r[3], r[4]) for r in rows], advance, "sync.pull"))
@@ -176,14 +205,14 @@ def local_digest(session: Session) -> tuple[int, int]:
                                         SyncNotice.kind.in_([NoticeKind.REVIEW.value, NoticeKind.REJECTED.value]),
                                         SyncNotice.status.in_(["待复核", "已拒绝"])),
     )
-    skip = {uuid.UUID(r).hex for r in session.scalars(unsent)}
+    skip = {r.replace("-", "") for r in session.scalars(unsent)}
     count, total = 0, 0
     rows = session.connection().exec_driver_sql("SELECT id, row_version FROM organizations")
-    for org_hex, version in rows:
-        if org_hex in skip:
+    for h, version in rows:
+        if h in skip:
             continue
         count += 1
-        total += _checksum_term(str(uuid.UUID(hex=org_hex)), version)
+        total += _checksum_term(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}", version)
     return count, total
 
 

@@ -59,7 +59,7 @@ def _organization_payload(payload: str, entries: list[dict]) -> str:
     return json.dumps(row, ensure_ascii=False)
 
 
-def _batch_json(session: Session, ops: list[OutboxOp], window: str) -> str:
+def _batch_json(session: Session, ops: list, window: str) -> str:
     """The batch as one JSON array; payloads are already JSON text and are spliced in as they are."""
     org_ids = [op.row_id for op in ops if op.table_name == "organizations" and op.payload]
     index = _name_index(session, org_ids) if org_ids else {}
@@ -95,7 +95,7 @@ def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, pro
     while True:
         stop_if_cancelled(progress)
         with store.read() as session:
-            ops = list(session.scalars(select(OutboxOp).order_by(OutboxOp.seq).limit(batch)))
+            ops = session.execute(select(*OutboxOp.__table__.c).order_by(OutboxOp.seq).limit(batch)).all()
             if not ops:
                 return result
             body = _batch_json(session, ops, window)

@@ -9,6 +9,7 @@ opted in with SOREG_ALLOW_FILE_KEYRING=1, as the sync code requires.
 from __future__ import annotations
 
 import shutil
+import uuid
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,32 @@ def centre(fresh_pg_url: str) -> Centre:
     c = Centre(fresh_pg_url)
     yield c
     drop_central_roles(fresh_pg_url)
+
+
+@pytest.fixture(scope="module")
+def private_server() -> str:
+    """A PostgreSQL cluster of this test module alone. The pull horizon is cluster-wide, so on
+    the shared server other sessions' transactions delay pulls; tests that sync many times in a
+    row (the property test) run here, where only their own transactions count."""
+    from pg_server import _throwaway_cluster
+
+    with _throwaway_cluster() as url:
+        with psycopg.connect(url, autocommit=True) as conn:  # a throwaway cluster need not wait for the disk
+            conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+            conn.execute("SELECT pg_reload_conf()")
+        yield url
+
+
+@pytest.fixture
+def private_centre(private_server: str) -> Centre:
+    from pg_server import create_database, drop_database
+
+    name = f"soreg_sync_{uuid.uuid4().hex[:10]}"
+    url = create_database(private_server, name)
+    init_central(url)
+    yield Centre(url)
+    drop_central_roles(url)
+    drop_database(private_server, name)
 
 
 def make_window(folder: Path, centre: Centre, code: str, *, port: int | None = None) -> tuple[Store, CentralSettings]:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -23,7 +24,7 @@ from models.outbox import WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import Organization
 from registry.organizations import OrganizationRecord, add_organization
 from sync.runner import run_sync
-from sync_fixtures import Centre, centre, copy_window, file_keyring, make_window  # noqa: F401
+from sync_fixtures import Centre, copy_window, file_keyring, make_window, private_centre, private_server  # noqa: F401
 from tcp_proxy import FaultProxy
 
 WINDOWS = ("W01", "W02")
@@ -40,8 +41,14 @@ SMALL = dict(push_batch=3, pull_page=2, snapshot_page=2, code_block_threshold=1,
 
 
 @pytest.fixture
-def proxy():
-    p = FaultProxy("127.0.0.1", 5432)
+def centre(private_centre):
+    return private_centre
+
+
+@pytest.fixture
+def proxy(centre):
+    info = psycopg.conninfo.conninfo_to_dict(centre.admin_url)
+    p = FaultProxy(info.get("host", "127.0.0.1"), int(info.get("port", 5432)))
     yield p
     p.close()
 
@@ -76,8 +83,9 @@ def _sync(window, proxy: FaultProxy | None, cut: str | None, occurrence: int) ->
 
 
 def _settle(centre: Centre, windows: dict) -> None:
-    """Two last rounds of syncs without faults, each once the change log can be pulled whole."""
-    for code in WINDOWS + WINDOWS:
+    """Last syncs without faults — W01, W02 (which pushes last, then pulls all), W01 again —
+    each once the change log can be pulled whole."""
+    for code in ("W01", "W02", "W01"):
         centre.drain()
         run_sync(*windows[code])
 

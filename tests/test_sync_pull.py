@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from models.outbox import SyncState
 from models.registry import Organization, OrganizationName
+from registry.organizations import OrganizationRecord, bulk_add_organizations
 from sync.pull import local_digest
 from sync.runner import run_sync
 from sync_fixtures import centre, file_keyring, make_window, reopen_window  # noqa: F401
@@ -115,12 +116,18 @@ def test_registry_digest_catches_a_drifted_copy_and_resnapshots(tmp_path, centre
             _insert_org(conn, f"上海市长宁区核对{n}号服务中心")
     store, cfg = make_window(tmp_path, centre, "W01")
     first = run_sync(store, cfg)
-    assert first.registry_checked and first.registry_matched
-    with store.write() as session:  # the copy drifts: a row lost behind sync's back
+    assert not first.registry_checked  # a copy just read whole is not compared
+    with store.write() as session:
+        session.get(SyncState, 1).last_digest_at = None
+    second = run_sync(store, cfg)
+    assert second.registry_checked and second.registry_matched
+    with store.write() as session:  # the copy drifts: a row lost, a row imported behind sync's back
         session.execute(Organization.__table__.delete().where(Organization.name == "上海市长宁区核对3号服务中心"))
+        bulk_add_organizations(session, [OrganizationRecord(name="上海市长宁区导入服务中心", org_type="民办非企业单位")])
         session.get(SyncState, 1).last_digest_at = None
     report = run_sync(store, cfg)
     assert report.registry_checked and report.registry_matched is False
     assert "上海市长宁区核对3号服务中心" in _names(store)
+    assert "上海市长宁区导入服务中心" not in _names(store)
     with store.read() as session:
         assert local_digest(session)[0] == 5

@@ -209,9 +209,10 @@ LOGGED = (
 )
 
 FUNCTIONS = r"""
+-- No SET clause here, so that policies can inline it; the body names its schema and operator.
 CREATE FUNCTION central.current_window() RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
-    SELECT code FROM central.windows WHERE login_role = session_user
+LANGUAGE sql STABLE AS $$
+    SELECT w.code FROM central.windows w WHERE w.login_role OPERATOR(pg_catalog.=) session_user
 $$;
 
 CREATE FUNCTION central.require_window() RETURNS text
@@ -560,7 +561,7 @@ INTERNAL = ("current_window()", "require_window()", "change_payload(text, text)"
             "apply_window_key_op(text, text, text, jsonb)")
 
 # (table, privileges of the function owner, policies: (command, USING, WITH CHECK))
-MINE = "window_code = central.current_window()"
+MINE = "window_code = (SELECT central.current_window())"  # a sub-select: evaluated once per statement
 TABLES = (
     ("windows", "SELECT", (("SELECT", "true", None),)),
     ("synced_tables", "SELECT", (("SELECT", "true", None),)),
@@ -574,7 +575,7 @@ TABLES = (
                                                   ("UPDATE", MINE, MINE))),
     ("received_ops", "SELECT, INSERT, UPDATE", (("SELECT", MINE, None), ("INSERT", None, MINE),
                                                 ("UPDATE", MINE, MINE))),
-    ("review_queue", "SELECT, INSERT", (("SELECT", f"{MINE} OR existing_window = central.current_window()", None),
+    ("review_queue", "SELECT, INSERT", (("SELECT", f"{MINE} OR existing_window = (SELECT central.current_window())", None),
                                         ("INSERT", None, MINE))),
     ("code_pool", "SELECT, UPDATE", (("SELECT", "true", None), ("UPDATE", "true", "true"))),
     ("code_blocks", "SELECT, INSERT", (("SELECT", MINE, None), ("INSERT", None, MINE))),
