@@ -175,7 +175,7 @@ def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.result_page, timeout=10000)
     case_no = wizard.case.case_no
     assert wizard.result_page.case_label.text() == f"办件编号：{case_no}"
-    assert "打印功能尚未接入" in wizard.result_page.findChild(type(wizard.result_page.case_label), "receiptNote").text()
+    assert wizard.result_page.print_button.text() == "打印受理回执(&P)…"
     shot(wizard, "case_wizard_6_done.png")
     case = get_case(window.store, case_no)
     assert (case.state, case.accepted_by, case.name) == ("受理", "both", GROUP_FORM["organization"]["name"])
@@ -214,6 +214,7 @@ def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
     qtbot.waitUntil(lambda: approver_view.result_label.text() == f"统一社会信用代码：{done.credit_code}", timeout=5000)
     box.close()
     assert buttons(approver_view) == [] and "没有可执行的操作" in approver_view.note_label.text()
+    assert [b.text() for b in approver_view.print_buttons.values()] == ["打印受理回执…", "打印登记证书…", "打印领证回执…"]
     history = [approver_view.history_table.item(r, 2).text() for r in range(approver_view.history_table.rowCount())]
     assert history == ["受理", "名称核准", "业务范围审定", "业务主管单位审查", "发起人/拟任负责人审查", "核准登记", "制证"]
     approver_view.tabs.setCurrentIndex(0)
@@ -344,3 +345,27 @@ def test_main_window_dashboard_and_list_screenshots(window, qtbot):
     shot(main, "case_list.png")
     qtbot.keyClick(main, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert cases.search_edit.hasFocus()
+
+
+def test_ctrl_n_opens_the_wizard_and_the_receipt_goes_to_the_printing_page(window, qtbot):
+    main = MainWindow(context(window, window.clerk), idle_lock_ms=3_600_000)
+    qtbot.addWidget(main)
+    main.resize(1366, 768)
+    main.show()
+    main.nav.setCurrentRow(next(i for i, (_t, spec) in enumerate(PAGES) if spec == "ui.pages.cases_page:CasesPage"))
+    cases = main.pages.currentWidget()
+    assert isinstance(cases, CasesPage)
+    main.activateWindow()
+    qtbot.waitUntil(main.isActiveWindow, timeout=3000)
+    qtbot.keyClick(main, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: cases.wizard is not None and cases.wizard.isVisible(), timeout=3000)
+    wizard = cases.wizard
+    fill_wizard(qtbot, wizard, GROUP_FORM)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.result_page, timeout=10000)
+    case_no = wizard.case.case_no
+    qtbot.mouseClick(wizard.result_page.print_button, Qt.MouseButton.LeftButton)
+    printing = main.pages.currentWidget()
+    assert type(printing).__name__ == "PrintingPage"
+    assert printing.case_edit.text() == case_no and printing.document_combo.currentText().startswith("受理回执")
+    assert cases.case_view.case_no == case_no  # back on 办件, the new case is open

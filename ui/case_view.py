@@ -40,6 +40,7 @@ from accounts.users import UserInfo
 from models.accounts import Role
 from models.cases import CaseState
 from models.errors import SoregError
+from models.print_records import DocumentKind
 from models.reference import streets
 from models.settings import FOUR_EYES, get_setting
 from registry.name_rules import Finding
@@ -98,6 +99,18 @@ def offered_actions(state: str, user: UserInfo, four_eyes_blocks: bool) -> list[
     return [t for t in available_transitions(state, user) if not (t.action is Action.APPROVE and four_eyes_blocks)]
 
 
+def printable_documents(detail: CaseDetail) -> list[DocumentKind]:
+    """The documents (文书) a case in its state has: the receipt always, then by outcome."""
+    state, kinds = CaseState(detail.state), [DocumentKind.RECEIPT]
+    if state is CaseState.SUPPLEMENT:
+        kinds.append(DocumentKind.CORRECTION_NOTICE)
+    if state is CaseState.REJECTED:
+        kinds.append(DocumentKind.REJECTION_NOTICE)
+    if detail.items["credit_code"]:
+        kinds += [DocumentKind.CERTIFICATE, DocumentKind.COLLECTION_RECEIPT]
+    return kinds
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -148,6 +161,7 @@ class CaseView(QWidget):
 
     back_requested = Signal()
     changed = Signal(str)  # the case moved or its materials changed: the list should refresh
+    print_requested = Signal(str, object)  # case number and the DocumentKind to print (打印 page)
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -222,11 +236,14 @@ class CaseView(QWidget):
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("color: #616161;")
         self.actions_row = QHBoxLayout()
+        self.print_row = QHBoxLayout()
+        self.print_buttons: dict[DocumentKind, QPushButton] = {}
         review_layout = QVBoxLayout(self.review)
         review_layout.addWidget(self.step_label)
         review_layout.addWidget(findings_scroll, 1)
         review_layout.addWidget(self.acknowledge)
         review_layout.addLayout(self.actions_row)
+        review_layout.addLayout(self.print_row)
         review_layout.addWidget(self.note_label)
         review_layout.addWidget(self.result_label)
 
@@ -386,8 +403,24 @@ class CaseView(QWidget):
             notes.append(self.tr("您的角色在“{0}”环节没有可执行的操作。").format(state) if is_open(state)
                          else self.tr("办件已{0}。").format(state))
         self.note_label.setText("".join(notes))
+        self._render_print_buttons(snapshot.detail)
         if snapshot.detail.items["credit_code"]:
             self.result_label.setText(self.tr("统一社会信用代码：{0}").format(snapshot.detail.items["credit_code"]))
+
+    def _render_print_buttons(self, detail: CaseDetail) -> None:
+        """One button per document this case has now; each opens it on the 打印 page."""
+        while self.print_row.count():
+            item = self.print_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.print_buttons = {}
+        for kind in printable_documents(detail):
+            button = QPushButton(self.tr("打印{0}…").format(kind.value))
+            button.setObjectName(f"print_{kind.name.lower()}")
+            button.clicked.connect(lambda _=False, k=kind: self.print_requested.emit(detail.case_no, k))
+            self.print_row.addWidget(button)
+            self.print_buttons[kind] = button
+        self.print_row.addStretch(1)
 
     # -- actions --
     def take(self, transition: Transition) -> None:

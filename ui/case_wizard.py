@@ -431,18 +431,25 @@ class ResultPage(QWizardPage):
         self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QLabel()
         self.details.setWordWrap(True)
-        receipt_note = QLabel(self.tr("受理回执：打印功能尚未接入本页面，接入后可在办件页打印受理回执。"))
-        receipt_note.setObjectName("receiptNote")
-        receipt_note.setWordWrap(True)
-        receipt_note.setStyleSheet("color: #616161;")
+        self.print_button = QPushButton(self.tr("打印受理回执(&P)…"))
+        self.print_button.setToolTip(self.tr("在“打印”页预览并打印本办件的受理回执"))
+        self.print_button.setAutoDefault(False)
+        self.print_button.clicked.connect(self._print_receipt)
         self.open_box = QCheckBox(self.tr("完成后打开此办件(&O)"))
         self.open_box.setChecked(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.case_label)
         layout.addWidget(self.details)
-        layout.addWidget(receipt_note)
+        row = QHBoxLayout()
+        row.addWidget(self.print_button)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addWidget(self.open_box)
         layout.addStretch(1)
+
+    def _print_receipt(self) -> None:
+        self.wizard().print_receipt = True
+        self.wizard().accept()
 
     def initializePage(self) -> None:
         case = self.wizard().case
@@ -462,6 +469,7 @@ class CaseWizard(QWizard):
         self.context = context
         self.business_type = business_type
         self.case: CaseSummary | None = None
+        self.print_receipt = False  # 打印受理回执 was chosen on the last page
         self.errors: list[FieldError] = []
         self.setWindowTitle(self.tr("新建办件 — {0}").format(business_type))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)

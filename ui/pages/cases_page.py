@@ -30,18 +30,33 @@ from PySide6.QtWidgets import (
 
 from models import reference
 from models.cases import BusinessType, CaseState
+from models.print_records import DocumentKind
 from spreadsheets.case_ledger import export_case_ledger
 from ui.case_models import CaseTableModel
 from ui.case_view import CaseView
 from ui.case_wizard import CaseWizard
 from ui.context import PageContext
+from ui.pages import PAGES
 from workflow.case_queries import CaseFilter, DueFilter, clerks
 from workflow.states import FINAL
 
+PRINTING_PAGE = "ui.pages.printing_page:PrintingPage"
 SEARCH_DELAY_MS = 300
 OPEN_CASES = "open"
 MINE = "mine"
 COLUMN_WIDTHS = (190, 0, 110, 80, 150, 80, 90, 90, 100)
+
+
+def main_window_page(widget: QWidget, spec: str) -> QWidget | None:
+    """Switch the main window holding ``widget`` to the page ``spec`` and return that page
+    (None when ``widget`` is not inside the main window)."""
+    window = widget.window()
+    nav, pages = getattr(window, "nav", None), getattr(window, "pages", None)
+    if nav is None or pages is None:
+        return None
+    index = next(i for i, (_title, s) in enumerate(PAGES) if s == spec)
+    nav.setCurrentRow(index)
+    return pages.widget(index)
 
 
 class CasesPage(QWidget):
@@ -128,6 +143,7 @@ class CasesPage(QWidget):
         self.case_view = CaseView(context)
         self.case_view.back_requested.connect(self.show_list)
         self.case_view.changed.connect(lambda _no: self.refresh())
+        self.case_view.print_requested.connect(self.print_document)
         self.stack = QStackedWidget()
         self.stack.addWidget(list_page)
         self.stack.addWidget(self.case_view)
@@ -267,9 +283,21 @@ class CasesPage(QWidget):
         wizard.open()
 
     def _wizard_done(self, wizard: CaseWizard) -> None:
-        if wizard.open_when_done:
+        if wizard.case is not None and wizard.print_receipt:
+            self.open_case(wizard.case.case_no)
+            self.print_document(wizard.case.case_no, DocumentKind.RECEIPT)
+        elif wizard.open_when_done:
             self.open_case(wizard.case.case_no)
         self.wizard = None
+
+    def print_document(self, case_no: str, kind: DocumentKind) -> None:
+        """Show the document ``kind`` of ``case_no`` on the 打印 page (preview, printer, records)."""
+        page = main_window_page(self, PRINTING_PAGE)
+        if page is None:
+            QMessageBox.information(self, self.tr("打印"), self.tr("请在主窗口的“打印”页打印办件 {0} 的{1}。").format(
+                case_no, kind.value))
+            return
+        page.show_case(case_no, kind)
 
     # -- 办件台账 --
     def export_ledger(self, target: Path | None = None) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import PageContext
-from ui.pages import PAGES
+from ui.pages.cases_page import main_window_page
 from workflow.case_queries import EXPIRY_WARNING_DAYS, CaseFilter, Dashboard, dashboard, dashboard_filters
 
 CASES_PAGE = "ui.pages.cases_page:CasesPage"
@@ -153,16 +153,6 @@ class DashboardPage(QWidget):
         self.cards["expiring"].set_rows([(f"{c.name}　{c.valid_until:%Y-%m-%d}", c.name) for c in data.expiring_rows])
 
     # -- going elsewhere --
-    def _page(self, spec: str) -> QWidget | None:
-        """Switch the main window to the page ``spec`` and return it (None outside the main window)."""
-        window = self.window()
-        nav, pages = getattr(window, "nav", None), getattr(window, "pages", None)
-        if nav is None or pages is None:
-            return None
-        index = next(i for i, (_title, s) in enumerate(PAGES) if s == spec)
-        nav.setCurrentRow(index)
-        return pages.widget(index)
-
     def filter_for(self, key: str) -> CaseFilter:
         return dashboard_filters(self.context.user)[key]
 
@@ -171,16 +161,16 @@ class DashboardPage(QWidget):
             self.cards[key].list.setFocus()
             self.cards[key].list.setCurrentRow(0)
             return
-        page = self._page(CASES_PAGE)
+        page = main_window_page(self, CASES_PAGE)
         if page is not None:
             page.show_filter(self.filter_for(key))
 
     def open_row(self, key: str, target: str) -> None:
         if key == "expiring":
-            page = self._page(REGISTRY_PAGE)
+            page = main_window_page(self, REGISTRY_PAGE)
             if page is not None:
                 page.show_organization(target)
             return
-        page = self._page(CASES_PAGE)
+        page = main_window_page(self, CASES_PAGE)
         if page is not None:
             page.open_case(target)
