@@ -29,7 +29,7 @@ from models.cases import Case, CaseMaterial, CaseState
 from models.registry import Organization, OrgStatus
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.queries import find_case
-from workflow.states import FINAL, UNDER_REVIEW
+from workflow.states import UNDER_REVIEW
 from workflow.transitions import TRANSITIONS, Action
 
 PAGE_SIZE = 200
