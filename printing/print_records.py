@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.users import UserInfo
+from models.accounts import Role
 from models.audit import record_event
 from models.base import utcnow
-from models.cases import Case
+from models.cases import Case, CaseState
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent, PrintRecord
 from models.store import Store
@@ -160,6 +161,7 @@ def void_print(store: Store, record_id: uuid.UUID, *, user: UserInfo, reason: st
             raise SoregError("请选择一条打印记录再作废。", field="打印记录")
         if printed.voided:
             raise SoregError(f"{printed.document}{printed.copy}第 {printed.copy_number} 份已经作废过了。", field="打印记录")
+        _require_void_role(session, printed, user)
         printed.voided = True
         row = PrintRecord(case_id=printed.case_id, case_no=printed.case_no, document=printed.document,
                           copy=printed.copy, event=PrintEvent.VOID.value, copy_number=printed.copy_number,
@@ -169,6 +171,16 @@ def void_print(store: Store, record_id: uuid.UUID, *, user: UserInfo, reason: st
         session.flush()
         _audit(session, row)
         return _info(row)
+
+
+def _require_void_role(session: Session, printed: PrintRecord, user: UserInfo) -> None:
+    """Spoiled stock is voided while the certificate is being made (制证); an issued 正本 only by an approver,
+    so that voiding cannot stand in for a 正本 reprint."""
+    if printed.copy != CopyKind.ORIGINAL.value or Role.APPROVER in user.roles:
+        return
+    state = session.scalar(select(Case.state).where(Case.id == printed.case_id))
+    if state != CaseState.CERTIFICATE.value:
+        raise SoregError(f"办件已过制证环节（当前“{state}”），作废证书正本须由具有“审批”角色的人员操作。", field="操作人")
 
 
 def _audit(session: Session, row: PrintRecord) -> None:

@@ -26,6 +26,7 @@ from printing.print_records import (
 from tests.print_fixtures import case_at
 from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, make_window
 from workflow.queries import find_case
+from workflow.transitions import Action, perform
 
 
 @pytest.fixture
@@ -114,6 +115,16 @@ def test_spoiled_stock_is_voided_and_the_replacement_recorded(window):
     assert [(r.event, r.serial, r.voided) for r in records] == [
         ("打印", "SZ2026000001", True), ("作废", "SZ2026000001", False), ("重打", "SZ2026000002", False)]
     assert audit_actions(window.store) == ["printing.print", "printing.void", "printing.replacement"]
+
+
+def test_an_issued_original_is_voided_only_by_an_approver(window):
+    case_no = case_at(window, CaseState.CERTIFICATE)
+    original = record_print(window.store, certificate(case_no), user=window.clerk)
+    record_print(window.store, certificate(case_no, CopyKind.DUPLICATE, "SZ2026000002"), user=window.clerk)
+    perform(window.store, case_no, Action.PRINT, user=window.clerk, on=date(2026, 9, 23))  # 制证 → 发证
+    with pytest.raises(SoregError, match="作废证书正本须由具有“审批”角色的人员操作"):
+        void_print(window.store, original.id, user=window.clerk, reason="申请人遗失")
+    assert void_print(window.store, original.id, user=window.approver, reason="申请人遗失").event == "作废"
 
 
 def test_receipt_reprint_needs_a_reason(window):

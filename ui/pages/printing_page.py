@@ -393,6 +393,7 @@ class PrintingPage(QWidget):
         if error.field == "补打原因" and not self.reason and self._printer is not None:
             self._ask_reason(self._printer, error.message)
             return
+        self.reason = ""  # asked again next time: the refusal may have been about something else
         self._set_message(error.message, error=True)
 
     def _ask_reason(self, printer: QPrinter, why: str) -> None:
