@@ -295,8 +295,14 @@ def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_pat
     assert rows[0][:5] == ("办件编号", "名称", "组织类型", "业务类型", "状态")
     assert [r[0] for r in rows[1:]] == listed and {r[4] for r in rows[1:]} == {"名称核准"}
 
-    page.due_combo.setCurrentIndex(page.due_combo.findData("已超期"))
     page.state_combo.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == 48, timeout=10000)
+    page.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # a click on 名称: sorted by SQL
+    qtbot.waitUntil(lambda: page.model.ready and page.model.current_order.key.value == "name", timeout=10000)
+    names = [page.model.row(r).name for r in range(48)]
+    assert names == sorted(names)
+
+    page.due_combo.setCurrentIndex(page.due_combo.findData("已超期"))
     with window.store.read() as session:
         from workflow.case_queries import DueFilter
 
@@ -369,3 +375,24 @@ def test_ctrl_n_opens_the_wizard_and_the_receipt_goes_to_the_printing_page(windo
     assert type(printing).__name__ == "PrintingPage"
     assert printing.case_edit.text() == case_no and printing.document_combo.currentText().startswith("受理回执")
     assert cases.case_view.case_no == case_no  # back on 办件, the new case is open
+
+
+def test_materials_are_received_with_their_scanned_files(window, qtbot, tmp_path):
+    from workflow.intake import open_case
+
+    form = dict(GROUP_FORM, received=[c for c in GROUP_FORM["received"] if c != "HYMD"])
+    case = open_case(window.store, form, user=window.clerk)
+    view = open_view(qtbot, window, window.clerk, case.case_no)
+    table = view.materials_table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 1).text() == "HYMD")
+    assert table.item(row, 2).text() == "待补"
+    scan = tmp_path / "会员名单.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    table.selectRow(row)
+    view.receive(scan)
+    qtbot.waitUntil(lambda: not view.loading and view.materials_table.item(row, 2).text() == "已收", timeout=10000)
+    assert view.materials_table.item(row, 4).text() == "会员名单.png"
+    assert not any("尚未收到" in v.finding.message for v in view.finding_views)
+
+    reviewer_view = open_view(qtbot, window, window.reviewer, case.case_no)
+    assert not reviewer_view.receive_button.isEnabled()  # receiving materials is a clerk's duty
