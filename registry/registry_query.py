@@ -110,7 +110,12 @@ def search_organizations(
     if flt.status:
         query = query.where(o.status == flt.status)
     if after is not None:
-        query = query.where(tuple_(*order) > tuple_(*after))
+        keyset = order
+        if code is None and flt.text.strip():
+            # "name || ''" hides the name index from the keyset, so SQLite keeps searching by
+            # the text's indexes instead of walking the whole registry from the keyset on
+            keyset = (o.name.op("||")(""), *order[1:])
+        query = query.where(tuple_(*keyset) > tuple_(*after))
     query = query.add_columns(*(c.label(f"keyset_{i}") for i, c in enumerate(order))).order_by(*order).limit(limit)
     return [
         OrganizationRow(*row[:7], street_name(row[7]), *row[8:15], position=tuple(row[16:]))
