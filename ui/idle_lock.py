@@ -6,7 +6,7 @@ once none has come for the given time.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 INPUT_EVENTS = frozenset({
@@ -28,6 +28,7 @@ class IdleWatch(QObject):
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % (30 s) late
         self._timer.timeout.connect(self.idle)
 
     def start(self, timeout_ms: int) -> None:

@@ -120,15 +120,16 @@ class Task(QObject):
     @Slot()
     def _show_progress(self) -> None:
         done, total, text = self.latest_report()
-        if self.dialog is None:
+        dialog = self.dialog
+        if dialog is None or not isValid(dialog):
             return
-        if total:
-            self.dialog.setMaximum(total)
-            self.dialog.setValue(min(done, total))
-        else:
-            self.dialog.setRange(0, 0)  # busy indicator: the total is unknown
         if text:
-            self.dialog.setLabelText(text)
+            dialog.setLabelText(text)
+        if total:
+            dialog.setMaximum(total)
+            dialog.setValue(min(done, total))  # last: a modal progress dialog processes events here
+        else:
+            dialog.setRange(0, 0)  # busy indicator: the total is unknown
 
     @Slot(object)
     def _deliver_result(self, result: Any) -> None:
