@@ -201,6 +201,7 @@ def main() -> int:
         check_name(store, name, org_type, AS_OF)
     times: list[float] = []
     cpu_times: list[float] = []  # this thread's CPU time: what the check costs when other work competes
+    by_type: dict[str, list[float]] = {}
     verdicts: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     for kind, name, org_type in queries[WARM_UP:]:
@@ -208,6 +209,7 @@ def main() -> int:
         result = check_name(store, name, org_type, AS_OF)
         times.append((time.perf_counter() - started) * 1000)
         cpu_times.append((time.thread_time() - cpu_started) * 1000)
+        by_type.setdefault(org_type, []).append(times[-1])
         verdicts[result.verdict] += 1
         kinds[kind] += 1
     figures_registry = registry_page_timings(store, queries)
@@ -230,6 +232,7 @@ def main() -> int:
         "cpu_p50_ms": round(percentile(cpu_times, 50), 2),
         "cpu_p99_ms": round(percentile(cpu_times, 99), 2),
         "load_average_1min": round(os.getloadavg()[0], 1),
+        "p50_p99_ms_by_type": {t: [round(percentile(v, 50), 1), round(percentile(v, 99), 1)] for t, v in by_type.items()},
         "db_size_mb": round(size_mb, 1),
         "build_s": round(build_s, 1) if build_s else None,
         "verdicts": dict(verdicts),
