@@ -18,7 +18,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, event, inspect, insert, select
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    event,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, new_id, utcnow
@@ -26,7 +36,7 @@ from models.base import Base, new_id, utcnow
 # Rows a window owns: its cases and their append-only history, its audit trail, its prints.
 WINDOW_TABLES = frozenset({
     "audit_events", "cases", "case_scope_items", "case_persons", "case_materials", "case_attachments",
-    "case_steps", "case_counters", "print_records", "certificate_prints",
+    "case_steps", "case_counters", "print_records",
 })
 # Rows the centre owns but a window may propose (a new organization from an approved case) or
 # publish (its own signing key); the centre decides and sends the outcome back in the pull.

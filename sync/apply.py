@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.audit import record_event
 from models.base import utcnow
-from models.outbox import CentralReference, NoticeKind, SyncNotice
+from models.outbox import NoticeKind
 from models.registry import CodeBlock, Organization
 from registry.code_blocks import block_codes
 from registry.name_index import name_row

@@ -29,7 +29,6 @@ from models.progress import Progress, stop_if_cancelled
 from models.store import Store
 from sync.apply import ACTOR, apply_changes, drop_organizations_not_in_snapshot
 
-
 BULK_CACHE_KIB = 65536
 
 

@@ -24,7 +24,14 @@ from models.store import Store
 from registry.code_blocks import codes_remaining
 from sync.apply import load_code_blocks
 from sync.connection import CentralSettings, connect, unreachable_reason
-from sync.pull import PullResult, read_state, digest_due, pull, sync_state, verify_registry
+from sync.pull import (
+    PullResult,
+    digest_due,
+    pull,
+    read_state,
+    sync_state,
+    verify_registry,
+)
 from sync.push import PushResult, push
 
 

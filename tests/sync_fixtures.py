@@ -9,8 +9,8 @@ opted in with SOREG_ALLOW_FILE_KEYRING=1, as the sync code requires.
 from __future__ import annotations
 
 import shutil
-import uuid
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,19 +84,12 @@ def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     keyring.set_keyring(previous)
 
 
-@pytest.fixture
-def centre(fresh_pg_url: str) -> Centre:
-    init_central(fresh_pg_url)
-    c = Centre(fresh_pg_url)
-    yield c
-    drop_central_roles(fresh_pg_url)
-
-
 @pytest.fixture(scope="module")
 def private_server() -> str:
-    """A PostgreSQL cluster of this test module alone. The pull horizon is cluster-wide, so on
-    the shared server other sessions' transactions delay pulls; tests that sync many times in a
-    row (the property test) run here, where only their own transactions count."""
+    """A PostgreSQL cluster of this test module alone. The pull horizon is cluster-wide: on a
+    shared server, other sessions' long transactions (a benchmark's bulk load, another suite)
+    hold pulls back — never making them skip, but making a test that checks what a pull brought
+    wait for strangers. Here only the tests' own transactions count."""
     from pg_server import _throwaway_cluster
 
     with _throwaway_cluster() as url:
@@ -107,7 +100,8 @@ def private_server() -> str:
 
 
 @pytest.fixture
-def private_centre(private_server: str) -> Centre:
+def centre(private_server: str) -> Centre:
+    """A fresh central database, set up by init_central, with its roles dropped afterwards."""
     from pg_server import create_database, drop_database
 
     name = f"soreg_sync_{uuid.uuid4().hex[:10]}"

@@ -7,12 +7,12 @@ import io
 import keyring
 import pytest
 from keyring.backends import fail
+from sync_fixtures import file_keyring  # noqa: F401
 
 from cli.app import run
 from models.errors import SoregError
 from sync.central_admin import drop_central_roles
 from sync.credentials import SERVICE, keyring_backend
-from sync_fixtures import file_keyring  # noqa: F401
 
 
 def _stdin(monkeypatch, text: str) -> None:

@@ -16,6 +16,15 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sync_fixtures import (  # noqa: F401
+    Centre,
+    copy_window,
+    file_keyring,
+    make_window,
+    private_centre,
+    private_server,
+)
+from tcp_proxy import FaultProxy
 
 from models.audit import record_event
 from models.base import Base
@@ -24,25 +33,18 @@ from models.outbox import WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import Organization
 from registry.organizations import OrganizationRecord, add_organization
 from sync.runner import run_sync
-from sync_fixtures import Centre, copy_window, file_keyring, make_window, private_centre, private_server  # noqa: F401
-from tcp_proxy import FaultProxy
 
 WINDOWS = ("W01", "W02")
 NAMES = ("上海市长宁区晨曦社区服务中心", "上海市长宁区虹桥文化服务中心", "上海市长宁区天山体育俱乐部")
 PUSH, PULL = (b"sync_push_v1",), (b"sync_pull_v1", b"sync_snapshot_v1")
 CUTS = {
-    "before_push": dict(markers=PUSH, when="before"),
-    "after_push_commit": dict(markers=PUSH, when="after_commit"),
-    "mid_pull": dict(markers=PULL, when="mid_response", after_bytes=40),
-    "before_pull": dict(markers=PULL, when="before"),
+    "before_push": {"markers": PUSH, "when": "before"},
+    "after_push_commit": {"markers": PUSH, "when": "after_commit"},
+    "mid_pull": {"markers": PULL, "when": "mid_response", "after_bytes": 40},
+    "before_pull": {"markers": PULL, "when": "before"},
 }
 # small pages and batches, so that a pull or a push takes several round trips to cut between
-SMALL = dict(push_batch=3, pull_page=2, snapshot_page=2, code_block_threshold=1, code_block_size=5)
-
-
-@pytest.fixture
-def centre(private_centre):
-    return private_centre
+SMALL = {"push_batch": 3, "pull_page": 2, "snapshot_page": 2, "code_block_threshold": 1, "code_block_size": 5}
 
 
 @pytest.fixture

@@ -14,13 +14,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sync_fixtures import (  # noqa: F401
+    centre,
+    file_keyring,
+    make_window,
+    private_server,
+    reopen_window,
+)
 
 from models.outbox import SyncState
 from models.registry import Organization, OrganizationName
 from registry.organizations import OrganizationRecord, bulk_add_organizations
 from sync.pull import local_digest
 from sync.runner import run_sync
-from sync_fixtures import centre, file_keyring, make_window, reopen_window  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,7 @@ import uuid
 import psycopg
 import pytest
 from psycopg import errors
-
-from sync_fixtures import centre  # noqa: F401
+from sync_fixtures import centre, private_server  # noqa: F401
 
 
 def _op(window: str, table: str, row_id: str, payload: dict, version: int = 1) -> dict:

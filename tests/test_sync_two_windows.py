@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from sync_fixtures import Centre, centre, file_keyring, make_window, private_server  # noqa: F401
+from workflow_fixtures import GROUP_FORM, SERVICE_FORM, form
 
 from accounts.users import create_user
 from models.accounts import Role
@@ -16,9 +18,7 @@ from models.outbox import SYNCED_TABLES, WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import NameVariant, Organization, OrganizationName
 from registry.organizations import OrganizationRecord, add_organization
 from sync.runner import run_sync, sync_status
-from sync_fixtures import Centre, centre, file_keyring, make_window  # noqa: F401
 from workflow.intake import open_case
-from workflow_fixtures import GROUP_FORM, SERVICE_FORM, form
 
 CLASH = "上海市长宁区晨曦社区服务中心"
 
@@ -113,8 +113,8 @@ def test_offline_work_on_two_windows_converges_in_either_order(tmp_path, centre,
 
 
 def test_window_keys_and_reference_data_come_down(tmp_path, centre, file_keyring):
-    from models.signing import WindowKey
     from models.outbox import CentralReference
+    from models.signing import WindowKey
 
     w1, s1 = make_window(tmp_path / "a", centre, "W01")
     w2, s2 = make_window(tmp_path / "b", centre, "W02")

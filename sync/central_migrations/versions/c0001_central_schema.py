@@ -28,7 +28,7 @@ ORG_COLUMNS = (
 # Tables whose rows a window owns and pushes (its cases and their append-only history).
 WINDOW_TABLES = (
     "audit_events", "cases", "case_scope_items", "case_persons", "case_materials", "case_attachments",
-    "case_steps", "case_counters", "print_records", "certificate_prints",
+    "case_steps", "case_counters", "print_records",
 )
 
 SCHEMA = """
