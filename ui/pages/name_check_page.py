@@ -71,8 +71,8 @@ class FindingView(QFrame):
             orgs.setToolTip(self.tr("双击在登记库中打开"))
             for name in finding.organizations:
                 orgs.addItem(QListWidgetItem(name))
-            row_height = orgs.sizeHintForRow(0) + 2
-            orgs.setFixedHeight(row_height * min(len(finding.organizations), 4) + 6)
+            rows = min(len(finding.organizations), 4)  # more scroll
+            orgs.setFixedHeight(orgs.sizeHintForRow(0) * rows + 2 * orgs.frameWidth())
             orgs.itemActivated.connect(lambda item: self.organization_opened.emit(item.text()))
             orgs.itemDoubleClicked.connect(lambda item: self.organization_opened.emit(item.text()))
             self.organizations = orgs
