@@ -13,6 +13,5 @@ def window_key_at_setup(store: Store, window_code: str, *, actor: str) -> str | 
         create_window_key(store, window_code, actor=actor)
     except SoregError as exc:
         return (f"警告：窗口 {window_code} 已初始化，但未能生成防伪二维码签名密钥，在此之前不能正式打印登记证书和受理回执。"
-                f"原因：{exc.message} 配置好系统密钥库（或设置 SOREG_ALLOW_FILE_KEYRING=1）后，"
-                "请由管理员运行 window-key create 生成密钥。")
+                f"原因：{exc.message} 处理好后，请由管理员运行 window-key create 生成密钥。")
     return None

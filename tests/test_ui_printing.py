@@ -203,3 +203,40 @@ def test_verify_dialog_shows_genuine_as_valid_and_tampered_as_changed(qtbot, win
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT_MS)
     assert dialog.verdict.text() == "核验结果：内容被改动"
     QApplication.processEvents()
+
+
+@pytest.fixture
+def fresh_store(tmp_path):
+    from models.store import open_store
+
+    store = open_store(tmp_path / "fresh.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def runner():
+    tasks = TaskRunner()
+    yield tasks
+    tasks.shut_down()
+
+
+def test_first_start_without_a_keyring_sets_up_the_window_and_warns_once(qtbot, fresh_store, runner, monkeypatch):
+    from ui.setup_dialog import SetupDialog
+
+    monkeypatch.delenv("SOREG_ALLOW_FILE_KEYRING", raising=False)  # only the plain-file keyring here: not allowed
+    store = fresh_store
+    dialog = SetupDialog(runner, store, window_code=None, has_users=False)
+    qtbot.addWidget(dialog)
+    dialog.window_code.setText("W07")
+    dialog.username.setText("admin")
+    dialog.password.setText("long-enough-1")
+    dialog.password_again.setText("long-enough-1")
+    with qtbot.waitSignal(dialog.accepted, timeout=WAIT_MS):
+        dialog.submit.click()
+    assert dialog.code == "W07" and dialog.admin_username == "admin"
+    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "keyWarning" and w.isVisible()]
+    assert len(boxes) == 1 and boxes[0].text() == dialog.key_warning
+    assert "未能生成防伪二维码签名密钥" in dialog.key_warning and "window-key create" in dialog.key_warning
+    assert "SOREG_ALLOW_FILE_KEYRING=1" in dialog.key_warning
+    qtbot.addWidget(boxes[0])

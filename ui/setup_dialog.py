@@ -7,7 +7,6 @@ and marks the field they name.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -52,6 +51,7 @@ class SetupDialog(QDialog):
         self.code: str | None = window_code  # this window's code once set up
         self.admin_username: str | None = None
         self.key_warning: str | None = None  # set when the window key could not be made
+        self.key_warning_box: QMessageBox | None = None
         self.setWindowTitle(self.tr("社会组织登记窗口 — 首次启动设置"))
 
         asks = [self.tr("设定本窗口的代码")] if self._needs_code else []
@@ -171,7 +171,7 @@ class SetupDialog(QDialog):
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("签名密钥未生成"), self.key_warning,
                               QMessageBox.StandardButton.Ok, self.parentWidget())
             box.setObjectName("keyWarning")
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.key_warning_box = box  # a box without a parent lives as long as this reference
             box.show()
         self.accept()
 
