@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
 from PySide6.QtGui import QFont, QImage, QRawFont
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from accounts.users import create_user, list_users
 from accounts.window import init_window, window_code
@@ -55,10 +55,10 @@ def shells(qtbot):
 
     yield make
     for shell in made:
-        for widget in (shell.login_dialog, shell.setup_dialog, shell.main_window, shell.store_error_box):
-            if widget is not None:
-                widget.hide()
         shell.shut_down()
+    for widget in QApplication.topLevelWidgets():  # whatever the flow left open (a modal box would block the next test)
+        if widget.isVisible():
+            widget.close()
 
 
 @pytest.fixture

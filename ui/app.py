@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cli.app import ChineseArgumentParser
 from models.errors import SoregError
@@ -73,6 +73,7 @@ class Shell(QObject):
         self.setup_dialog: SetupDialog | None = None
         self.main_window: MainWindow | None = None
         self.store_error_box: QMessageBox | None = None
+        self._disposing: set[QWidget] = set()
 
     def start(self) -> None:
         """Show the login dialog now; open the store once the event loop has painted it."""
@@ -121,7 +122,7 @@ class Shell(QObject):
 
     def _setup_done(self) -> None:
         dialog, self.setup_dialog = self.setup_dialog, None
-        dialog.deleteLater()
+        self._dispose(dialog)
         self.opened = OpenedStore(self.opened.store, dialog.code, True)
         self._show_login(dialog.admin_username or "")
 
@@ -137,8 +138,7 @@ class Shell(QObject):
 
     def _close_login(self) -> None:
         if self.login_dialog is not None:
-            self.login_dialog.hide()
-            self.login_dialog.deleteLater()
+            self._dispose(self.login_dialog)
             self.login_dialog = None
 
     def _logged_in(self) -> None:
@@ -156,9 +156,20 @@ class Shell(QObject):
 
     def _logged_out(self) -> None:
         username = self.main_window.context.user.username
-        self.main_window.deleteLater()
+        self._dispose(self.main_window)
         self.main_window = None
         self._show_login(username)
+
+    def _dispose(self, widget: QWidget) -> None:
+        """Hide a window and delete it from the event loop, keeping Python's reference until then.
+
+        (These windows belong to Python: were the last reference dropped before the deferred
+        delete ran — e.g. inside the window's own signal — PySide would delete it twice.)
+        """
+        widget.hide()
+        self._disposing.add(widget)
+        widget.destroyed.connect(lambda: self._disposing.discard(widget))
+        widget.deleteLater()
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
