@@ -300,3 +300,11 @@ def check_name(
     else:
         findings += registry_findings(session_or_store, parsed, as_of)
     return NameCheckResult(normalized, verdict_of(findings), findings, parsed)
+
+
+def warm_up(store: Store) -> None:
+    """Load the pinyin dictionary and compile the candidate query ahead of the first check
+    (both take a second on a cold start), so the clerk's first verdict is as quick as the next."""
+    prefix = reference.district().name_prefix
+    org_type = next(iter(reference.org_types()))
+    check_name(store, f"{prefix}预备{reference.org_types()[org_type].endings[0]}", org_type, date.today())

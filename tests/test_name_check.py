@@ -315,3 +315,4 @@ def test_a_finding_lists_every_organization_and_its_message_the_first_few(store)
     assert (finding.rule, sorted(finding.organizations)) == ("one_char_zihao", sorted(similar))
     assert finding.message.endswith("等，共 7 个（见所列组织）。")
     assert sum(name in finding.message for name in similar) == 5
+

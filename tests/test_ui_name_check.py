@@ -90,7 +90,7 @@ def test_typing_a_name_shows_the_verdict_and_the_split(page, qtbot):
     assert [page.part_edits[k].text() for k in ("region", "zihao", "field", "form")] == [
         "上海市长宁区", "星河", "教育培训", "学校"]
     assert page.finding_views == []
-    assert page.last_latency_ms is not None and page.last_latency_ms < 1000
+    assert page.last_latency_ms is not None and 0 < page.last_latency_ms < 5000
     shot(page, "name_check_pass.png")
 
 

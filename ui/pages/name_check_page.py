@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from models import reference
 from models.errors import SoregError
-from registry.name_check import NameCheckResult, check_name
+from registry.name_check import NameCheckResult, check_name, warm_up
 from registry.name_rules import Finding
 from registry.names import ParsedName, parse_name
 from ui.context import PageContext
@@ -165,6 +165,8 @@ class NameCheckPage(QWidget):
         self.recheck_button.clicked.connect(self._check_corrected_split)
         self.reset_split_button.clicked.connect(self._reset_split)
         self._show_result(None)
+        store = context.store
+        context.tasks.run(lambda _progress: warm_up(store), on_failure=lambda _error: None)
 
     # -- checking --
     def _name_changed(self) -> None:
