@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from models.cases import CaseState
-from tests.workflow_fixtures import GROUP_FORM, Window
+from tests.workflow_fixtures import GROUP_FORM, Window, print_certificates
 from workflow.intake import open_case
 from workflow.queries import get_case
 from workflow.transitions import Action, perform
@@ -31,6 +31,7 @@ def case_at(window: Window, state: CaseState, base: dict = GROUP_FORM) -> str:
         elif current is CaseState.APPROVAL:
             perform(window.store, case_no, Action.APPROVE, user=window.approver, on=DECIDED_ON, acknowledge_warnings=True)
         elif current is CaseState.CERTIFICATE:
+            print_certificates(window, case_no)
             perform(window.store, case_no, Action.PRINT, user=window.clerk, on=DECIDED_ON)
         else:
             perform(window.store, case_no, Action.ADVANCE, user=window.reviewer, on=DECIDED_ON, acknowledge_warnings=True)

@@ -175,3 +175,18 @@ def test_documents_are_filled_from_the_case(window):
     assert list(refusal.reasons) == ["拟任法定代表人年龄超过七十周岁", "住所证明已过期"]
     with pytest.raises(SoregError, match="没有可打印的通知书"):
         case_notice_kind(window.store, approved)
+
+
+def test_certificate_printing_is_finished_only_with_an_original_and_a_duplicate_on_record(window):
+    case_no = case_at(window, CaseState.CERTIFICATE)
+    with pytest.raises(SoregError, match="尚未打印登记证书正本和副本"):
+        perform(window.store, case_no, Action.PRINT, user=window.clerk, on=date(2026, 9, 23))
+    original = record_print(window.store, certificate(case_no), user=window.clerk)
+    with pytest.raises(SoregError, match="尚未打印登记证书副本"):
+        perform(window.store, case_no, Action.PRINT, user=window.clerk, on=date(2026, 9, 23))
+    record_print(window.store, certificate(case_no, CopyKind.DUPLICATE, "SZ2026000002"), user=window.clerk)
+    void_print(window.store, original.id, user=window.clerk, reason="卡纸")
+    with pytest.raises(SoregError, match="尚未打印登记证书正本"):
+        perform(window.store, case_no, Action.PRINT, user=window.clerk, on=date(2026, 9, 23))
+    record_print(window.store, certificate(case_no, serial="SZ2026000003", reason="卡纸重打"), user=window.clerk)
+    assert perform(window.store, case_no, Action.PRINT, user=window.clerk, on=date(2026, 9, 23)).case.state == "发证"

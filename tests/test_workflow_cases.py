@@ -16,7 +16,7 @@ from models.registry import Organization, OrganizationCode
 from models.settings import FOUR_EYES, set_setting
 from registry.credit_code import validate_credit_code
 from registry.name_check import check_name
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, make_window
+from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, make_window, print_certificates
 from workflow.amend import amend_items
 from workflow.intake import open_case
 from workflow.materials import receive_material
@@ -47,6 +47,7 @@ def walk_to(window, case_no, state: CaseState, *, on=date(2026, 9, 22)):
         if current is CaseState.APPROVAL:
             perform(window.store, case_no, Action.APPROVE, user=window.approver, on=on, acknowledge_warnings=True)
         elif current is CaseState.CERTIFICATE:
+            print_certificates(window, case_no)
             perform(window.store, case_no, Action.PRINT, user=window.clerk, on=on)
         elif current is CaseState.ISSUE:
             perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=on)

@@ -124,3 +124,15 @@ def form(base: dict, **organization: str) -> dict:
     data = copy.deepcopy(base)
     data["organization"].update(organization)
     return data
+
+
+def print_certificates(window: Window, case_no: str, *, serial_base: str = "SZ2026") -> None:
+    """Record the 正本 and 副本 as printed on stock (制证完成 needs both)."""
+    from models.print_records import DocumentKind
+    from printing.data import CopyKind
+    from printing.print_records import PrintRequest, record_print
+
+    for number, copy in enumerate((CopyKind.ORIGINAL, CopyKind.DUPLICATE), start=1):
+        serial = f"{serial_base}{case_no[-6:]}{number}"
+        record_print(window.store, PrintRequest(case_no, DocumentKind.CERTIFICATE, "测试打印机", copy, serial),
+                     user=window.clerk)

@@ -151,6 +151,10 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
             case.resume_state = None
             note = "；".join(filter(None, [note, f"时限中止 {stopped} 个工作日，承诺办结日顺延至 {case.due_date:%Y-%m-%d}"]))
         else:  # PRINT, ISSUE, REJECT, WITHDRAW
+            if action is Action.PRINT:
+                from printing.print_records import require_certificate_printed  # printing reads cases
+
+                require_certificate_printed(session, case)
             target = {Action.PRINT: CaseState.ISSUE, Action.ISSUE: CaseState.CLOSED,
                       Action.REJECT: CaseState.REJECTED, Action.WITHDRAW: CaseState.WITHDRAWN}[action]
         if target in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN):
