@@ -90,22 +90,30 @@ class _Generator:
         self.types = reference.org_types()
         self.field_words = reference.field_words()
         self.streets = reference.streets()
+        self.used: set[str] = set()
 
     def _day(self, start: date, end: date) -> date:
         return start + timedelta(days=self.rng.randrange((end - start).days + 1))
 
     def _name(self, org_type: str) -> tuple[str, str]:
-        """A name of the type and its field."""
+        """A name of the type and its field, never given before in this run.
+
+        A real registry holds no two organizations under one name (the identical-name rule refuses
+        the second), so a repeated draw gets a longer, two-word qualifier instead.
+        """
         rng, words = self.rng, self.words
         word, field = rng.choice(self.field_words)
         ending = rng.choice(words.endings_for(org_type, field))
-        if self.types[org_type].has_zihao:
-            middle = rng.choice(words.zihao) + word
-        elif rng.random() < 0.3:  # 社会团体 named after its members
-            return f"{self.prefix}{rng.choice(words.members)}{rng.choice(words.member_endings)}", ""
-        else:  # 社会团体 named after its field, with a 字号-like qualifier
-            middle = rng.choice(words.zihao) + word
-        return f"{self.prefix}{middle}{ending}", field
+        qualifier = rng.choice(words.zihao)
+        if not self.types[org_type].has_zihao and rng.random() < 0.3:  # 社会团体 named after its members
+            word, ending, field = rng.choice(words.members), rng.choice(words.member_endings), ""
+            qualifier = ""
+        name = f"{self.prefix}{qualifier}{word}{ending}"
+        while name in self.used:
+            qualifier = rng.choice(words.zihao) + rng.choice(words.zihao)
+            name = f"{self.prefix}{qualifier}{word}{ending}"
+        self.used.add(name)
+        return name, field
 
     def _person(self) -> str:
         rng = self.rng
