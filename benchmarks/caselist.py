@@ -21,8 +21,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from ui.harness import application, wait_for  # noqa: E402
 
 from accounts.users import create_user  # noqa: E402
 from accounts.window import init_window  # noqa: E402
@@ -53,13 +52,7 @@ def wait_for_rows(page: CasesPage, timeout_ms: int = 30_000) -> None:
     """Run the event loop (idle, as in the real program) until the filter's first rows are painted."""
     model = page.model
     if not model.ready:
-        loop = QEventLoop()
-        model.loaded.connect(loop.quit)
-        model.failed.connect(loop.quit)
-        QTimer.singleShot(timeout_ms, loop.quit)
-        loop.exec()
-        model.loaded.disconnect(loop.quit)
-        model.failed.disconnect(loop.quit)
+        wait_for(model.loaded, model.failed, timeout_ms=timeout_ms)
     if not model.ready or (model.rowCount() and model.row(0) is None):
         raise TimeoutError("the list did not fill in time")
     page.table.viewport().repaint()
@@ -90,7 +83,7 @@ def main() -> int:
     store = make_store(args.db or folder / "cases.sqlite3", count)
     user = create_user(store, username=f"bench{time.time_ns()}", display_name="基准", password="correct-horse-1",
                        roles=frozenset({Role.CLERK, Role.REVIEWER}), actor="system")
-    app = QApplication.instance() or QApplication([])
+    app = application()
     install_fonts(app)
     tasks = TaskRunner()
     context = PageContext(store=store, user=user, tasks=tasks)

@@ -119,8 +119,7 @@ def gui_latencies(store: Store, queries: list[tuple[str, str, str]]) -> tuple[li
     import uuid
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
+    from ui.harness import application, wait_for
 
     from accounts.users import UserInfo
     from models.accounts import Role
@@ -128,7 +127,7 @@ def gui_latencies(store: Store, queries: list[tuple[str, str, str]]) -> tuple[li
     from ui.pages.name_check_page import NameCheckPage
     from ui.tasks import TaskRunner
 
-    app = QApplication.instance() or QApplication([])
+    app = application()
     tasks = TaskRunner()
     user = UserInfo(uuid.uuid4(), "bench", "基准", frozenset({Role.CLERK}), True, None)
     page = NameCheckPage(PageContext(store=store, user=user, tasks=tasks))
@@ -136,14 +135,10 @@ def gui_latencies(store: Store, queries: list[tuple[str, str, str]]) -> tuple[li
     page.show()
     after_pause, after_keystroke = [], []
     for _kind, name, org_type in queries:
-        loop = QEventLoop()
-        page.checked.connect(loop.quit)
-        QTimer.singleShot(5000, loop.quit)
         page.type_combo.setCurrentText(org_type)
         typed = time.perf_counter()
         page.name_edit.setText(name)
-        loop.exec()
-        page.checked.disconnect(loop.quit)
+        wait_for(page.checked, timeout_ms=5000)
         after_keystroke.append((time.perf_counter() - typed) * 1000)
         after_pause.append(page.last_latency_ms)
     tasks.shut_down()

@@ -23,25 +23,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication
 
 from printing import specimens
 from printing.documents import document_pdf, documents_pdf
+from ui.harness import application, pdf_file_printer
 from ui.pdf_printing import print_pdf
-
-
-def printer(path: Path, dpi: int) -> QPrinter:
-    p = QPrinter(QPrinter.PrinterMode.HighResolution)
-    p.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    p.setOutputFileName(str(path))
-    p.setResolution(dpi)
-    return p
 
 
 def timed_ms(pdf: bytes, path: Path, dpi: int) -> float:
     t = time.perf_counter()
-    print_pdf(pdf, printer(path, dpi))
+    print_pdf(pdf, pdf_file_printer(path, dpi))
     return (time.perf_counter() - t) * 1000
 
 
@@ -51,7 +42,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a batch of 4")
     args = parser.parse_args()
     batch = 4 if args.quick else args.batch
-    QApplication([])
+    application()
     certificate = document_pdf(specimens.certificate(), draft=True)
     sheets = [specimens.certificate() if i % 2 == 0 else specimens.receipt() for i in range(batch)]
     batch_pdf = documents_pdf(sheets, draft=True)

@@ -1,6 +1,7 @@
 """Only ui/ and main.py may import PySide6: the domain runs and is tested without Qt.
 
-tests/ and benchmarks/ are harnesses that drive the whole program, GUI included, so they may too.
+tests/ drive the whole program, GUI included, so they may too; benchmarks reach Qt only through
+ui/harness.py.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ALLOWED = ("ui", "tests", "benchmarks")  # top-level folders that may import Qt (besides main.py)
+ALLOWED = ("ui", "tests")  # top-level folders that may import Qt (besides main.py)
 SKIPPED = (".venv", ".git", "build", "dist")
 QT_PACKAGES = ("PySide6", "shiboken6")
 
