@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sync_fixtures import (  # noqa: F401
     Centre,
+    centre,
     copy_window,
     file_keyring,
     make_window,
-    private_centre,
     private_server,
 )
 from tcp_proxy import FaultProxy
