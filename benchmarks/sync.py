@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
+import psycopg
 
-from accounts.window import init_window  # noqa: E402
-from models.audit import record_event  # noqa: E402
-from models.store import open_store  # noqa: E402
-from sync.central_admin import add_window, drop_central_roles, init_central  # noqa: E402
-from sync.connection import CentralSettings, save_central_settings  # noqa: E402
-from sync.runner import run_sync  # noqa: E402
+from accounts.window import init_window
+from models.audit import record_event
+from models.store import open_store
+from sync.central_admin import add_window, drop_central_roles, init_central
+from sync.connection import CentralSettings, save_central_settings
+from sync.runner import run_sync
 
 
 def _org_rows(args: tuple[int, int]) -> bytes:
@@ -118,6 +118,8 @@ def bench_push(store, settings, ops: int) -> tuple[float, list[float]]:
     return push_s, idle
 
 
+# The child reopens the store with the engine open_store makes: open_store cannot reopen a store
+# whose migrations have several heads yet (models.migrate.current_revision).
 FIRST_PULL = """
 import json, os, resource, sys, time
 sys.path.insert(0, {root!r})

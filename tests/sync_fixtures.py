@@ -1,8 +1,8 @@
 """Helpers for the sync tests: a central database with window roles, windows that sync with it.
 
-The centre is a real PostgreSQL database (the ``fresh_pg_url`` fixture of conftest.py) set up
-by ``central init``; its roles are cluster-wide, so they are named after the database and
-dropped with it. Window passwords go to a keyrings.alt file keyring in the test's temp folder,
+The centre is a real PostgreSQL database set up by ``central init``, on a throwaway cluster of
+the test module (pg_server's initdb cluster: the pull horizon is cluster-wide, see
+``private_server``); its roles are named after the database and dropped with it. Window passwords go to a keyrings.alt file keyring in the test's temp folder,
 opted in with SOREG_ALLOW_FILE_KEYRING=1, as the sync code requires.
 """
 
