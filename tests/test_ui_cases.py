@@ -26,7 +26,7 @@ from workflow.case_queries import CaseFilter, count_cases
 from workflow.demo import fill_demo_cases
 from workflow.queries import get_case
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+from screens import SCREENSHOTS  # noqa: E402
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from ui.tasks import TaskRunner
 from tests.name_check_fixtures import register
 
 CENTRE = "上海市长宁区阳光养老服务中心"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+from screens import SCREENSHOTS  # noqa: E402
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def type_name(qtbot, page: NameCheckPage, name: str) -> None:
 
 
 def shot(page, name: str) -> None:
-    """Save the whole main window (1366×768) as docs/screenshots/<name>."""
+    """Save the whole main window (1366×768) as <screenshot folder>/<name>."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
     window = page.window()
