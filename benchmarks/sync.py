@@ -118,15 +118,13 @@ def bench_push(store, settings, ops: int) -> tuple[float, list[float]]:
     return push_s, idle
 
 
-# The child reopens the store with the engine open_store makes: open_store cannot reopen a store
-# whose migrations have several heads yet (models.migrate.current_revision).
 FIRST_PULL = """
 import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
-from models.store import Store, _sqlite_engine
+from models.store import open_store
 from sync.connection import central_settings
 from sync.runner import run_sync
-store = Store(path=__import__("pathlib").Path({db!r}), engine=_sqlite_engine(__import__("pathlib").Path({db!r})))
+store = open_store({db!r})
 started = time.perf_counter()
 report = run_sync(store, central_settings(store))
 seconds = time.perf_counter() - started

@@ -128,19 +128,12 @@ _COMPILED: dict = {}
 """One SQL compilation cache for all copies, so that each fresh copy does not compile again."""
 
 
-def reopen_window(path: Path | str) -> Store:
-    """Reopen a store made by ``make_window``.
-
-    It is at every head already. open_store cannot reopen a store whose migrations have several
-    heads yet (models.migrate.current_revision), so this makes the engine open_store would
-    make, without the migration check.
-    """
-    return Store(path=Path(path), engine=_sqlite_engine(Path(path)).execution_options(compiled_cache=_COMPILED))
-
-
 def copy_window(template: Path, target: Path) -> Store:
-    """A copy of a window store made by ``make_window`` (for property tests: copying a file is
-    much quicker than migrating and setting up a store for every example)."""
+    """A copy of a window store made by ``make_window``, for the property test: copying a file
+    is much quicker than migrating and setting up a store for every example. The copy is at
+    every head already, so it gets the engine open_store makes without open_store's migration
+    check, and one SQL compilation cache shared by all copies (a fresh engine would compile
+    every statement again, for each of the hundreds of stores the test makes)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(template, target)
-    return reopen_window(target)
+    return Store(path=target, engine=_sqlite_engine(target).execution_options(compiled_cache=_COMPILED))

@@ -19,11 +19,11 @@ from sync_fixtures import (  # noqa: F401
     file_keyring,
     make_window,
     private_server,
-    reopen_window,
 )
 
 from models.outbox import SyncState
 from models.registry import Organization, OrganizationName
+from models.store import open_store
 from registry.organizations import OrganizationRecord, bulk_add_organizations
 from sync.pull import local_digest
 from sync.runner import run_sync
@@ -69,8 +69,8 @@ os.environ["SOREG_ALLOW_FILE_KEYRING"] = "1"
 from dataclasses import replace
 from sync.connection import central_settings
 from sync.runner import run_sync
-from sync_fixtures import reopen_window
-store = reopen_window({db!r})
+from models.store import open_store
+store = open_store({db!r})
 run_sync(store, replace(central_settings(store), snapshot_page=200))
 """
 
@@ -106,7 +106,7 @@ def test_a_client_killed_during_a_pull_resumes_from_the_last_applied_page(tmp_pa
         upto = conn.execute("SELECT count(*) FROM central.organizations WHERE id <= %s::uuid", (after,)).fetchone()[0]
     assert upto == count  # the position saved is exactly the last page applied
 
-    again = reopen_window(store.path)
+    again = open_store(store.path)
     report = run_sync(again, replace(cfg, snapshot_page=200))
     assert report.snapshot_rows == 6000 - count  # only what was not applied before the kill
     with again.read() as session:
