@@ -80,6 +80,11 @@ class _Rows:
         if payloads:
             conn.exec_driver_sql(self.sql, self.tuples(payloads))
 
+    def insert(self, conn: Connection, payloads: list[dict]) -> None:
+        """Plain INSERT, for rows known to be new (about twice as fast as the upsert)."""
+        if payloads:
+            conn.exec_driver_sql(self.sql.split(" ON CONFLICT")[0], self.tuples(payloads))
+
 
 _ORGS = _Rows(Organization.__table__)
 
@@ -126,8 +131,11 @@ def _release_clashing_codes(session: Session, conn: Connection, orgs: list[dict]
 def apply_organizations(session: Session, orgs: list[dict], deleted: list[str]) -> None:
     """Write the centre's organizations (and their name index) over the local copy."""
     conn = session.connection()
-    ids = [_hex(o["id"]) for o in orgs] + [_hex(d) for d in deleted]
-    for chunk in _chunks(ids):
+    known = set()
+    for chunk in _chunks([_hex(o["id"]) for o in orgs] + [_hex(d) for d in deleted]):
+        known.update(r[0] for r in conn.exec_driver_sql(
+            f"SELECT id FROM organizations WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+    for chunk in _chunks(sorted(known)):  # their name index is rebuilt below (or goes with them)
         conn.exec_driver_sql(
             f"DELETE FROM organization_names WHERE organization_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
     for chunk in _chunks([_hex(d) for d in deleted]):
@@ -135,7 +143,8 @@ def apply_organizations(session: Session, orgs: list[dict], deleted: list[str]) 
     if not orgs:
         return
     _release_clashing_codes(session, conn, orgs)
-    _ORGS.upsert(conn, orgs)
+    _ORGS.upsert(conn, [o for o in orgs if _hex(o["id"]) in known])
+    _ORGS.insert(conn, [o for o in orgs if _hex(o["id"]) not in known])
     next_id = (conn.exec_driver_sql("SELECT max(id) FROM organization_names").scalar() or 0) + 1
     names, variants = [], []
     for org in orgs:
