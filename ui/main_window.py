@@ -1,4 +1,4 @@
-"""The main window (主窗口): left navigation, the pages, the status bar and the idle lock."""
+"""The main window (主窗口): left navigation, the pages, the status bar, background sync and the idle lock."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
 from models.errors import SoregError
 from models.reference import district
 from models.settings import IDLE_LOCK_MINUTES, get_setting
+from sync.runner import SyncStatus
 from ui.context import PageContext
 from ui.idle_lock import IdleWatch
 from ui.login_dialog import LoginDialog
 from ui.pages import PAGES, build_page, page_title
+from ui.sync_status import SyncController, last_sync_text, pending_text, what_to_do
 
 DEFAULT_SIZE = (1280, 720)
 MINIMUM_SIZE = (1024, 600)
@@ -75,8 +77,14 @@ class MainWindow(QMainWindow):
         self.screen_stack.addWidget(self.cover)
         self.setCentralWidget(self.screen_stack)
 
+        self.sync = SyncController(context, parent=self)
         self._build_menu()
         self._build_status_bar()
+        self.sync.status_changed.connect(self.show_sync_status)
+        self.sync.online_changed.connect(self._sync_attempted)
+        self.sync.started.connect(lambda: self.statusBar().showMessage(self.tr("正在与中心同步…")))
+        self.sync.finished.connect(lambda _outcome: self.statusBar().clearMessage())
+        self.sync.start()
         self.idle_watch = IdleWatch(self)
         self.idle_watch.idle.connect(self.lock)
         if idle_lock_ms is None:
@@ -112,9 +120,12 @@ class MainWindow(QMainWindow):
         self.roles_label = QLabel(self.tr("角色：{0}").format(user.role_labels))
         self.database_label = QLabel(self.tr("数据库：{0}").format(self.context.store.path.name))
         self.database_label.setToolTip(str(self.context.store.path))
+        self.last_sync_label = QLabel(last_sync_text(None))
+        self.pending_label = QLabel(pending_text(None))
         self.online_label = QLabel()
         bar = self.statusBar()
-        for label in (self.user_label, self.roles_label, self.database_label, self.online_label):
+        for label in (self.user_label, self.roles_label, self.database_label, self.last_sync_label,
+                      self.pending_label, self.online_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
         self.set_online(False)
@@ -161,6 +172,16 @@ class MainWindow(QMainWindow):
     def set_online(self, online: bool) -> None:
         """Show whether the central database can be reached (联网状态)."""
         self.online_label.setText(self.tr("联网状态：在线") if online else self.tr("联网状态：离线"))
+
+    def show_sync_status(self, status: SyncStatus) -> None:
+        """上次同步 and 待上传 from a ``sync.runner.SyncStatus``."""
+        self.last_sync_label.setText(last_sync_text(status))
+        self.pending_label.setText(pending_text(status))
+
+    def _sync_attempted(self, online: bool) -> None:
+        self.set_online(online)
+        outcome = self.sync.last_outcome
+        self.online_label.setToolTip(what_to_do(outcome) if isinstance(outcome, SoregError) else "")
 
     # -- lock and leave --
     @property
@@ -211,6 +232,7 @@ class MainWindow(QMainWindow):
     def _leave(self) -> None:
         self._leaving = True
         self.idle_watch.stop()
+        self.sync.shut_down()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._leaving:

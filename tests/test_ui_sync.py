@@ -1,0 +1,266 @@
+"""The 同步 page, the sync status bar and automatic sync, driven through real widgets (offscreen)
+against a real central PostgreSQL (the sync fixtures' private cluster)."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from screens import SCREENSHOTS
+from sync_fixtures import centre, file_keyring, make_window, private_server  # noqa: F401
+
+from accounts.users import create_user
+from models.accounts import Role
+from models.audit import record_event
+from models.registry import Organization
+from models.settings import set_setting
+from models.store import Store
+from registry.organizations import OrganizationRecord, add_organization
+from sync.connection import CentralSettings, central_settings, save_central_settings
+from sync.credentials import SERVICE
+from sync.preferences import AUTO_MINUTES_KEY, auto_sync_minutes, retry_delay_ms
+from sync.runner import SyncReport, run_sync, sync_status
+from ui.context import PageContext
+from ui.fonts import install_fonts
+from ui.main_window import MainWindow
+from ui.pages import PAGES
+from ui.pages.sync_page import SyncPage
+from ui.sync_status import SyncController
+from ui.tasks import TaskRunner
+
+PASSWORD = "correct-horse-1"
+CLASH = "上海市长宁区晨曦社区服务中心"
+CENTRAL_ORG = uuid.UUID("0190a0a0-0000-7000-8000-000000000002")
+
+
+@pytest.fixture
+def runner(qtbot):
+    tasks = TaskRunner()
+    yield tasks
+    tasks.shut_down()
+
+
+def _user(store: Store, role: Role):
+    return create_user(store, username=role.value, display_name="张三", password=PASSWORD,
+                       roles=frozenset({role, Role.CLERK}), actor="system")
+
+
+def _no_auto_sync(store: Store) -> None:
+    """Tests that press 立即同步 themselves keep the timer out of the way."""
+    with store.write() as session:
+        set_setting(session, AUTO_MINUTES_KEY, 0)
+
+
+def _settled(store: Store, settings: CentralSettings) -> None:
+    """Sync until nothing waits: a sync's own audit events (pull pages, code blocks) go up next time."""
+    for _ in range(4):
+        run_sync(store, settings)
+        if sync_status(store).pending == 0:
+            return
+    raise AssertionError("the window did not settle")
+
+
+def _open(qtbot, store: Store, runner: TaskRunner, role: Role = Role.ADMIN) -> tuple[MainWindow, SyncPage]:
+    install_fonts(QApplication.instance())
+    window = MainWindow(PageContext(store=store, user=_user(store, role), tasks=runner), window_code="W01",
+                        idle_lock_ms=3_600_000)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()
+    window.nav.setCurrentRow(next(i for i, (_t, spec) in enumerate(PAGES) if spec.endswith(":SyncPage")))
+    page = window.pages.currentWidget()
+    assert isinstance(page, SyncPage)
+    qtbot.waitUntil(lambda: page.sync is not None and page.sync.status is not None)
+    return window, page
+
+
+def _note(store: Store, record_id: str) -> None:
+    with store.write() as session:
+        record_event(session, actor="clerk", action="case.note", record_type="case", record_id=record_id)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_admin_saves_the_connection_and_the_password_goes_to_the_keyring(qtbot, store, runner, file_keyring):
+    window, page = _open(qtbot, store, runner)
+    qtbot.waitUntil(lambda: "尚未设置中心连接" in page.settings_message.text())
+    page.address_edit.setText("127.0.0.1:5432")  # no database name
+    page.role_edit.setText("soreg_w_w01")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert "主机:端口/库名" in page.settings_message.text() and page.address_edit.hasFocus()
+    page.address_edit.setText("127.0.0.1:5432/soreg")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert "请输入" in page.settings_message.text() and page.password_edit.hasFocus()
+
+    page.password_edit.setFocus()
+    QTest.keyClicks(page.password_edit, "s3cret-W01")
+    page.sslmode_combo.setCurrentText("require")
+    page.auto_spin.setValue(7)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已保存" in page.settings_message.text())
+    assert page.password_edit.text() == ""
+    saved = central_settings(store)
+    assert (saved.url, saved.sslmode) == ("postgresql://soreg_w_w01@127.0.0.1:5432/soreg", "require")
+    assert file_keyring.get_password(SERVICE, "soreg_w_w01") == "s3cret-W01"
+    assert auto_sync_minutes(store) == 7 and window.sync.interval_ms == 7 * 60_000
+    for path in store.path.parent.glob(store.path.name + "*"):  # the database and its WAL
+        assert b"s3cret" not in path.read_bytes(), path
+
+
+def test_other_users_see_the_connection_read_only(qtbot, store, runner, file_keyring):
+    save_central_settings(store, CentralSettings(url="postgresql://soreg_w_w01@10.0.0.5:5432/soreg"), "pw",
+                          actor="system")
+    _no_auto_sync(store)
+    _window, page = _open(qtbot, store, runner, Role.REVIEWER)
+    qtbot.waitUntil(lambda: page.address_edit.text() == "10.0.0.5:5432/soreg")
+    assert page.role_edit.text() == "soreg_w_w01" and page.address_edit.isReadOnly()
+    assert not page.sslmode_combo.isEnabled() and not page.save_button.isVisible()
+    assert "只有管理员" in page.settings_message.text()
+
+
+def test_sync_without_a_connection_says_where_to_set_it(qtbot, store, runner):
+    _no_auto_sync(store)
+    window, page = _open(qtbot, store, runner, Role.REVIEWER)
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "尚未设置中心数据库连接" in page.outcome_label.text())
+    assert "“同步”页的“中心连接”" in page.outcome_label.text()
+    assert window.online_label.text() == "联网状态：离线" and page.online_value.text().startswith("离线")
+
+
+def test_sync_now_pushes_the_pending_op_and_shows_the_counts(qtbot, tmp_path, centre, runner, file_keyring):
+    store, settings = make_window(tmp_path, centre, "W01")
+    _settled(store, settings)
+    _no_auto_sync(store)
+    _note(store, "note-sync-now")
+    window, page = _open(qtbot, store, runner)
+    pending = sync_status(store).pending  # the note and the admin's creation
+    assert pending == 2 and window.pending_label.text() == "待上传：2 条" and page.pending_value.text() == "2 条"
+    assert window.online_label.text() == "联网状态：离线"  # nothing tried yet
+
+    QTest.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: "同步完成" in page.outcome_label.text(), timeout=20_000)
+    assert "上传 2 条" in page.outcome_label.text() and "用时" in page.outcome_label.text()
+    assert window.online_label.text() == "联网状态：在线" and page.online_value.text() == "在线"
+    assert window.pending_label.text() == "待上传：0 条" and page.pending_value.text() == "0 条"
+    assert window.last_sync_label.text().startswith("上次同步：") and "从未" not in window.last_sync_label.text()
+    assert not page.progress_bar.isVisible() and page.sync_button.isEnabled()
+    with centre.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM central.window_records WHERE window_code = 'W01'"
+                            " AND payload->>'record_id' = 'note-sync-now'").fetchone()[0] == 1
+
+
+def test_an_unreachable_centre_is_said_in_chinese_and_nothing_is_lost(qtbot, tmp_path, centre, runner,
+                                                                      file_keyring):
+    store, _settings = make_window(tmp_path, centre, "W01", port=_closed_port())
+    _no_auto_sync(store)
+    _note(store, "note-offline")
+    window, page = _open(qtbot, store, runner)
+    pending = sync_status(store).pending
+    assert pending > 0 and window.pending_label.text() == f"待上传：{pending} 条"
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "中心暂时无法访问" in page.outcome_label.text(), timeout=20_000)
+    assert "稍后再同步" in page.outcome_label.text()
+    assert window.online_label.text() == "联网状态：离线" and "中心暂时无法访问" in window.online_label.toolTip()
+    qtbot.waitUntil(lambda: window.pending_label.text() == f"待上传：{pending} 条")
+    assert sync_status(store).pending == pending and window.last_sync_label.text() == "上次同步：从未"
+
+
+def test_automatic_sync_runs_on_its_timer_and_never_twice_at_once(qtbot, tmp_path, centre, runner, file_keyring):
+    store, settings = make_window(tmp_path, centre, "W01")
+    _settled(store, settings)
+    _note(store, "note-auto")
+    controller = SyncController(PageContext(store=store, user=_user(store, Role.ADMIN), tasks=runner))
+    overlap = {"now": 0, "most": 0, "outcomes": []}
+
+    def started() -> None:
+        overlap["now"] += 1
+        overlap["most"] = max(overlap["most"], overlap["now"])
+
+    def finished(outcome) -> None:
+        overlap["now"] -= 1
+        overlap["outcomes"].append(outcome)
+
+    controller.started.connect(started)
+    controller.finished.connect(finished)
+    role = centre.windows["W01"].role
+    with centre.admin() as blocker:  # hold the centre's op table: the first push waits on it
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE central.received_ops IN ACCESS EXCLUSIVE MODE")
+        controller.set_auto_interval(20, first_delay_ms=0)
+        qtbot.waitUntil(lambda: controller.running)
+        qtbot.wait(600)  # some 30 intervals pass while the first sync waits
+        with centre.admin() as conn:
+            sessions = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (role,)).fetchone()[0]
+        assert controller.syncs_started == 1 and sessions == 1
+        blocker.execute("ROLLBACK")
+    qtbot.waitUntil(lambda: len(overlap["outcomes"]) >= 3, timeout=20_000)
+    controller.shut_down()
+    assert overlap["most"] == 1
+    first = overlap["outcomes"][0]
+    assert isinstance(first, SyncReport) and first.pushed == 2  # the note and the admin's creation
+    assert all(isinstance(o, SyncReport) for o in overlap["outcomes"])
+    assert sync_status(store).pending == 0
+
+
+def test_automatic_sync_waits_longer_while_the_centre_is_away(qtbot, tmp_path, centre, runner, file_keyring):
+    store, _settings = make_window(tmp_path, centre, "W01", port=_closed_port())
+    controller = SyncController(PageContext(store=store, user=_user(store, Role.ADMIN), tasks=runner))
+    waits: list[int] = []
+    controller.finished.connect(lambda _outcome: waits.append(controller.next_auto_ms))
+    controller.set_auto_interval(20, first_delay_ms=0)
+    qtbot.waitUntil(lambda: len(waits) >= 3, timeout=20_000)
+    controller.shut_down()
+    assert not controller.online and "中心暂时无法访问" in controller.last_outcome.message
+    for wait, expected in zip(waits, (40, 80, 160)):  # doubling after each failure in a row (coarse timer: ±10 %)
+        assert abs(wait - expected) <= expected / 10, waits
+    assert retry_delay_ms(5 * 60_000, 0) == 5 * 60_000 and retry_delay_ms(5 * 60_000, 10) == 60 * 60_000
+    assert retry_delay_ms(120 * 60_000, 3) == 120 * 60_000  # never sooner than the interval
+
+
+def test_refused_ops_and_held_registrations_are_listed_for_the_clerk(qtbot, tmp_path, centre, runner,
+                                                                     file_keyring):
+    with centre.admin() as conn:
+        conn.execute("INSERT INTO central.organizations (id, name, org_type) VALUES"
+                     " (%s, '上海市长宁区江苏路文化服务中心', '民办非企业单位')", (CENTRAL_ORG,))
+    store, settings = make_window(tmp_path / "w1", centre, "W01")
+    _settled(store, settings)
+    _no_auto_sync(store)
+    other, other_settings = make_window(tmp_path / "w2", centre, "W02")
+    for window_store in (other, store):
+        with window_store.write() as session:
+            add_organization(session, OrganizationRecord(name=CLASH, org_type="民办非企业单位",
+                                                         established_on=date(2026, 11, 1)), actor="clerk")
+    run_sync(other, other_settings)
+    with store.write() as session:
+        session.delete(session.get(Organization, CENTRAL_ORG))
+        record_event(session, actor="clerk", action="organization.delete", record_type="organization",
+                     record_id=CENTRAL_ORG)
+
+    window, page = _open(qtbot, store, runner)
+    QTest.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: "同步完成" in page.outcome_label.text(), timeout=20_000)
+    assert "1 条被中心拒绝" in page.outcome_label.text() and "1 条转待复核" in page.outcome_label.text()
+    qtbot.waitUntil(lambda: page.notice_table.rowCount() == 2)
+    rows = {page.notice_table.item(r, 0).text(): [page.notice_table.item(r, c).text() for c in range(6)]
+            for r in range(2)}
+    assert rows["被拒绝"][2:5] == ["登记库组织", "", "登记库中的组织不能由窗口删除"]
+    assert rows["待复核"][1] == "待复核" and rows["待复核"][3] == "W01 与 W02" and CLASH in rows["待复核"][4]
+    assert page.notice_table.isVisible() and not page.no_notices.isVisible()
+    _screenshot(window, "sync_page.png")
+
+
+def _screenshot(window: MainWindow, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    QApplication.processEvents()
+    assert (window.width(), window.height()) == (1366, 768)
+    assert window.grab().save(str(SCREENSHOTS / name))
