@@ -24,7 +24,7 @@ from models.outbox import NoticeKind
 from models.registry import CodeBlock, Organization
 from registry.code_blocks import block_codes
 from registry.name_index import name_row
-from registry.names import one_char_deletions
+from registry.names import variant_keys
 
 ACTOR = "sync"
 _IN_CHUNK = 500
@@ -153,7 +153,7 @@ def apply_organizations(session: Session, orgs: list[dict], deleted: list[str]) 
             names.append((next_id, org_hex, e["name"], int(bool(e["is_current"])), e.get("renamed_on"),
                           e.get("org_type") or org["org_type"], e["compare_key"], e["compare_pinyin"],
                           e["field"], e["form"]))
-            variants.extend((next_id, v) for v in one_char_deletions(e["compare_key"]))
+            variants.extend((next_id, v) for v in variant_keys(e["compare_key"], e["field"], e["form"]))
             next_id += 1
     conn.exec_driver_sql(
         "INSERT INTO organization_names (id, organization_id, name, is_current, renamed_on, org_type, compare_key,"

@@ -16,6 +16,7 @@ from models.audit import record_event, verify_chain
 from models.base import Base
 from models.outbox import SYNCED_TABLES, WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import NameVariant, Organization, OrganizationName
+from registry.name_check import check_name
 from registry.organizations import OrganizationRecord, add_organization
 from sync.runner import run_sync, sync_status
 from workflow.intake import open_case
@@ -110,6 +111,9 @@ def test_offline_work_on_two_windows_converges_in_either_order(tmp_path, centre,
         assert variants > 0
         status = sync_status(store)
         assert status.pending == 0 and status.last_sync_at is not None and status.last_error is None
+        # the other window's registration is found by the one-character rule (a replaced character)
+        other = check_name(store, "上海市长宁区仙霞文化服饰中心", "民办非企业单位", date.today())
+        assert any(f.level == "warn" and "上海市长宁区仙霞文化服务中心" in f.organizations for f in other.findings)
 
 
 def test_window_keys_and_reference_data_come_down(tmp_path, centre, file_keyring):
