@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+import models.outbox  # noqa: F401  (queues every synced write in its own transaction)
 from models.errors import SoregError
 
 DB_FILENAME = "soreg.sqlite3"

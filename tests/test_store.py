@@ -97,3 +97,22 @@ def test_a_missing_store_is_not_created_when_creation_is_not_asked_for(tmp_path)
     with pytest.raises(SoregError, match="init"):
         open_store(tmp_path / "absent.sqlite3", create=False)
     assert not (tmp_path / "absent.sqlite3").exists()
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    import models.tables  # noqa: F401
+
+    store = open_store(tmp_path / "a.sqlite3")
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    store.close()
+    assert diff == []
+
+
+def test_the_migrations_form_one_line_of_history():
+    from alembic.script import ScriptDirectory
+
+    assert len(ScriptDirectory.from_config(migrate._config()).get_heads()) == 1
