@@ -85,6 +85,12 @@ def _note(store: Store, record_id: str) -> None:
         record_event(session, actor="clerk", action="case.note", record_type="case", record_id=record_id)
 
 
+def _push_waits_on_lock(centre, code: str) -> bool:
+    with centre.admin() as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND wait_event_type = 'Lock'",
+                            (centre.windows[code].role,)).fetchone()[0] == 1
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -154,6 +160,11 @@ def test_sync_now_pushes_the_pending_op_and_shows_the_counts(qtbot, tmp_path, ce
     assert window.pending_label.text() == "待上传：0 条" and page.pending_value.text() == "0 条"
     assert window.last_sync_label.text().startswith("上次同步：") and "从未" not in window.last_sync_label.text()
     assert not page.progress_bar.isVisible() and page.sync_button.isEnabled()
+    window.resize(1280, 720)  # the default size: every status-bar label still whole
+    QApplication.processEvents()
+    for label in (window.user_label, window.roles_label, window.database_label, window.last_sync_label,
+                  window.pending_label, window.online_label):
+        assert label.isVisible() and label.width() >= label.sizeHint().width()
     with centre.admin() as conn:
         assert conn.execute("SELECT count(*) FROM central.window_records WHERE window_code = 'W01'"
                             " AND payload->>'record_id' = 'note-sync-now'").fetchone()[0] == 1
@@ -173,6 +184,32 @@ def test_an_unreachable_centre_is_said_in_chinese_and_nothing_is_lost(qtbot, tmp
     assert window.online_label.text() == "联网状态：离线" and "中心暂时无法访问" in window.online_label.toolTip()
     qtbot.waitUntil(lambda: window.pending_label.text() == f"待上传：{pending} 条")
     assert sync_status(store).pending == pending and window.last_sync_label.text() == "上次同步：从未"
+
+
+def test_cancel_stops_the_sync_after_the_batch_on_its_way(qtbot, tmp_path, centre, runner, file_keyring):
+    store, settings = make_window(tmp_path, centre, "W01")
+    _settled(store, settings)
+    _no_auto_sync(store)
+    _note(store, "note-cancel")
+    window, page = _open(qtbot, store, runner)
+    with centre.admin() as blocker:  # hold the centre's op table: the push waits on it
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE central.received_ops IN ACCESS EXCLUSIVE MODE")
+        qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.progress_bar.isVisible() and page.cancel_button.isEnabled())
+        assert not page.sync_button.isEnabled() and window.statusBar().currentMessage() == "正在与中心同步…"
+        qtbot.waitUntil(lambda: _push_waits_on_lock(centre, "W01"), timeout=10_000)
+        qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+        assert "正在取消" in page.progress_text.text()
+        blocker.execute("ROLLBACK")
+    qtbot.waitUntil(lambda: "同步已取消" in page.outcome_label.text(), timeout=20_000)
+    qtbot.wait(200)  # the status read after the end must not paint over the outcome
+    assert "同步已取消" in page.outcome_label.text() and not page.progress_bar.isVisible()
+    assert page.sync_button.isEnabled() and window.statusBar().currentMessage() == ""
+    with centre.admin() as conn:  # the batch on its way when 取消 was pressed went up and was acknowledged
+        assert conn.execute("SELECT count(*) FROM central.window_records WHERE window_code = 'W01'"
+                            " AND payload->>'record_id' = 'note-cancel'").fetchone()[0] == 1
+    assert sync_status(store).last_sync_at is not None
 
 
 def test_automatic_sync_runs_on_its_timer_and_never_twice_at_once(qtbot, tmp_path, centre, runner, file_keyring):

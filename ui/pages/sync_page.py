@@ -253,7 +253,7 @@ class SyncPage(QWidget):
         self.last_sync_value.setText(local_time(status.last_sync_at).strftime("%Y-%m-%d %H:%M:%S")
                                      if status.last_sync_at else self.tr("从未同步"))
         self.pending_value.setText(self.tr("{0} 条").format(status.pending))
-        if self.sync is not None and self.sync.last_outcome is None and status.last_error:
+        if self.sync is not None and self.sync.syncs_started == 0 and status.last_error:  # from an earlier session
             self._say(self.outcome_label, self.tr("上次同步出错：{0}").format(status.last_error), ERROR_STYLE)
         if status.notices != len(self.notices):
             self.reload_notices()
