@@ -151,11 +151,13 @@ def test_sync_now_pushes_the_pending_op_and_shows_the_counts(qtbot, tmp_path, ce
     window, page = _open(qtbot, store, runner)
     pending = sync_status(store).pending  # the note and the admin's creation
     assert pending == 2 and window.pending_label.text() == "待上传：2 条" and page.pending_value.text() == "2 条"
+    _note(store, "note-while-open")  # a local write shows in the status bar at once, not only every 30 s
+    qtbot.waitUntil(lambda: window.pending_label.text() == "待上传：3 条", timeout=2_000)
     assert window.online_label.text() == "联网状态：离线"  # nothing tried yet
 
     QTest.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: "同步完成" in page.outcome_label.text(), timeout=20_000)
-    assert "上传 2 条" in page.outcome_label.text() and "用时" in page.outcome_label.text()
+    assert "上传 3 条" in page.outcome_label.text() and "用时" in page.outcome_label.text()
     assert window.online_label.text() == "联网状态：在线" and page.online_value.text() == "在线"
     assert window.pending_label.text() == "待上传：0 条" and page.pending_value.text() == "0 条"
     assert window.last_sync_label.text().startswith("上次同步：") and "从未" not in window.last_sync_label.text()

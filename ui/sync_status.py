@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
+from shiboken6 import isValid
+from sqlalchemy import event
 
 from models.errors import SoregError
 from sync.connection import central_settings
@@ -24,7 +26,8 @@ from sync.runner import SyncReport, SyncStatus, run_sync, sync_status
 from ui.context import PageContext
 from ui.tasks import Task, TaskRunner
 
-REFRESH_MS = 30_000  # the pending count follows local writes within this time
+REFRESH_MS = 30_000  # a periodic read as well, for writes by other programs (the command line)
+WRITE_SETTLE_MS = 300  # after a local commit, read the status once the burst of writes is over
 FIRST_AUTO_DELAY_MS = 5_000  # the first automatic sync, soon after the window opens
 
 
@@ -68,6 +71,7 @@ class SyncController(QObject):
     finished = Signal(object)
     status_changed = Signal(object)  # SyncStatus
     online_changed = Signal(bool)
+    committed = Signal()  # a write transaction committed on the store, on whatever thread
 
     def __init__(self, context: PageContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,9 +93,20 @@ class SyncController(QObject):
         self._refresh = QTimer(self)
         self._refresh.setInterval(REFRESH_MS)
         self._refresh.timeout.connect(self.refresh_status)
+        self._after_write = QTimer(self)
+        self._after_write.setSingleShot(True)
+        self._after_write.setInterval(WRITE_SETTLE_MS)
+        self._after_write.timeout.connect(self.refresh_status)
+        self.committed.connect(self._after_write.start)  # queued to the UI thread
+        event.listen(self._store.engine, "commit", self._on_commit)  # reads roll back: only writes count
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shut_down)
+
+    def _on_commit(self, _connection) -> None:
+        """SQLAlchemy's commit hook, on the committing thread: only a queued signal, nothing else."""
+        if not self._closed and isValid(self):
+            self.committed.emit()
 
     # -- starting and stopping --
     def start(self) -> None:
@@ -124,8 +139,10 @@ class SyncController(QObject):
         if self._closed:
             return
         self._closed = True
+        event.remove(self._store.engine, "commit", self._on_commit)
         self._auto.stop()
         self._refresh.stop()
+        self._after_write.stop()
         self._runner.shut_down()
 
     # -- syncing --
