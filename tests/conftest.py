@@ -14,7 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hypothesis import settings  # noqa: E402
 from pg_server import NoPostgres, create_database, drop_database, postgres_server  # noqa: E402
+
+# CI explores the same examples on every run (a red run is then reproducible, never luck);
+# a developer's run draws new ones each time.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
