@@ -4,11 +4,12 @@ against a real central PostgreSQL (the sync fixtures' private cluster)."""
 from __future__ import annotations
 
 import socket
+import threading
 import uuid
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from screens import SCREENSHOTS
@@ -43,6 +44,31 @@ def runner(qtbot):
     tasks = TaskRunner()
     yield tasks
     tasks.shut_down()
+
+
+@pytest.fixture
+def controller_for(qtbot, runner):
+    """Sync controllers outside a main window; afterwards shut down, their outcomes delivered, and
+    deleted while still referenced (not whenever the garbage collector frees them)."""
+    made: list[SyncController] = []
+
+    def make(store: Store) -> SyncController:
+        controller = SyncController(PageContext(store=store, user=_user(store, Role.ADMIN), tasks=runner))
+        made.append(controller)
+        return controller
+
+    yield make
+    for controller in made:
+        controller.shut_down()
+    runner.shut_down()
+    _delete_now(made)
+
+
+def _delete_now(objects) -> None:
+    QCoreApplication.sendPostedEvents()  # outcomes that finished while they are alive
+    for qobject in objects:
+        qobject.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _user(store: Store, role: Role):
@@ -214,11 +240,12 @@ def test_cancel_stops_the_sync_after_the_batch_on_its_way(qtbot, tmp_path, centr
     assert sync_status(store).last_sync_at is not None
 
 
-def test_automatic_sync_runs_on_its_timer_and_never_twice_at_once(qtbot, tmp_path, centre, runner, file_keyring):
+def test_automatic_sync_runs_on_its_timer_and_never_twice_at_once(qtbot, tmp_path, centre, controller_for,
+                                                                    file_keyring):
     store, settings = make_window(tmp_path, centre, "W01")
     _settled(store, settings)
     _note(store, "note-auto")
-    controller = SyncController(PageContext(store=store, user=_user(store, Role.ADMIN), tasks=runner))
+    controller = controller_for(store)
     overlap = {"now": 0, "most": 0, "outcomes": []}
 
     def started() -> None:
@@ -251,9 +278,10 @@ def test_automatic_sync_runs_on_its_timer_and_never_twice_at_once(qtbot, tmp_pat
     assert sync_status(store).pending == 0
 
 
-def test_automatic_sync_waits_longer_while_the_centre_is_away(qtbot, tmp_path, centre, runner, file_keyring):
+def test_automatic_sync_waits_longer_while_the_centre_is_away(qtbot, tmp_path, centre, controller_for,
+                                                              file_keyring):
     store, _settings = make_window(tmp_path, centre, "W01", port=_closed_port())
-    controller = SyncController(PageContext(store=store, user=_user(store, Role.ADMIN), tasks=runner))
+    controller = controller_for(store)
     waits: list[int] = []
     controller.finished.connect(lambda _outcome: waits.append(controller.next_auto_ms))
     controller.set_auto_interval(20, first_delay_ms=0)
@@ -264,6 +292,39 @@ def test_automatic_sync_waits_longer_while_the_centre_is_away(qtbot, tmp_path, c
         assert abs(wait - expected) <= expected / 10, waits
     assert retry_delay_ms(5 * 60_000, 0) == 5 * 60_000 and retry_delay_ms(5 * 60_000, 10) == 60 * 60_000
     assert retry_delay_ms(120 * 60_000, 3) == 120 * 60_000  # never sooner than the interval
+
+
+def test_closing_the_window_during_a_sync_waits_for_the_batch_and_loses_nothing(qtbot, tmp_path, centre, runner,
+                                                                                file_keyring):
+    store, settings = make_window(tmp_path, centre, "W01")
+    _settled(store, settings)
+    _no_auto_sync(store)
+    _note(store, "note-closing")
+    window = MainWindow(PageContext(store=store, user=_user(store, Role.ADMIN), tasks=runner), window_code="W01",
+                        idle_lock_ms=3_600_000)
+    window.show()
+    page_row = next(i for i, (_t, spec) in enumerate(PAGES) if spec.endswith(":SyncPage"))
+    window.nav.setCurrentRow(page_row)
+    page = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: page.sync is not None and page.sync.status is not None)
+    with centre.admin() as blocker:  # the push waits on the centre while the clerk closes the window
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE central.received_ops IN ACCESS EXCLUSIVE MODE")
+        QTest.keyClick(window, Qt.Key.Key_F5)
+        qtbot.waitUntil(lambda: _push_waits_on_lock(centre, "W01"), timeout=10_000)
+        release = threading.Timer(0.3, lambda: blocker.execute("ROLLBACK"))
+        release.start()
+        window.close()  # cancels, then waits for the batch on its way
+        release.join()
+    runner.shut_down()
+    QCoreApplication.sendPostedEvents()  # the outcome reaches the closed window's page
+    assert not window.sync.running and "同步已取消" in page.outcome_label.text()
+    _delete_now([window])
+    with centre.admin() as conn:  # the batch on its way went up; what was not sent waits in the outbox
+        assert conn.execute("SELECT count(*) FROM central.window_records WHERE window_code = 'W01'"
+                            " AND payload->>'record_id' = 'note-closing'").fetchone()[0] == 1
+    run_sync(store, settings)
+    assert sync_status(store).pending == 0
 
 
 def test_refused_ops_and_held_registrations_are_listed_for_the_clerk(qtbot, tmp_path, centre, runner,

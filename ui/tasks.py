@@ -49,8 +49,10 @@ class Task(QObject):
     ) -> None:
         super().__init__(runner)
         self._work, self._runner = work, runner
-        self._on_success, self._on_failure = on_success, on_failure
-        # A weak reference: a task must not keep a closed page alive.
+        # Weak references: a task must not keep a closed page alive, nor be what keeps its owner
+        # alive — an owner freed when its last task is deleted would delete its runner, and so
+        # that task, a second time.
+        self._on_success, self._on_failure = _held(on_success), _held(on_failure)
         self._owner = weakref.ref(owner) if owner is not None else None
         self.dialog: QProgressDialog | None = None
         self._cancel = threading.Event()
@@ -134,8 +136,9 @@ class Task(QObject):
     @Slot(object)
     def _deliver_result(self, result: Any) -> None:
         self._close_dialog()
-        if self._on_success is not None and not self._owner_gone:
-            self._on_success(result)
+        on_success = self._on_success() if self._on_success is not None else None
+        if on_success is not None and not self._owner_gone:
+            on_success(result)
 
     @Slot(object)
     def _deliver_error(self, error: SoregError) -> None:
@@ -143,7 +146,9 @@ class Task(QObject):
         if self._owner_gone:
             return
         if self._on_failure is not None:
-            self._on_failure(error)
+            on_failure = self._on_failure()
+            if on_failure is not None:  # None: the object it belonged to is gone
+                on_failure(error)
             return
         owner = self._owner_object()
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("操作未完成"), error.message,
@@ -160,6 +165,16 @@ class Task(QObject):
         if self.dialog is not None and isValid(self.dialog):
             self.dialog.reset()  # also stops the timer that would show it later
             self.dialog.hide()
+
+
+def _held(callback: Callable[[Any], None] | None) -> Callable[[], Callable[[Any], None] | None] | None:
+    """A callback as the task keeps it: a bound method weakly (the reference gives None once its
+    object is gone), anything else as it is."""
+    if callback is None:
+        return None
+    if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
+        return weakref.WeakMethod(callback)
+    return lambda: callback
 
 
 class _Job(QRunnable):
