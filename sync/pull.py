@@ -4,7 +4,10 @@ A window that has never pulled first reads a snapshot of the registry (快照) i
 by (kind, id), after noting the change-log position the snapshot covers; it then reads the
 change log from that position. Each page is applied together with its new position in ONE
 SQLite transaction, so a window killed in the middle of a pull resumes after the last applied
-page. While a page is being applied, the next one is already being fetched.
+page. While a page is being applied, the next one is already being fetched. A snapshot into
+an empty registry (a window's first pull) loads without the registry's secondary indexes and
+builds them with its last page (sync.snapshot_indexes); PostgreSQL hands the organizations over
+already taken apart into columns (sync.apply.CHANGE_COLUMNS).
 
 Every so often the registry copy is compared with the centre by count and checksum
 (``registry_digest``); on a mismatch the window reads the snapshot again.
@@ -27,7 +30,20 @@ from models.base import utcnow
 from models.outbox import FROM_CENTRE, NoticeKind, OutboxOp, SyncNotice, SyncState
 from models.progress import Progress, stop_if_cancelled
 from models.store import Store
-from sync.apply import ACTOR, apply_changes, drop_organizations_not_in_snapshot
+from sync.apply import (
+    ACTOR,
+    CHANGE_COLUMNS,
+    ORGANIZATION,
+    apply_changes,
+    drop_organizations_not_in_snapshot,
+)
+from sync.snapshot_indexes import (
+    build_missing_indexes,
+    drop_deferred_indexes,
+    ensure_registry_indexes,
+    missing_indexes,
+    registry_is_empty,
+)
 
 BULK_CACHE_KIB = 65536
 
@@ -65,12 +81,15 @@ def read_state(store: Store) -> SyncState:
 
 
 def _apply_page(store: Store, window: str, changes: list, advance: Callable[[SyncState, Session], None],
-                action: str) -> dict[str, int]:
-    """One page and the new position, in one write transaction, with one audit event."""
+                action: str, before: Callable[[Session], None] | None = None) -> dict[str, int]:
+    """One page and the new position, in one write transaction, with one audit event;
+    ``before`` runs first in that transaction."""
     with store.write() as session:
         session.info[FROM_CENTRE] = True
         if len(changes) > 1000:  # a big page: let SQLite keep more of the indexes in memory
             session.connection().exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        if before is not None:
+            before(session)
         counts = apply_changes(session, changes, window)
         state = sync_state(session)
         advance(state, session)
@@ -93,9 +112,6 @@ def _prefetched(fetch: Callable[[tuple], list], first: tuple, next_key: Callable
             yield page
             if key is None:
                 return
-
-
-ORGANIZATION = "organization"
 
 
 def _organization_range(previous: tuple, last: tuple | None, finished: bool) -> tuple | None:
@@ -123,13 +139,24 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
         state.snapshot_after_kind = state.snapshot_after_id = None
 
     def fetch(after: tuple) -> list:
-        return conn.execute("SELECT kind, row_id, payload FROM sync_api.sync_snapshot_v1(%s, %s, %s)",
+        return conn.execute(f"SELECT {CHANGE_COLUMNS} FROM sync_api.sync_snapshot_v1(%s, %s, %s)",
                             (after[0], after[1], page)).fetchall()
 
     def next_key(rows: list) -> tuple | None:
         return (rows[-1][0], rows[-1][1]) if len(rows) == page else None
 
     previous = (state.snapshot_after_kind, state.snapshot_after_id)
+    with store.read() as session:  # a snapshot into an empty registry that was cut off goes on without them
+        deferring = bool(missing_indexes(session.connection()))
+
+    def defer_indexes(session: Session) -> None:
+        """On the first page: an empty registry loads without its secondary indexes."""
+        nonlocal deferring
+        conn = session.connection()
+        if previous == (None, None) and registry_is_empty(conn):
+            drop_deferred_indexes(conn)
+            deferring = True
+
     for rows in _prefetched(fetch, previous, next_key):
         stop_if_cancelled(progress)
         last = rows[-1] if rows else None
@@ -144,10 +171,13 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
             if last is not None:
                 s.snapshot_after_kind, s.snapshot_after_id = last[0], last[1]
             if finished:  # a copy just read whole needs no digest comparison for a while
+                if deferring:
+                    build_missing_indexes(session.connection())
                 s.snapshot_done, s.cursor_xid, s.cursor_id = True, s.snapshot_start_xid, 0
                 s.snapshot_start_xid, s.last_digest_at = None, utcnow()
 
-        result.add(_apply_page(store, window, rows, advance, "sync.snapshot"))
+        first = previous == (None, None) and not finished
+        result.add(_apply_page(store, window, rows, advance, "sync.snapshot", defer_indexes if first else None))
         if last is not None:
             previous = (last[0], last[1])
         result.pages += 1
@@ -160,7 +190,7 @@ def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progres
     state = read_state(store)
 
     def fetch(after: tuple) -> list:
-        return conn.execute("SELECT xid, id, kind, row_id, payload FROM sync_api.sync_pull_v1(%s, %s, %s)",
+        return conn.execute(f"SELECT xid, id, {CHANGE_COLUMNS} FROM sync_api.sync_pull_v1(%s, %s, %s)",
                             (after[0], after[1], page)).fetchall()
 
     def next_key(rows: list) -> tuple | None:
@@ -175,7 +205,7 @@ def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progres
         def advance(s: SyncState, _session: Session, xid=xid, last_id=last_id) -> None:
             s.cursor_xid, s.cursor_id = xid, last_id
 
-        result.add(_apply_page(store, window, [(r[2], r[3], r[4]) for r in rows], advance, "sync.pull"))
+        result.add(_apply_page(store, window, [r[2:] for r in rows], advance, "sync.pull"))
         result.pages += 1
         result.changes += len(rows)
         progress.report(result.changes, None, "下载中心的更新")
@@ -185,7 +215,9 @@ def pull(store: Store, conn: psycopg.Connection, window: str, *, page: int, snap
          progress: Progress) -> PullResult:
     """Bring the local copy of everything the centre publishes up to date."""
     result = PullResult()
-    if not read_state(store).snapshot_done:
+    if read_state(store).snapshot_done:  # indexes a cut-off first snapshot left out, if nothing rebuilt them
+        ensure_registry_indexes(store)
+    else:
         _snapshot(store, conn, window, snapshot_page, progress, result)
     _log(store, conn, window, page, progress, result)
     return result
