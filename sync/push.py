@@ -23,6 +23,7 @@ from models.outbox import NoticeKind, OutboxOp, SyncNotice
 from models.progress import Progress, stop_if_cancelled
 from models.registry import OrganizationName
 from models.store import Store
+from sync.apply import review_reason
 
 
 @dataclass
@@ -76,15 +77,28 @@ def _batch_json(session: Session, ops: list, window: str) -> str:
     return "[" + ",".join(parts) + "]"
 
 
-def _acknowledge(session: Session, last_seq: int, problems: list[dict[str, Any]]) -> None:
-    session.execute(delete(OutboxOp).where(OutboxOp.seq <= last_seq))
-    rejected = [
+def _held_notice(problem: dict[str, Any], payload: str | None, window: str) -> dict[str, Any]:
+    """A registration held for review (待复核), noted in the transaction that acknowledges its op.
+    Until the review item comes down in the pull (its notice then replaces this one), this is
+    what keeps a snapshot from dropping the row as one the centre does not hold."""
+    review = {"window_code": window, "proposed": json.loads(payload) if payload else {}, "reason": problem["reason"]}
+    return {"key": problem["op_id"], "kind": NoticeKind.REVIEW.value, "table_name": problem["table_name"],
+            "row_id": problem["row_id"], "reason": review_reason(review, window), "status": "待复核",
+            "detail": json.dumps({"window_code": window, "op_id": problem["op_id"], "reason": problem["reason"]},
+                                 ensure_ascii=False)}
+
+
+def _acknowledge(session: Session, ops: list, problems: list[dict[str, Any]], window: str) -> None:
+    session.execute(delete(OutboxOp).where(OutboxOp.seq <= ops[-1].seq))
+    payloads = {op.op_id: op.payload for op in ops}
+    notices = [
         {"key": p["op_id"], "kind": NoticeKind.REJECTED.value, "table_name": p["table_name"], "row_id": p["row_id"],
          "reason": p["reason"] or "中心拒绝了该记录", "status": "已拒绝", "detail": json.dumps(p, ensure_ascii=False)}
-        for p in problems if p["status"] == "rejected"
+        if p["status"] == "rejected" else _held_notice(p, payloads.get(p["op_id"]), window)
+        for p in problems if p["status"] in ("rejected", "review")
     ]
-    if rejected:
-        session.execute(sqlite_insert(SyncNotice).on_conflict_do_nothing(index_elements=["key"]), rejected)
+    if notices:
+        session.execute(sqlite_insert(SyncNotice).on_conflict_do_nothing(index_elements=["key"]), notices)
 
 
 def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, progress: Progress) -> PushResult:
@@ -102,7 +116,7 @@ def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, pro
         answer = conn.execute("SELECT sync_api.sync_push_v1(%s::jsonb)", (body,)).fetchone()[0]
         problems = answer["problems"]
         with store.write() as session:
-            _acknowledge(session, ops[-1].seq, problems)
+            _acknowledge(session, ops, problems, window)
         result.sent += len(ops)
         result.rejected += sum(p["status"] == "rejected" for p in problems)
         result.held_for_review += sum(p["status"] == "review" for p in problems)

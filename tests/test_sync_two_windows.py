@@ -203,3 +203,27 @@ def test_a_refused_op_becomes_a_notice_and_does_not_block_the_queue(tmp_path, ce
     with store.read() as session:  # the refused op was acknowledged too: only the pull's own audit waits
         waiting = [json.loads(op.payload)["action"] for op in session.scalars(select(OutboxOp))]
     assert all(action.startswith("sync.") for action in waiting), waiting
+
+
+def test_own_registrations_held_for_review_survive_a_first_snapshot_whatever_the_page_order(
+        tmp_path, centre, file_keyring):
+    """A window whose first sync pushes registrations the centre holds for review keeps them
+    all, although the snapshot's organization pages (which drop local rows the centre does not
+    hold) come before its review pages and the review items come in random id order."""
+    from dataclasses import replace
+
+    w1, s1 = make_window(tmp_path / "a", centre, "W01")
+    w2, s2 = make_window(tmp_path / "b", centre, "W02")
+    _register(w1, CLASH)
+    run_sync(w1, s1)
+    held = {_register(w2, CLASH) for _ in range(3)}
+    # one row a page: the organization range closes with the first review, the others follow
+    report = run_sync(w2, replace(s2, snapshot_page=1))
+    assert report.held_for_review == 3
+    with w2.read() as session:
+        names = session.execute(select(Organization.id, Organization.name)).all()
+        notices = session.scalars(select(SyncNotice)).all()
+    assert held <= {org_id for org_id, _ in names}
+    assert [name for _, name in names] == [CLASH] * 4
+    assert sorted((n.kind, n.row_id) for n in notices) == sorted(("待复核", str(i)) for i in held)
+    assert all(n.reason == f"本窗口登记的“{CLASH}”已转中心待复核：名称“{CLASH}”已由窗口 W01登记。" for n in notices)
