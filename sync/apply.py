@@ -203,13 +203,18 @@ def drop_organizations_not_in_snapshot(session: Session, low: str | None, high: 
     except this window's own registrations the centre does not hold yet (queued, held for
     review or refused). Snapshot pages come in id order, so each range is checked once."""
     hexes = [_hex(i) for i in page_ids]
+    # only the bounds that exist go into the SQL: "(? IS NULL OR id > ?)" would keep SQLite from
+    # reading the range through the primary key, and a scan of the whole table for every page
+    # made a first pull of a million organizations quadratic
+    bounds = [("id > ?", uuid.UUID(low).hex if low else None), ("id <= ?", uuid.UUID(high).hex if high else None)]
+    bounds = [(sql, value) for sql, value in bounds if value is not None]
     conn = session.connection()
     removed = conn.exec_driver_sql(
-        "DELETE FROM organizations WHERE (?1 IS NULL OR id > ?1) AND (?2 IS NULL OR id <= ?2)"
-        " AND id NOT IN (SELECT value FROM json_each(?3))"
+        "DELETE FROM organizations WHERE " + " AND ".join(sql for sql, _ in bounds) + (" AND" if bounds else "") +
+        " id NOT IN (SELECT value FROM json_each(?))"
         " AND id NOT IN (SELECT replace(row_id, '-', '') FROM sync_outbox WHERE table_name = 'organizations')"
         " AND id NOT IN (SELECT replace(row_id, '-', '') FROM sync_notices WHERE table_name = 'organizations')",
-        (uuid.UUID(low).hex if low else None, uuid.UUID(high).hex if high else None, json.dumps(hexes)))
+        (*(value for _, value in bounds), json.dumps(hexes)))
     return removed.rowcount
 
 
