@@ -14,6 +14,7 @@ from cli.session import store_for
 from models import reference
 from models.errors import SoregError
 from registry.name_check import NameCheckResult, check_name
+from registry.registry_indexes import ensure_registry_indexes
 
 LEVEL_LABELS = {"reject": "不予通过", "warn": "需审核", "info": "说明"}
 
@@ -87,6 +88,7 @@ def cmd_namecheck(args: argparse.Namespace) -> int:
     else:
         numbered = [(None, args.name or "")]
     store = store_for(args)
+    ensure_registry_indexes(store)  # a first pull killed midway may have left them out
     with store.read() as session:
         results = [checked(session, name, args.org_type, as_of, line) for line, name in numbered]
     for result in results:

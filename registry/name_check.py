@@ -26,6 +26,7 @@ from models.registry import NameVariant, Organization, OrganizationName, OrgStat
 from models.store import Store
 from registry.name_rules import FORM_RULES, INFO, REJECT, WARN, Finding, name_rule_limits, zihao_label
 from registry.names import ParsedName, normalize_name, one_char_deletions, parse_name, pinyin_key, variant_key, within_one_edit
+from registry.registry_indexes import ensure_registry_indexes
 
 LISTED_IN_MESSAGE = 5  # a message names this many organizations; the finding lists them all
 VERDICT_LABELS = {"pass": "通过", "warn": "需审核", "reject": "不予通过"}
@@ -304,7 +305,9 @@ def check_name(
 
 def warm_up(store: Store) -> None:
     """Load the pinyin dictionary and compile the candidate query ahead of the first check
-    (both take a second on a cold start), so the clerk's first verdict is as quick as the next."""
+    (both take a second on a cold start), so the clerk's first verdict is as quick as the next;
+    first rebuild any registry index that a first pull killed midway left out."""
+    ensure_registry_indexes(store)
     prefix = reference.district().name_prefix
     org_type = next(iter(reference.org_types()))
     check_name(store, f"{prefix}预备{reference.org_types()[org_type].endings[0]}", org_type, date.today())

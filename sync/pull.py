@@ -6,7 +6,7 @@ change log from that position. Each page is applied together with its new positi
 SQLite transaction, so a window killed in the middle of a pull resumes after the last applied
 page. While a page is being applied, the next one is already being fetched. A snapshot into
 an empty registry (a window's first pull) loads without the registry's secondary indexes and
-builds them with its last page (sync.snapshot_indexes); PostgreSQL hands the organizations over
+builds them with its last page (registry.registry_indexes); PostgreSQL hands the organizations over
 already taken apart into columns (sync.apply.CHANGE_COLUMNS).
 
 Every so often the registry copy is compared with the centre by count and checksum
@@ -37,7 +37,7 @@ from sync.apply import (
     apply_changes,
     drop_organizations_not_in_snapshot,
 )
-from sync.snapshot_indexes import (
+from registry.registry_indexes import (
     build_missing_indexes,
     drop_deferred_indexes,
     ensure_registry_indexes,

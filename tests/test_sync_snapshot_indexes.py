@@ -24,7 +24,7 @@ from sync_fixtures import (  # noqa: F401
 from models.store import open_store
 from registry.name_check import check_name
 from sync.runner import run_sync
-from sync.snapshot_indexes import ensure_registry_indexes
+from registry.registry_indexes import ensure_registry_indexes
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY_TABLES = ("organizations", "organization_names", "name_variants")
