@@ -211,9 +211,16 @@ def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progres
         progress.report(result.changes, None, "下载中心的更新")
 
 
+CENTRAL_PAGE_LIMIT = 20000  # sync_pull_v1 / sync_snapshot_v1 return at most this many rows
+
+
 def pull(store: Store, conn: psycopg.Connection, window: str, *, page: int, snapshot_page: int,
          progress: Progress) -> PullResult:
-    """Bring the local copy of everything the centre publishes up to date."""
+    """Bring the local copy of everything the centre publishes up to date.
+
+    Page sizes are capped at the centre's own limit: a page shorter than asked for means "no
+    more", so asking for more than the centre gives would end a pull early."""
+    page, snapshot_page = min(page, CENTRAL_PAGE_LIMIT), min(snapshot_page, CENTRAL_PAGE_LIMIT)
     result = PullResult()
     if read_state(store).snapshot_done:  # indexes a cut-off first snapshot left out, if nothing rebuilt them
         ensure_registry_indexes(store)

@@ -137,3 +137,20 @@ def test_registry_digest_catches_a_drifted_copy_and_resnapshots(tmp_path, centre
     assert "上海市长宁区导入服务中心" not in _names(store)
     with store.read() as session:
         assert local_digest(session)[0] == 5
+
+
+def test_a_page_size_above_the_centres_limit_still_brings_everything(tmp_path, centre, file_keyring):
+    """The centre returns at most CENTRAL_PAGE_LIMIT rows a page and a short page means "no more":
+    a larger configured page must not end the first pull early."""
+    from sync.pull import CENTRAL_PAGE_LIMIT
+
+    total = CENTRAL_PAGE_LIMIT + 500
+    with centre.admin() as conn:
+        conn.execute("""INSERT INTO central.organizations (id, name, org_type)
+                        SELECT gen_random_uuid(), '上海市长宁区页' || n || '号服务中心', '民办非企业单位'
+                          FROM generate_series(1, %s) n""", (total,))
+    store, cfg = make_window(tmp_path, centre, "W01")
+    report = run_sync(store, replace(cfg, snapshot_page=CENTRAL_PAGE_LIMIT + 5000))
+    assert report.snapshot_rows >= total
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Organization)) == total
