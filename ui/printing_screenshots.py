@@ -12,10 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
 
-from ui.fonts import install_fonts
-from ui.screenshots import DEFAULT_FOLDER, _save, _wait_for
+from ui.screenshots import _save, _wait_for, run_grabber
 
 
 def grab_printing(folder: Path) -> list[Path]:
@@ -83,11 +81,7 @@ def grab_printing(folder: Path) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QApplication.instance() or QApplication(argv[:1])
-    install_fonts(app)
-    grab_printing(Path(argv[1]) if len(argv) > 1 else DEFAULT_FOLDER)
-    return 0
+    return run_grabber(grab_printing, argv)
 
 
 if __name__ == "__main__":

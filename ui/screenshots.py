@@ -108,12 +108,17 @@ def grab_all(folder: Path) -> list[Path]:
     return saved
 
 
-def main(argv: list[str]) -> int:
+def run_grabber(grab, argv: list[str]) -> int:
+    """Run ``grab(folder)`` offscreen with the bundled fonts; the folder is argv[1] or docs/screenshots."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(argv[:1])
     install_fonts(app)
-    grab_all(Path(argv[1]) if len(argv) > 1 else DEFAULT_FOLDER)
+    grab(Path(argv[1]) if len(argv) > 1 else DEFAULT_FOLDER)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return run_grabber(grab_all, argv)
 
 
 if __name__ == "__main__":
