@@ -3,7 +3,7 @@
 The registry copy is written with plain executemany statements (a first pull brings a million
 organizations) from rows PostgreSQL already took apart (CHANGE_COLUMNS), together with its name
 index: the entries the centre ships when it has them, else computed here with
-registry.name_index.name_row. Rows are stored in the formats the ORM uses on SQLite (UUID as
+registry.name_index.name_row; SQLite computes the one-edit keys itself. Rows are stored in the formats the ORM uses on SQLite (UUID as
 32 hex digits, times as 'YYYY-MM-DD HH:MM:SS.ffffff', booleans 0/1).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -24,8 +24,7 @@ from models.base import utcnow
 from models.outbox import NoticeKind
 from models.registry import CodeBlock, Organization
 from registry.code_blocks import block_codes
-from registry.name_index import name_row
-from registry.names import variant_keys
+from registry.name_index import fill_name_variants, name_row
 
 ACTOR = "sync"
 ORGANIZATION = "organization"
@@ -100,19 +99,45 @@ def _central_column(column) -> str:
 
 _ORG_COLUMNS = [c.name for c in Organization.__table__.columns]
 
+_INDEX_COLUMNS = ["ix_name", "ix_is_current", "ix_renamed_on", "ix_org_type", "ix_compare_key", "ix_compare_pinyin",
+                  "ix_field", "ix_form"]
+
+
+def _name_index_columns(index: str, org_type: str) -> list[str]:
+    """The name index (jsonb ``index``) as sync_snapshot_v2 hands it over: its first entry in
+    the _INDEX_COLUMNS, the others (former names, rare) as JSON arrays in the same order; all
+    NULL when the centre has no index for the organization."""
+    first = f"(CASE WHEN jsonb_typeof({index}) = 'array' THEN {index} -> 0 END)"
+    entry = (f"jsonb_build_array(e ->> 'name', (e ->> 'is_current')::boolean::int, e ->> 'renamed_on', "
+             f"coalesce(e ->> 'org_type', {org_type}), e ->> 'compare_key', e ->> 'compare_pinyin', e ->> 'field', "
+             "e ->> 'form')")
+    return [f"{first} ->> 'name'", f"({first} ->> 'is_current')::boolean::int", f"{first} ->> 'renamed_on'",
+            f"CASE WHEN {first} IS NOT NULL THEN coalesce({first} ->> 'org_type', {org_type}) END",
+            f"{first} ->> 'compare_key'", f"{first} ->> 'compare_pinyin'", f"{first} ->> 'field'", f"{first} ->> 'form'",
+            f"CASE WHEN jsonb_typeof({index}) = 'array' AND jsonb_array_length({index}) > 1 THEN (SELECT jsonb_agg("
+            f"{entry} ORDER BY e_n)::text FROM jsonb_array_elements({index}) WITH ORDINALITY AS x(e, e_n) WHERE e_n > 1)"
+            " END"]
+
+
 CHANGE_COLUMNS = ", ".join([
     "kind", "row_id", f"CASE WHEN kind <> '{ORGANIZATION}' THEN payload::text END",
     *(_central_column(c) for c in Organization.__table__.columns),
-    "(payload -> 'name_index')::text", "(payload -> 'former_names')::text"])
-"""The select list that reads the centre's changes (a table of kind, row_id, payload jsonb) as
-(kind, row id, JSON text of anything but an organization, the organization's columns ready for
-SQLite…, its name index and former names as JSON text). PostgreSQL takes the organization apart
-on its own processor, so a first pull of a million organizations does no JSON or per-column
-work in Python, only the name index; the rows go to SQLite with executemany."""
+    *_name_index_columns("(payload -> 'name_index')", "(payload ->> 'org_type')"), "(payload -> 'former_names')::text"])
+"""The select list that reads the centre's change log (a table of kind, row_id, payload jsonb)
+as (kind, row id, JSON text of anything but an organization, the organization's columns ready
+for SQLite…, its name index (_name_index_columns), its former names as JSON text): the rows of
+a snapshot page in the order sync_snapshot_v2 returns them (SNAPSHOT_COLUMNS). PostgreSQL takes
+the organization apart, so Python does no JSON or per-column work; the rows go to SQLite with
+executemany."""
+
+SNAPSHOT_COLUMNS = ", ".join(["kind", "row_id", "payload", *_ORG_COLUMNS, *_INDEX_COLUMNS, "ix_more", "former_names"])
+"""The same row read from sync_api.sync_snapshot_v2, which reads organizations straight from the
+table instead of through JSON."""
 
 _ORG_FIRST, _ORG_END = 3, 3 + len(_ORG_COLUMNS)
 _ORG_ID, _ORG_NAME, _ORG_TYPE, _ORG_CODE = (_ORG_FIRST + _ORG_COLUMNS.index(c)
                                             for c in ("id", "name", "org_type", "credit_code"))
+_IX_FIRST, _IX_MORE = _ORG_END, _ORG_END + len(_INDEX_COLUMNS)
 _ORG_INSERT = (f"INSERT INTO organizations ({', '.join(_ORG_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(_ORG_COLUMNS))})")
 _ORG_UPSERT = _ORG_INSERT + " ON CONFLICT(id) DO UPDATE SET " + ", ".join(
@@ -124,17 +149,32 @@ def _chunks(items: list, size: int = _IN_CHUNK) -> Iterable[list]:
         yield items[i:i + size]
 
 
-def _index_entries(change: tuple) -> list[dict]:
-    """The organization's name-index entries: as shipped by the centre, else computed."""
-    shipped = json.loads(change[-2]) if change[-2] else None
-    if shipped:
-        return shipped
+def _index_entries(change: tuple) -> list[Sequence]:
+    """The organization's name-index entries (_INDEX_COLUMNS): as shipped, else computed."""
+    if change[_IX_FIRST] is not None:
+        first = change[_IX_FIRST:_IX_MORE]
+        return [first, *json.loads(change[_IX_MORE])] if change[_IX_MORE] else [first]
     org_id, org_type = uuid.UUID(change[_ORG_ID]), change[_ORG_TYPE]
-    entries = [name_row(org_id, org_type, change[_ORG_NAME], is_current=True)[0]]
-    for former in json.loads(change[-1] or "[]"):
-        renamed = date.fromisoformat(former["renamed_on"]) if former.get("renamed_on") else None
-        entries.append(name_row(org_id, org_type, former["name"], is_current=False, renamed_on=renamed)[0])
-    return [{**e, "renamed_on": e["renamed_on"].isoformat() if e["renamed_on"] else None} for e in entries]
+    names = [(change[_ORG_NAME], True, None)] + [
+        (f["name"], False, date.fromisoformat(f["renamed_on"]) if f.get("renamed_on") else None)
+        for f in json.loads(change[-1] or "[]")]
+    entries = []
+    for name, current, renamed in names:
+        row = name_row(org_id, org_type, name, is_current=current, renamed_on=renamed)[0]
+        entries.append((row["name"], int(current), renamed.isoformat() if renamed else None, org_type,
+                        row["compare_key"], row["compare_pinyin"], row["field"], row["form"]))
+    return entries
+
+
+def _insert_name_index(conn: Connection, orgs: list[tuple]) -> None:
+    """The pages' name index from the rows PostgreSQL took apart (_INDEX_COLUMNS), and its
+    one-edit keys, computed by SQLite (registry.name_index.fill_name_variants)."""
+    first = (conn.exec_driver_sql("SELECT max(id) FROM organization_names").scalar() or 0) + 1
+    conn.exec_driver_sql(
+        "INSERT INTO organization_names (organization_id, name, is_current, renamed_on, org_type, compare_key,"
+        " compare_pinyin, field, form) VALUES (?,?,?,?,?,?,?,?,?)",
+        [(org[_ORG_ID], *entry) for org in orgs for entry in _index_entries(org)])
+    fill_name_variants(conn, first)
 
 
 def _release_clashing_codes(conn: Connection, orgs: list[tuple]) -> None:
@@ -180,20 +220,7 @@ def apply_organizations(session: Session, orgs: list[tuple], deleted: list[str])
         conn.exec_driver_sql(_ORG_UPSERT, upserts)
     if inserts:  # a plain INSERT for the new ones: about twice as fast as the upsert
         conn.exec_driver_sql(_ORG_INSERT, inserts)
-    next_id = (conn.exec_driver_sql("SELECT max(id) FROM organization_names").scalar() or 0) + 1
-    names, variants = [], []
-    for org in orgs:
-        for e in _index_entries(org):
-            names.append((next_id, org[_ORG_ID], e["name"], int(bool(e["is_current"])), e.get("renamed_on"),
-                          e.get("org_type") or org[_ORG_TYPE], e["compare_key"], e["compare_pinyin"],
-                          e["field"], e["form"]))
-            variants.extend((next_id, v) for v in variant_keys(e["compare_key"], e["field"], e["form"]))
-            next_id += 1
-    conn.exec_driver_sql(
-        "INSERT INTO organization_names (id, organization_id, name, is_current, renamed_on, org_type, compare_key,"
-        " compare_pinyin, field, form) VALUES (?,?,?,?,?,?,?,?,?,?)", names)
-    if variants:
-        conn.exec_driver_sql("INSERT INTO name_variants (name_id, variant) VALUES (?, ?)", variants)
+    _insert_name_index(conn, orgs)
 
 
 def drop_organizations_not_in_snapshot(session: Session, low: str | None, high: str | None,

@@ -7,7 +7,7 @@ SQLite transaction, so a window killed in the middle of a pull resumes after the
 page. While a page is being applied, the next one is already being fetched. A snapshot into
 an empty registry (a window's first pull) loads without the registry's secondary indexes and
 builds them with its last page (registry.registry_indexes); PostgreSQL hands the organizations over
-already taken apart into columns (sync.apply.CHANGE_COLUMNS).
+already taken apart into columns (sync_api.sync_snapshot_v2, sync.apply.CHANGE_COLUMNS).
 
 Every so often the registry copy is compared with the centre by count and checksum
 (``registry_digest``); on a mismatch the window reads the snapshot again.
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from models.audit import record_event
 from models.base import utcnow
+from models.errors import SoregError
 from models.outbox import FROM_CENTRE, NoticeKind, OutboxOp, SyncNotice, SyncState
 from models.progress import Progress, stop_if_cancelled
 from models.store import Store
@@ -34,6 +35,7 @@ from sync.apply import (
     ACTOR,
     CHANGE_COLUMNS,
     ORGANIZATION,
+    SNAPSHOT_COLUMNS,
     apply_changes,
     drop_organizations_not_in_snapshot,
 )
@@ -139,8 +141,12 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
         state.snapshot_after_kind = state.snapshot_after_id = None
 
     def fetch(after: tuple) -> list:
-        return conn.execute(f"SELECT {CHANGE_COLUMNS} FROM sync_api.sync_snapshot_v1(%s, %s, %s)",
-                            (after[0], after[1], page)).fetchall()
+        try:
+            return conn.execute(f"SELECT {SNAPSHOT_COLUMNS} FROM sync_api.sync_snapshot_v2(%s, %s, %s)",
+                                (after[0], after[1], page)).fetchall()
+        except psycopg.errors.UndefinedFunction as exc:
+            raise SoregError("中心数据库的同步接口版本过旧（缺少 sync_snapshot_v2）：请中心管理员运行 "
+                             "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
 
     def next_key(rows: list) -> tuple | None:
         return (rows[-1][0], rows[-1][1]) if len(rows) == page else None
@@ -166,7 +172,8 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
 
         def advance(s: SyncState, session: Session, last=last, finished=finished, covered=covered,
                     page_ids=page_ids) -> None:
-            if covered is not None:
+            # a registry that was empty when the snapshot began holds nothing the snapshot must replace
+            if covered is not None and not deferring:
                 drop_organizations_not_in_snapshot(session, covered[0], covered[1], page_ids)
             if last is not None:
                 s.snapshot_after_kind, s.snapshot_after_id = last[0], last[1]
@@ -211,7 +218,7 @@ def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progres
         progress.report(result.changes, None, "下载中心的更新")
 
 
-CENTRAL_PAGE_LIMIT = 20000  # sync_pull_v1 / sync_snapshot_v1 return at most this many rows
+CENTRAL_PAGE_LIMIT = 20000  # sync_pull_v1 / sync_snapshot_v2 return at most this many rows
 
 
 def pull(store: Store, conn: psycopg.Connection, window: str, *, page: int, snapshot_page: int,

@@ -72,7 +72,7 @@ def test_functions_are_definer_with_fixed_search_path_owned_by_a_plain_role(two)
         settings = admin.execute("SELECT rolconfig FROM pg_roles WHERE rolname = %s",
                                  (centre.windows["W01"].role,)).fetchone()[0]
     names = {f[0] for f in functions}
-    assert {"sync_push_v1", "sync_pull_v1", "reserve_code_block_v1", "sync_snapshot_v1"} <= names
+    assert {"sync_push_v1", "sync_pull_v1", "reserve_code_block_v1", "sync_snapshot_v1", "sync_snapshot_v2"} <= names
     for name, definer, config, superuser, bypass, login, owner, public_execute in functions:
         assert definer, name
         assert any(c.startswith("search_path=") for c in config), name
@@ -99,7 +99,8 @@ def test_window_cannot_read_another_windows_cases_or_persons(two):
             b.execute("SELECT sync_api.sync_records_v1(%s, %s)", (table, [row_id]))
     pulled = b.execute("SELECT row_id, payload::text FROM sync_api.sync_pull_v1(NULL, NULL, 1000)").fetchall()
     snap = b.execute("SELECT row_id, payload::text FROM sync_api.sync_snapshot_v1(NULL, NULL, 1000)").fetchall()
-    text = json.dumps(pulled + snap, ensure_ascii=False)
+    snap2 = b.execute("SELECT row_id, payload FROM sync_api.sync_snapshot_v2(NULL, NULL, 1000)").fetchall()
+    text = json.dumps(pulled + snap + snap2, ensure_ascii=False)
     assert case_id not in text and person_id not in text and "陈晓东" not in text
 
 
@@ -134,8 +135,9 @@ def test_window_cannot_reserve_a_block_for_another_window(two):
     with centre.admin() as admin:
         owners = admin.execute("SELECT window_code, count(*) FROM central.code_blocks GROUP BY 1").fetchall()
     assert owners == [("W02", 1)]
-    assert a.execute("SELECT count(*) FROM sync_api.sync_snapshot_v1(NULL, NULL, 100) WHERE kind = 'code_block'"
-                     ).fetchone()[0] == 0
+    for version in ("v1", "v2"):
+        assert a.execute(f"SELECT count(*) FROM sync_api.sync_snapshot_{version}(NULL, NULL, 100)"
+                         " WHERE kind = 'code_block'").fetchone()[0] == 0
 
 
 def test_a_login_that_is_no_window_is_refused(two):
