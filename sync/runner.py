@@ -2,7 +2,8 @@
 
 ``run_sync`` connects as this window's role, checks that the centre knows it as this window,
 pushes the outbox, pulls the centre's changes, reserves a new block of organization codes when
-fewer than the threshold remain, and now and then compares the registry copy with the centre.
+fewer than the threshold remain, now and then compares the registry copy with the centre, and
+finally pushes the records the sync itself wrote.
 Everything it commits stays committed if the network fails half-way; the next sync goes on
 from there. It has no Qt: the GUI runs it in a background task.
 """
@@ -128,6 +129,10 @@ def _sync(store: Store, conn: psycopg.Connection, settings: CentralSettings, pro
             pulled.add(again.counts)
     report.pulled, report.snapshot_rows, report.pulled_by_kind = pulled.changes, pulled.snapshot_rows, pulled.counts
     report.codes_reserved = _reserve_codes(store, conn, settings)
+    # what this sync itself recorded (its pull pages, new code blocks) goes up now, not with the next
+    # sync, so that a window that just synced shows nothing waiting (pushing writes no record
+    # itself); the report counts what the clerk saw waiting, not this trail of the sync
+    push(store, conn, window, batch=settings.push_batch, progress=progress)
 
 
 def run_sync(store: Store, settings: CentralSettings, progress: Progress = SILENT) -> SyncReport:
