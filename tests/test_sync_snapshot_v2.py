@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import psycopg
 import pytest
 from sync_fixtures import (  # noqa: F401
     centre,
@@ -93,3 +94,35 @@ def test_a_centre_without_snapshot_v2_is_named_with_what_to_do(tmp_path, centre,
     with pytest.raises(SoregError) as refused:
         run_sync(store, cfg)
     assert "sync_snapshot_v2" in str(refused.value) and "central init" in str(refused.value)
+
+
+def test_a_centre_of_the_previous_release_upgrades_with_central_init(tmp_path, private_server, file_keyring):
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from pg_server import create_database, drop_database
+    from sqlalchemy import create_engine
+
+    from sync.central_admin import CENTRAL_MIGRATIONS, drop_central_roles, init_central, sqlalchemy_url
+    from sync_fixtures import Centre
+
+    name = f"soreg_sync_{uuid.uuid4().hex[:10]}"
+    url = create_database(private_server, name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA central")
+        engine = create_engine(sqlalchemy_url(url))
+        with engine.begin() as conn:  # the centre as the release before sync_snapshot_v2 left it
+            migrations = Config()
+            migrations.set_main_option("script_location", str(CENTRAL_MIGRATIONS))
+            migrations.attributes["connection"] = conn
+            command.upgrade(migrations, "c0001")
+        engine.dispose()
+        centre = Centre(url)
+        _add_organizations(centre)
+        assert init_central(url) == ScriptDirectory.from_config(migrations).get_current_head()
+        store, cfg = make_window(tmp_path, centre, "W01")
+        assert run_sync(store, cfg).pulled_by_kind.get("organization") == 3
+    finally:
+        drop_central_roles(url)
+        drop_database(private_server, name)
