@@ -4,9 +4,10 @@ A first pull brings about a million organizations, a million names and three mil
 keys. Inserted row by row, each of them also goes into several indexes in random order, which
 is most of the cost of the pull; building an index once from all its rows (a sort) is many
 times cheaper. So a snapshot into an EMPTY registry drops the indexes listed by
-``deferred_indexes`` in the transaction of its first page and builds them again in the
-transaction of its last page. Everything else about a page stays as it was: each page and its
-position are still one SQLite transaction.
+``deferred_indexes`` in the transaction of its first page and, right after its last page,
+builds them again one index per transaction (``ensure_registry_indexes``): the longest takes a
+few seconds on a million names, so a clerk's write never waits on the lock for long. Each
+page and its position stay one SQLite transaction.
 
 Kept during the load, because the load relies on them: the primary keys (which organizations
 a page already holds, the snapshot's id ranges), the unique credit code (a code the centre gives
@@ -14,10 +15,9 @@ to another organization) and ``organization_names.organization_id`` (a deleted o
 names go with it through that index; pages come in organization id order, so it only grows at
 its end and costs little).
 
-A window killed in the middle of such a snapshot is left without those indexes until the
-snapshot ends: the next pull goes on loading without them and builds them with its last page.
-Any other pull that finds one missing (a snapshot that no longer runs) builds it first, and
-``ensure_registry_indexes`` lets the name check do the same before it reads.
+A window killed in the middle of such a snapshot, or before the indexes were built, is left
+without them: the next pull goes on loading without them and builds them at its end; any other
+pull that finds one missing builds it first, and the name check does the same before it reads.
 """
 
 from __future__ import annotations
@@ -55,21 +55,18 @@ def drop_deferred_indexes(conn: Connection) -> None:
         conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{ix.name}"')
 
 
-def build_missing_indexes(conn: Connection) -> int:
-    """Create, in the caller's transaction, every deferred index that is missing (the same
-    definitions the migrations made, taken from the models); returns how many were built."""
-    missing = missing_indexes(conn)
-    for ix in missing:
-        conn.exec_driver_sql(str(CreateIndex(ix).compile(dialect=sqlite.dialect())))
-    return len(missing)
-
-
 def ensure_registry_indexes(store: Store) -> int:
-    """Build any missing registry index now, in its own transaction (for a reader such as the
-    name check that must not search a registry without them); returns how many were built.
-    A snapshot still loading resumes without them at its next pull and rebuilds them at its end."""
-    with store.read() as session:
+    """Build every missing registry index now, one per write transaction; returns how many were
+    built. A snapshot still loading resumes without them at its next pull and builds them at its end."""
+    with store.read() as session:  # the usual case, for every name check: nothing to do, no write lock
         if not missing_indexes(session.connection()):
             return 0
-    with store.write() as session:
-        return build_missing_indexes(session.connection())
+    built = 0
+    while True:
+        with store.write() as session:
+            conn = session.connection()
+            missing = missing_indexes(conn)
+            if not missing:
+                return built
+            conn.exec_driver_sql(str(CreateIndex(missing[0]).compile(dialect=sqlite.dialect())))
+        built += 1

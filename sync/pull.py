@@ -40,7 +40,6 @@ from sync.apply import (
     drop_organizations_not_in_snapshot,
 )
 from registry.registry_indexes import (
-    build_missing_indexes,
     drop_deferred_indexes,
     ensure_registry_indexes,
     missing_indexes,
@@ -178,8 +177,6 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
             if last is not None:
                 s.snapshot_after_kind, s.snapshot_after_id = last[0], last[1]
             if finished:  # a copy just read whole needs no digest comparison for a while
-                if deferring:
-                    build_missing_indexes(session.connection())
                 s.snapshot_done, s.cursor_xid, s.cursor_id = True, s.snapshot_start_xid, 0
                 s.snapshot_start_xid, s.last_digest_at = None, utcnow()
 
@@ -190,6 +187,9 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
         result.pages += 1
         result.snapshot_rows += len(rows)
         progress.report(result.snapshot_rows, None, "下载中心登记库（全量）")
+    if deferring:
+        progress.report(result.snapshot_rows, None, "建立登记库索引")
+        ensure_registry_indexes(store)
 
 
 def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progress: Progress,
@@ -243,12 +243,12 @@ def _checksum_term(org_id: str, row_version: int) -> int:
 
 def local_digest(session: Session) -> tuple[int, int]:
     """Count and checksum of the registry copy, leaving out this window's own registrations the
-    centre does not hold (yet): those still queued and those held for review or refused."""
+    centre does not hold (yet): those still queued, held for review, or rejected (已驳回) or refused by it."""
     unsent = union(
         select(OutboxOp.row_id).where(OutboxOp.table_name == "organizations"),
         select(SyncNotice.row_id).where(SyncNotice.table_name == "organizations",
                                         SyncNotice.kind.in_([NoticeKind.REVIEW.value, NoticeKind.REJECTED.value]),
-                                        SyncNotice.status.in_(["待复核", "已拒绝"])),
+                                        SyncNotice.status.in_(["待复核", "已驳回", "已拒绝"])),
     )
     skip = {r.replace("-", "") for r in session.scalars(unsent)}
     count, total = 0, 0

@@ -57,7 +57,7 @@ def _fill_centre(centre, count: int) -> None:
 def test_a_snapshot_into_an_empty_window_leaves_every_registry_index(tmp_path, centre, file_keyring):
     _fill_centre(centre, 450)
     store, cfg = make_window(tmp_path, centre, "W01")
-    report = run_sync(store, replace(cfg, snapshot_page=100))  # five pages: the first drops, the last builds
+    report = run_sync(store, replace(cfg, snapshot_page=100))  # five pages: the first drops, the end builds
     assert report.snapshot_rows == 450
     assert _indexes(store.path) == _fresh_indexes(tmp_path)
     with store.read() as session:
@@ -109,7 +109,7 @@ def test_a_window_killed_mid_snapshot_ends_with_every_registry_index(tmp_path, c
 
     again = open_store(db)
     report = run_sync(again, replace(cfg, snapshot_page=200))
-    assert 0 < report.snapshot_rows < 6000  # it resumed, and built the indexes with its last page
+    assert 0 < report.snapshot_rows < 6000  # it resumed, and built the indexes at its end
     assert _indexes(db) == fresh
 
 
