@@ -19,6 +19,8 @@ _ARGPARSE_MESSAGES = (
     (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 需要一个值"),
     (re.compile(r"argument (\S+): invalid (\w+) value: '?([^']*)'?"), "参数 {0} 的值“{2}”格式不对"),
     (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数：{0}"),
+    (re.compile(r"one of the arguments (.+) is required"), "须指定其中一个参数：{0}"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), "参数 {0} 不能与 {1} 同时使用"),
     (re.compile(r"invalid choice: '?([^' ]*)'? \(choose from (.+)\)"), "命令“{0}”不存在，可选：{1}"),
 )
 

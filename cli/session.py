@@ -14,7 +14,12 @@ from models.store import Store, open_store
 
 
 def store_for(args: argparse.Namespace, *, create: bool = False) -> Store:
-    return open_store(args.db, create=create)
+    """The store named by ``--db``, with the centre's reference data it holds in use."""
+    from sync.reference_use import use_central_reference
+
+    store = open_store(args.db, create=create)
+    use_central_reference(store)
+    return store
 
 
 def read_password(prompt: str, *, from_stdin: bool = False, confirm: bool = False) -> str:

@@ -7,6 +7,8 @@ import sys
 import time
 
 from accounts.users import SYSTEM_ACTOR, has_users
+from cli.central_review_cmds import add_review_commands
+from cli.reference_cmds import add_reference_commands
 from cli.session import acting_user, read_password, store_for
 from models.accounts import Role
 
@@ -32,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="没有系统密钥环时改用文件密钥环（keyrings.alt，安全性较低）")
     con.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     con.set_defaults(handler=cmd_central_connect)
+    add_review_commands(central)
+    add_reference_commands(central)
 
     sync = sub.add_parser("sync", help="与中心同步（上传本窗口的记录，下载登记库等）")
     sync.add_argument("--status", action="store_true", help="只显示上次同步时间、待上传条数和提示")

@@ -7,12 +7,11 @@ items that need a prior approval ("prior_approval").
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
+from typing import Any
 
 from models.errors import SoregError
-from models.reference import REFERENCE
+from models.reference import loader, record
 
 CONDITIONS = ("sponsor", "direct", "prior_approval")
 
@@ -24,14 +23,20 @@ class MaterialItem:
     when: str | None
 
 
-@cache
-def _checklists() -> dict[str, dict[str, tuple[MaterialItem, ...]]]:
-    with (REFERENCE / "materials.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)["checklists"]
+@loader("materials.json")
+def _checklists(data: Any) -> dict[str, dict[str, tuple[MaterialItem, ...]]]:
     return {
-        business: {org_type: tuple(MaterialItem(**item) for item in items) for org_type, items in by_type.items()}
-        for business, by_type in data.items()
+        business: {org_type: tuple(_item(item, f"“{business}”“{org_type}”第 {i} 项") for i, item in enumerate(items, 1))
+                   for org_type, items in by_type.items()}
+        for business, by_type in data["checklists"].items()
     }
+
+
+def _item(data: Any, where: str) -> MaterialItem:
+    item = record(MaterialItem, data, where)
+    if item.when is not None and item.when not in CONDITIONS:
+        raise SoregError(f"{where}的 when 应为 {'、'.join(CONDITIONS)} 之一或 null")
+    return item
 
 
 def checklist(business_type: str, org_type: str) -> tuple[MaterialItem, ...]:

@@ -1,30 +1,28 @@
 """Case rules (办件规则): limits of the workflow, from resources/reference/case_rules.json.
 
 Deadlines, registration conditions (登记条件), the age limit, the premises rule, the
-direct-registration categories (直接登记类别) and the attachment limits are data: the file gives
-the defaults and the window setting ``workflow.rules`` (same shape, partial) overrides them.
+direct-registration categories (直接登记类别) and the attachment limits are data: the file (or
+the centre's published value, see ``models.reference``) gives the defaults and the window setting
+``workflow.rules`` (same shape, partial) overrides them.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.reference import REFERENCE
+from models.reference import bundled, check_shape, loader
 from models.settings import get_setting
 
 RULES_SETTING = "workflow.rules"
 
 
-@cache
-def default_rules() -> dict[str, Any]:
-    with (REFERENCE / "case_rules.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)
-    data.pop("note", None)
-    return data
+@loader("case_rules.json")
+def default_rules(data: Any) -> dict[str, Any]:
+    """The file's rules; a value must have every field of the bundled file, of the same type."""
+    check_shape(data, bundled("case_rules.json"))
+    return {key: value for key, value in data.items() if key != "note"}
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

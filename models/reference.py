@@ -1,24 +1,162 @@
-"""Reference data (基础数据) read from the JSON files in resources/reference.
+"""Reference data (基础数据): the JSON files in resources/reference, or the centre's values.
 
 District settings, streets (街镇), organization types with their name endings (组织形式), the
-field vocabulary (行业领域), prohibited words, administrative divisions and the 业务范围 catalogue.
-Loaded once per process; registration authorities change the files, not the code.
+field vocabulary (行业领域), prohibited words, administrative divisions and the 业务范围 catalogue
+are read here; name rules, case rules, materials and holidays by their own modules, through the
+same ``loader`` so that every file has one set of checks. Registration authorities change the
+data, not the code: the bundled files, or the values the centre publishes (中心下发), which
+``use_central`` puts in their place once every loader of the file accepts them.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
+
+from models.errors import SoregError
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 REFERENCE = RESOURCES / "reference"
 
+T = TypeVar("T")
 
-def _load(name: str):
+_central: dict[str, Any] = {}  # the centre's values in use, by file name
+_parsers: dict[str, list[Callable[[Any], Any]]] = {}  # every loader's parse function, by file name
+_clears: list[Callable[[], None]] = []  # caches built on reference data
+
+
+def bundled(name: str) -> Any:
+    """The JSON of the bundled file ``name``."""
     with (REFERENCE / name).open(encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def document(name: str) -> Any:
+    """The JSON of reference file ``name`` in force: the centre's value if one is in use, else the bundled file."""
+    return copy.deepcopy(_central[name]) if name in _central else bundled(name)
+
+
+def loader(name: str) -> Callable[[Callable[[Any], T]], Callable[[], T]]:
+    """Make ``parse(json)`` the cached loader of reference file ``name`` and one of the file's checks."""
+
+    def register(parse: Callable[[Any], T]) -> Callable[[], T]:
+        @cache
+        def load() -> T:
+            return parse(document(name))
+
+        load.__name__, load.__qualname__, load.__doc__ = parse.__name__, parse.__qualname__, parse.__doc__
+        _parsers.setdefault(name, []).append(parse)
+        _clears.append(load.cache_clear)
+        return load
+
+    return register
+
+
+def on_change(clear: Callable[[], None]) -> None:
+    """Have ``use_central`` call ``clear`` too: the ``cache_clear`` of a cache built from reference data."""
+    _clears.append(clear)
+
+
+def known_files() -> frozenset[str]:
+    """The files some loader of this program reads (once the modules with loaders are imported)."""
+    return frozenset(_parsers)
+
+
+def problem(name: str, value: Any) -> str | None:
+    """What is wrong with ``value`` as reference file ``name`` (Chinese), or None if every loader accepts it."""
+    parsers = _parsers.get(name)
+    if not parsers:
+        return "本程序不使用这个文件，请检查文件名"
+    for parse in parsers:
+        try:
+            parse(copy.deepcopy(value))
+        except SoregError as exc:
+            return exc.message
+        except KeyError as exc:
+            return f"缺少字段“{exc.args[0]}”"
+        except (TypeError, ValueError, AttributeError, IndexError) as exc:
+            return f"结构或取值不对（{exc}）"
+    return None
+
+
+def use_central(values: Mapping[str, Any]) -> dict[str, str]:
+    """Use the centre's ``values`` (file name → JSON) over the bundled files; return the refused ones.
+
+    A value that some loader of its file refuses is not used — that file stays the bundled one —
+    and comes back with the reason (file name → Chinese text). Values of files no loader reads
+    are ignored. Clears every cache built on reference data; ``use_central({})`` goes back to the
+    bundled files.
+    """
+    global _central
+    refused = {name: why for name, value in values.items() if name in _parsers and (why := problem(name, value))}
+    _central = {name: copy.deepcopy(value) for name, value in values.items() if name in _parsers and name not in refused}
+    for clear in _clears:
+        clear()
+    return refused
+
+
+_JSON_TYPES = {"str": (str,), "bool": (bool,), "str | None": (str, type(None))}
+_JSON_TYPE_NAMES = {"str": "文字", "bool": "true 或 false", "str | None": "文字或 null"}
+
+
+def record(cls: type[T], data: Any, where: str = "") -> T:
+    """``cls(**data)`` for a JSON object with exactly the fields of dataclass ``cls``, each of its JSON type."""
+    if not isinstance(data, dict):
+        raise SoregError(f"{where}应为对象（{{…}}）")
+    fields = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+    missing = [name for name in fields if name not in data]
+    if missing:
+        raise SoregError(f"{where}缺少字段“{'”“'.join(missing)}”")
+    extra = [name for name in data if name not in fields]
+    if extra:
+        raise SoregError(f"{where}多出字段“{'”“'.join(extra)}”")
+    for name, type_name in fields.items():
+        allowed = _JSON_TYPES.get(type_name)
+        if allowed and not isinstance(data[name], allowed):
+            raise SoregError(f"{where}字段“{name}”应为{_JSON_TYPE_NAMES[type_name]}")
+    return cls(**data)
+
+
+def records(cls: type[T], data: Any) -> tuple[T, ...]:
+    """``record`` of each item of a JSON array."""
+    if not isinstance(data, list):
+        raise SoregError("应为数组（[…]）")
+    return tuple(record(cls, item, f"第 {i} 项") for i, item in enumerate(data, start=1))
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true 或 false"
+    return {int: "整数", float: "数", str: "文字", list: "数组", dict: "对象"}.get(type(value), "null")
+
+
+def check_shape(data: Any, like: Any, path: str = "") -> None:
+    """Refuse ``data`` unless it has every field of ``like`` (but "note"), each of the same JSON type,
+    through nested objects; fields ``like`` lacks are allowed."""
+    kind = _json_kind(like)
+    if _json_kind(data) != kind and not (kind == "数" and _json_kind(data) == "整数"):
+        raise SoregError(f"字段“{path}”应为{kind}" if path else f"内容应为{kind}")
+    if isinstance(like, dict):
+        for key, value in like.items():
+            inner = f"{path}.{key}" if path else key
+            if key == "note":
+                continue
+            if key not in data:
+                raise SoregError(f"缺少字段“{inner}”")
+            check_shape(data[key], value, inner)
+
+
+def words(data: Any, where: str) -> tuple[str, ...]:
+    """A JSON array of words (non-empty text), as a tuple."""
+    if not isinstance(data, list) or not all(isinstance(w, str) and w for w in data):
+        raise SoregError(f"{where}应为词语数组（[\"…\", …]）")
+    return tuple(data)
 
 
 @dataclass(frozen=True)
@@ -68,68 +206,73 @@ class ProhibitedWords:
     warn_reason: str
 
 
-@cache
-def district() -> District:
-    return District(**_load("district.json"))
+@loader("district.json")
+def district(data: Any) -> District:
+    return record(District, data)
 
 
-@cache
-def streets() -> tuple[Street, ...]:
-    return tuple(Street(**s) for s in _load("streets.json"))
+@loader("streets.json")
+def streets(data: Any) -> tuple[Street, ...]:
+    found = records(Street, data)
+    if not found:
+        raise SoregError("至少要有一个街道或镇")
+    return found
 
 
-@cache
-def org_types() -> dict[str, OrgType]:
-    return {
+@loader("org_types.json")
+def org_types(data: Any) -> dict[str, OrgType]:
+    types = {
         t["type"]: OrgType(
             name=t["type"],
             code_digit=t["code_digit"],
             has_zihao=t["has_zihao"],
-            endings=tuple(sorted(t["endings"], key=len, reverse=True)),
-            forbidden_in_name=tuple(t["forbidden_in_name"]),
+            endings=tuple(sorted(words(t["endings"], f"“{t['type']}”的 endings "), key=len, reverse=True)),
+            forbidden_in_name=words(t["forbidden_in_name"], f"“{t['type']}”的 forbidden_in_name "),
         )
-        for t in _load("org_types.json")
+        for t in data
     }
+    if not types:
+        raise SoregError("至少要有一种组织类型")
+    return types
 
 
-@cache
-def field_words() -> tuple[tuple[str, str], ...]:
+@loader("fields.json")
+def field_words(data: Any) -> tuple[tuple[str, str], ...]:
     """(word, field) pairs, longest word first, for suffix matching."""
-    pairs = [(w, f["field"]) for f in _load("fields.json")["fields"] for w in f["words"]]
+    pairs = [(w, f["field"]) for f in data["fields"] for w in words(f["words"], f"领域“{f['field']}”的 words ")]
     return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
 
 
-@cache
-def fields() -> tuple[str, ...]:
-    return tuple(f["field"] for f in _load("fields.json")["fields"])
+@loader("fields.json")
+def fields(data: Any) -> tuple[str, ...]:
+    return words([f["field"] for f in data["fields"]], "fields 的 field ")
 
 
-@cache
-def prohibited_words() -> ProhibitedWords:
-    data = _load("prohibited_words.json")
+@loader("prohibited_words.json")
+def prohibited_words(data: Any) -> ProhibitedWords:
     return ProhibitedWords(
-        reject=tuple(data["reject"]["words"]),
+        reject=words(data["reject"]["words"], "reject 的 words "),
         reject_reason=data["reject"]["reason"],
-        warn=tuple(data["warn"]["words"]),
+        warn=words(data["warn"]["words"], "warn 的 words "),
         warn_reason=data["warn"]["reason"],
     )
 
 
-@cache
-def division_names() -> frozenset[str]:
+@loader("divisions.json")
+def division_names(data: Any) -> frozenset[str]:
     """Names of county-level and higher divisions, in full and short form (北京市 and 北京)."""
-    data = _load("divisions.json")
-    suffixes = sorted(data["suffixes"], key=len, reverse=True)
+    suffixes = sorted(words(data["suffixes"], "suffixes "), key=len, reverse=True)
     names: set[str] = set()
-    for full in data["province_level"] + data["shanghai_districts"] + data["other_counties"]:
-        names.add(full)
-        for suffix in suffixes:
-            if full.endswith(suffix) and len(full) - len(suffix) >= 2:
-                names.add(full[: -len(suffix)])
-                break
+    for full in (words(data[part], f"{part} ") for part in ("province_level", "shanghai_districts", "other_counties")):
+        for name in full:
+            names.add(name)
+            for suffix in suffixes:
+                if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                    names.add(name[: -len(suffix)])
+                    break
     return frozenset(names)
 
 
-@cache
-def scope_catalogue() -> tuple[ScopeItem, ...]:
-    return tuple(ScopeItem(**item) for item in _load("scope_catalogue.json")["items"])
+@loader("scope_catalogue.json")
+def scope_catalogue(data: Any) -> tuple[ScopeItem, ...]:
+    return records(ScopeItem, data["items"])

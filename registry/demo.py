@@ -71,6 +71,9 @@ def vocabulary() -> Vocabulary:
                       tuple(data["roads"]), data["sponsors"], data["endings"], tuple(data["member_endings"]))
 
 
+reference.on_change(vocabulary.cache_clear)  # it leaves out division names and prohibited words
+
+
 def _base31(n: int, width: int) -> str:
     chars = []
     for _ in range(width):

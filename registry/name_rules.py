@@ -8,10 +8,9 @@ Word lists and limits come from resources/reference (``models/reference.py`` and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from typing import Any
 
 from models import reference
 from registry.names import ParsedName
@@ -44,16 +43,15 @@ class NameRuleLimits:
     home_region_forms: tuple[str, ...]
 
 
-@cache
-def name_rule_limits() -> NameRuleLimits:
-    with (reference.REFERENCE / "name_rules.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)
+@reference.loader("name_rules.json")
+def name_rule_limits(data: Any) -> NameRuleLimits:
+    reference.check_shape(data, reference.bundled("name_rules.json"))
     years = data["protection_years"]
     return NameRuleLimits(
         renamed_years=years["renamed"],
         deregistered_years=years["deregistered"],
         revoked_years=years["revoked"],
-        home_region_forms=tuple(data["home_region_forms"]),
+        home_region_forms=reference.words(data["home_region_forms"], "home_region_forms "),
     )
 
 

@@ -122,6 +122,9 @@ def parse_name(name: str, org_type: str) -> ParsedName:
     return ParsedName(normalized, org_type, region, zihao, field_word, field, form)
 
 
+reference.on_change(parse_name.cache_clear)
+
+
 @lru_cache(maxsize=65536)
 def pinyin_key(text: str) -> str:
     """The toneless pinyin of ``text`` (most common reading), for homophone matching."""

@@ -256,8 +256,22 @@ def _notice(conn: Connection, *, key: str, kind: NoticeKind, table: str, row_id:
 
 
 def review_reason(review: dict, window: str) -> str:
-    """What the clerk of ``window`` reads about a registration held for review (待复核)."""
+    """What the clerk of ``window`` reads about a registration held for review (待复核), and
+    about the centre's decision on it: 已采纳 (accepted) or 已驳回 (rejected), with its note."""
     name = review["proposed"].get("name", "")
+    proposer = "本窗口" if review["window_code"] == window else f"窗口 {review['window_code']} "
+    # a change based on an outdated version: held against the same organization it changes
+    change = review.get("existing_id") is not None and review["existing_id"] == review.get("organization_id")
+    subject = f"{proposer}对“{name}”的变更" if change else f"{proposer}登记的“{name}”"
+    note = (review.get("resolution_note") or "").rstrip("。；，.;, ")
+    if review.get("status") == "已采纳":
+        return f"中心已采纳{subject}，已录入登记库：{note}。"
+    if review.get("status") == "已驳回":
+        if review["window_code"] != window:
+            return f"中心已驳回{subject}：{note}。本窗口无需处理。"
+        if change:
+            return f"中心已驳回{subject}：{note}，登记库以中心版本为准，如仍需变更请重新办理或与中心联系。"
+        return f"中心已驳回{subject}：{note}，请办理名称变更或与中心联系。"
     if review["window_code"] == window:
         return f"本窗口登记的“{name}”已转中心待复核：{review['reason']}。"
     return (f"窗口 {review['window_code']} 登记的“{name}”与本窗口登记的“{review.get('existing_name') or name}”"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import psycopg
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from models.audit import record_event
@@ -243,12 +243,16 @@ def _checksum_term(org_id: str, row_version: int) -> int:
 
 def local_digest(session: Session) -> tuple[int, int]:
     """Count and checksum of the registry copy, leaving out this window's own registrations the
-    centre does not hold (yet): those still queued, held for review, or rejected (已驳回) or refused by it."""
+    centre does not hold (yet): those still queued, held for review, or rejected (已驳回) or refused
+    by it. A change held against the organization it changes (an outdated version) is no such
+    registration: the centre holds that organization, and so does the copy."""
     unsent = union(
         select(OutboxOp.row_id).where(OutboxOp.table_name == "organizations"),
         select(SyncNotice.row_id).where(SyncNotice.table_name == "organizations",
                                         SyncNotice.kind.in_([NoticeKind.REVIEW.value, NoticeKind.REJECTED.value]),
-                                        SyncNotice.status.in_(["待复核", "已驳回", "已拒绝"])),
+                                        SyncNotice.status.in_(["待复核", "已驳回", "已拒绝"]),
+                                        func.coalesce(func.json_extract(SyncNotice.detail, "$.existing_id"), "")
+                                        != SyncNotice.row_id),
     )
     skip = {r.replace("-", "") for r in session.scalars(unsent)}
     count, total = 0, 0

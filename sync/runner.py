@@ -34,6 +34,7 @@ from sync.pull import (
     verify_registry,
 )
 from sync.push import PushResult, push
+from sync.reference_use import use_central_reference
 
 
 @dataclass
@@ -155,5 +156,7 @@ def run_sync(store: Store, settings: CentralSettings, progress: Progress = SILEN
         _finish(store, str(exc))
         raise
     _finish(store, None)
+    if report.pulled_by_kind.get("reference"):
+        use_central_reference(store)  # the centre's new reference data is in use from now on
     report.seconds = time.perf_counter() - started
     return report

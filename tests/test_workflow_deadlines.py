@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
 
-from workflow import workdays
+from models import reference
 from workflow.deadlines import Limits, deadline_status, initial_due_dates
 from workflow.workdays import add_working_days, is_estimated, is_working_day, working_days_between
 
@@ -40,25 +39,20 @@ def test_days_left_and_overdue():
     assert (frozen.working_days_left, frozen.overdue, frozen.stopped) == (4, False, True)
 
 
-def test_override_file_for_a_year_the_library_does_not_know(tmp_path, monkeypatch):
+def test_override_file_for_a_year_the_library_does_not_know():
     year = 2040
     assert is_estimated(date(year, 1, 1))
     assert is_working_day(date(year, 1, 2))  # a Monday, counted by weekdays only
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    (reference / "holidays_override.json").write_text(json.dumps({"years": {str(year): {
-        "holidays": ["2040-01-02"], "workdays": ["2040-01-07"]}}}), encoding="utf-8")
-    monkeypatch.setattr(workdays, "REFERENCE", reference)
-    workdays._overrides.cache_clear()
-    workdays.is_working_day.cache_clear()
+    override = {"years": {str(year): {"holidays": ["2040-01-02"], "workdays": ["2040-01-07"]}}}
+    assert reference.use_central({"holidays_override.json": override}) == {}
     try:
         assert not is_estimated(date(year, 1, 1))
         assert not is_working_day(date(year, 1, 2))
         assert is_working_day(date(year, 1, 7))  # a Sunday made a working day
         assert add_working_days(date(year, 1, 1), 2) == date(year, 1, 4)
     finally:
-        workdays._overrides.cache_clear()
-        workdays.is_working_day.cache_clear()
+        reference.use_central({})
+    assert is_working_day(date(year, 1, 2))
 
 
 @pytest.mark.parametrize("year", [2025, 2026])

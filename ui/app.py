@@ -48,8 +48,10 @@ def _open(db_path: Path | None) -> OpenedStore:
     from accounts.users import has_users
     from accounts.window import window_code
     from models.store import default_db_path, open_store
+    from sync.reference_use import use_central_reference
 
     store = open_store(db_path or default_db_path())
+    use_central_reference(store)  # a refused value leaves a notice on the 同步 page
     return OpenedStore(store, window_code(store), has_users(store))
 
 

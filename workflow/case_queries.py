@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column,
 from sqlalchemy.orm import Session
 
 from accounts.users import UserInfo
+from models import reference
 from models.accounts import Role
 from models.cases import Case, CaseMaterial, CaseState
 from models.registry import Organization, OrgStatus
@@ -199,6 +200,9 @@ def _row_query(flt: CaseFilter, order: CaseOrder, today: date, *, filter_indexes
 def _deadline(due: date, statutory_due: date, stopped_since: date | None, today: date) -> DeadlineStatus:
     """``deadline_status``, remembered: a page of cases shares a few dozen due dates."""
     return deadline_status(due, statutory_due, stopped_since, today)
+
+
+reference.on_change(_deadline.cache_clear)  # the holidays behind each status may change
 
 
 def _row(values, today: date) -> CaseRow:

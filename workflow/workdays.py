@@ -8,19 +8,18 @@ weekends only, and ``is_estimated`` says so, so the window can show the due date
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
-from functools import cache, lru_cache
+from functools import lru_cache
+from typing import Any
 
 import chinese_calendar
 
-from models.reference import REFERENCE
+from models import reference
 
 
-@cache
-def _overrides() -> dict[int, tuple[frozenset[date], frozenset[date]]]:
-    with (REFERENCE / "holidays_override.json").open(encoding="utf-8") as fh:
-        years = json.load(fh)["years"]
+@reference.loader("holidays_override.json")
+def _overrides(data: Any) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
+    years = data["years"]
     return {
         int(year): (
             frozenset(date.fromisoformat(d) for d in spec.get("holidays", [])),
@@ -55,6 +54,9 @@ def is_working_day(day: date) -> bool:
     if _library_knows(day.year):
         return chinese_calendar.is_workday(day)
     return day.weekday() < 5
+
+
+reference.on_change(is_working_day.cache_clear)
 
 
 def add_working_days(start: date, days: int) -> date:
