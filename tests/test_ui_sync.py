@@ -25,6 +25,7 @@ from registry.organizations import OrganizationRecord, add_organization
 from sync.connection import CentralSettings, central_settings, save_central_settings
 from sync.credentials import SERVICE
 from sync.preferences import AUTO_MINUTES_KEY, auto_sync_minutes, retry_delay_ms
+from sync.reviews import Decision, list_reviews, resolve_review
 from sync.runner import SyncReport, run_sync, sync_status
 from ui.context import PageContext
 from ui.fonts import install_fonts
@@ -355,6 +356,18 @@ def test_refused_ops_and_held_registrations_are_listed_for_the_clerk(qtbot, tmp_
     assert rows["待复核"][1] == "待复核" and rows["待复核"][3] == "W01 与 W02" and CLASH in rows["待复核"][4]
     assert page.notice_table.isVisible() and not page.no_notices.isVisible()
     _screenshot(window, "sync_page.png")
+
+    # the centre rejects the held registration: the clerk reads the decision and what to do
+    [held] = list_reviews(centre.admin_url)
+    resolve_review(centre.admin_url, held.id, Decision.REJECT, "该名称已由窗口 W02 先行登记", "中心复核员")
+    centre.drain()
+    QTest.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: any(page.notice_table.item(r, 1).text() == "已驳回"
+                                for r in range(page.notice_table.rowCount())), timeout=20_000)
+    rejected = next(r for r in range(page.notice_table.rowCount()) if page.notice_table.item(r, 1).text() == "已驳回")
+    reason = page.notice_table.item(rejected, 4).text()
+    assert "该名称已由窗口 W02 先行登记" in reason and "请办理名称变更" in reason
+    _screenshot(window, "sync_page_review_rejected.png")
 
 
 def _screenshot(window: MainWindow, name: str) -> None:
