@@ -177,25 +177,48 @@ def _insert_name_index(conn: Connection, orgs: list[tuple]) -> None:
     fill_name_variants(conn, first)
 
 
-def _release_clashing_codes(conn: Connection, orgs: list[tuple]) -> None:
+_OWN_UNCONFIRMED = (
+    "SELECT id, name, credit_code FROM organizations WHERE credit_code IS NOT NULL AND id IN ("
+    "SELECT replace(row_id, '-', '') FROM sync_outbox WHERE table_name = 'organizations' UNION "
+    "SELECT replace(row_id, '-', '') FROM sync_notices WHERE table_name = 'organizations')")
+
+
+def _code_holders(conn: Connection, codes: list[str], own_only: bool) -> list:
+    """(id, name, credit code) of the local organizations holding one of ``codes``; with
+    ``own_only`` only among this window's registrations the centre has not confirmed."""
+    if own_only:
+        wanted = set(codes)
+        return [row for row in conn.exec_driver_sql(_OWN_UNCONFIRMED) if row[2] in wanted]
+    holders = []
+    for chunk in _chunks(codes):
+        holders += conn.exec_driver_sql(f"SELECT id, name, credit_code FROM organizations WHERE credit_code IN"
+                                        f" ({','.join('?' * len(chunk))})", tuple(chunk)).all()
+    return holders
+
+
+def _release_clashing_codes(conn: Connection, orgs: list[tuple], own_only: bool) -> None:
     """A local organization not from the centre that holds a credit code the centre gives to
-    another organization loses that code here (the centre is authoritative), with a notice."""
+    another organization loses that code here (the centre is authoritative), with a notice.
+    ``own_only``: the registry was empty when this snapshot began, so such an organization can
+    only be one of this window's own registrations."""
     by_code = {o[_ORG_CODE]: o for o in orgs if o[_ORG_CODE]}
     page_ids = {o[_ORG_ID] for o in orgs}
-    for codes in _chunks(list(by_code)):
-        marks = ",".join("?" * len(codes))
-        clashes = conn.exec_driver_sql(
-            f"SELECT id, name, credit_code FROM organizations WHERE credit_code IN ({marks})", tuple(codes)).all()
-        for local_id, local_name, code in clashes:
-            if local_id in page_ids:
-                continue
-            conn.exec_driver_sql("UPDATE organizations SET credit_code = NULL WHERE id = ?", (local_id,))
-            central = by_code[code]
-            _notice(conn, key=f"code:{uuid.UUID(local_id)}:{code}", kind=NoticeKind.REVIEW, table="organizations",
-                    row_id=str(uuid.UUID(local_id)), status="待复核",
-                    reason=f"本窗口记录“{local_name}”的统一社会信用代码 {code} 在中心登记库中属于“{central[_ORG_NAME]}”，"
-                           "已从本窗口记录中移除，请与中心核实。",
-                    detail={"credit_code": code, "central_id": str(uuid.UUID(central[_ORG_ID]))})
+    if not by_code:
+        return
+    for local_id, local_name, code in _code_holders(conn, list(by_code), own_only):
+        if local_id in page_ids:
+            continue
+        conn.exec_driver_sql("UPDATE organizations SET credit_code = NULL WHERE id = ?", (local_id,))
+        central = by_code[code]
+        _notice(conn, key=f"code:{uuid.UUID(local_id)}:{code}", kind=NoticeKind.REVIEW, table="organizations",
+                row_id=str(uuid.UUID(local_id)), status="待复核",
+                reason=f"本窗口记录“{local_name}”的统一社会信用代码 {code} 在中心登记库中属于“{central[_ORG_NAME]}”，"
+                       "已从本窗口记录中移除，请与中心核实。",
+                detail={"credit_code": code, "central_id": str(uuid.UUID(central[_ORG_ID]))})
+
+
+INTO_EMPTY_REGISTRY = "sync.into_empty_registry"
+"""session.info flag of a snapshot page: the registry was empty when the snapshot began."""
 
 
 def apply_organizations(session: Session, orgs: list[tuple], deleted: list[str]) -> None:
@@ -213,7 +236,7 @@ def apply_organizations(session: Session, orgs: list[tuple], deleted: list[str])
         conn.exec_driver_sql(f"DELETE FROM organizations WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
     if not orgs:
         return
-    _release_clashing_codes(conn, orgs)
+    _release_clashing_codes(conn, orgs, own_only=session.info.get(INTO_EMPTY_REGISTRY, False))
     upserts = [o[_ORG_FIRST:_ORG_END] for o in orgs if o[_ORG_ID] in known]
     inserts = [o[_ORG_FIRST:_ORG_END] for o in orgs if o[_ORG_ID] not in known]
     if upserts:

@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import timedelta
 
 import psycopg
@@ -34,6 +35,7 @@ from models.store import Store
 from sync.apply import (
     ACTOR,
     CHANGE_COLUMNS,
+    INTO_EMPTY_REGISTRY,
     ORGANIZATION,
     SNAPSHOT_COLUMNS,
     apply_changes,
@@ -154,13 +156,15 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
     with store.read() as session:  # a snapshot into an empty registry that was cut off goes on without them
         deferring = bool(missing_indexes(session.connection()))
 
-    def defer_indexes(session: Session) -> None:
-        """On the first page: an empty registry loads without its secondary indexes."""
+    def prepare(session: Session, first: bool) -> None:
+        """On the first page an empty registry drops its secondary indexes, to load without them;
+        every page of such a snapshot is marked (sync.apply.INTO_EMPTY_REGISTRY)."""
         nonlocal deferring
         conn = session.connection()
-        if previous == (None, None) and registry_is_empty(conn):
+        if first and registry_is_empty(conn):
             drop_deferred_indexes(conn)
             deferring = True
+        session.info[INTO_EMPTY_REGISTRY] = deferring
 
     for rows in _prefetched(fetch, previous, next_key):
         stop_if_cancelled(progress)
@@ -181,7 +185,7 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
                 s.snapshot_start_xid, s.last_digest_at = None, utcnow()
 
         first = previous == (None, None) and not finished
-        result.add(_apply_page(store, window, rows, advance, "sync.snapshot", defer_indexes if first else None))
+        result.add(_apply_page(store, window, rows, advance, "sync.snapshot", partial(prepare, first=first)))
         if last is not None:
             previous = (last[0], last[1])
         result.pages += 1

@@ -21,8 +21,13 @@ from sync_fixtures import (  # noqa: F401
     private_server,
 )
 
+from sqlalchemy import select
+
+from models.outbox import SyncNotice
+from models.registry import Organization
 from models.store import open_store
 from registry.name_check import check_name
+from registry.organizations import OrganizationRecord, add_organization
 from sync.runner import run_sync
 from registry.registry_indexes import ensure_registry_indexes
 
@@ -125,3 +130,43 @@ def test_the_name_check_side_rebuilds_indexes_a_killed_snapshot_left_out(tmp_pat
     result = check_name(store, loaded, "民办非企业单位", date.today())
     assert result.verdict == "reject"  # the loaded organization is found through the rebuilt index
     assert any(loaded in str(f.to_dict()) for f in result.findings)
+
+
+class _RegistersAfterFirstPage:
+    """A clerk who registers an organization while the first pull is between its pages (the
+    window stays usable during a pull), holding a credit code the centre gives to another."""
+
+    cancelled = False
+
+    def __init__(self, store, code: str) -> None:
+        self.store, self.code, self.done = store, code, False
+
+    def report(self, done: int, total: int | None = None, text: str = "") -> None:
+        if not self.done and done > 0:
+            with self.store.write() as session:
+                add_organization(session, OrganizationRecord(
+                    name="上海市长宁区同号社区服务中心", org_type="民办非企业单位", credit_code=self.code,
+                    established_on=date(2026, 11, 1)), actor="clerk")
+            self.done = True
+
+
+def test_a_registration_made_during_a_first_pull_loses_a_code_the_centre_gives_to_another(
+        tmp_path, centre, file_keyring):
+    code = "52310105MJ0000099F"
+    _fill_centre(centre, 300)
+    with centre.admin() as conn:  # the last id: it comes with the snapshot's last page, after the clerk's write
+        conn.execute("INSERT INTO central.organizations (id, name, org_type, credit_code) VALUES"
+                     " ('ffffffff-ffff-4fff-bfff-ffffffffffff', '上海市长宁区中心登记服务中心', '民办非企业单位', %s)",
+                     (code,))
+    store, cfg = make_window(tmp_path, centre, "W01")
+    clerk = _RegistersAfterFirstPage(store, code)
+    run_sync(store, replace(cfg, snapshot_page=100), progress=clerk)
+    assert clerk.done
+    with store.read() as session:
+        holders = session.execute(select(Organization.name, Organization.credit_code)
+                                  .where(Organization.name.in_(["上海市长宁区同号社区服务中心",
+                                                                "上海市长宁区中心登记服务中心"]))).all()
+        notices = session.scalars(select(SyncNotice.reason)).all()
+    assert sorted(holders) == [("上海市长宁区中心登记服务中心", code), ("上海市长宁区同号社区服务中心", None)]
+    assert any(code in n and "已从本窗口记录中移除" in n for n in notices)
+    assert _indexes(store.path) == _fresh_indexes(tmp_path)  # the load went on without its indexes and built them
