@@ -23,6 +23,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def local_time(moment: datetime) -> datetime:
+    """A stored UTC time (naive) in the computer's own time zone."""
+    return moment.replace(tzinfo=UTC).astimezone()
+
+
 def new_id() -> uuid.UUID:
     """A client-generated UUIDv7: time-ordered, unique across windows without a network."""
     return uuid7()

@@ -177,10 +177,13 @@ def _insert_name_index(conn: Connection, orgs: list[tuple]) -> None:
     fill_name_variants(conn, first)
 
 
-_OWN_UNCONFIRMED = (
-    "SELECT id, name, credit_code FROM organizations WHERE credit_code IS NOT NULL AND id IN ("
+_OWN_UNCONFIRMED_IDS = (
     "SELECT replace(row_id, '-', '') FROM sync_outbox WHERE table_name = 'organizations' UNION "
-    "SELECT replace(row_id, '-', '') FROM sync_notices WHERE table_name = 'organizations')")
+    "SELECT replace(row_id, '-', '') FROM sync_notices WHERE table_name = 'organizations'")
+"""The ids (as SQLite holds them) of this window's registrations the centre has not confirmed:
+still queued, held for review or refused."""
+_OWN_UNCONFIRMED = ("SELECT id, name, credit_code FROM organizations WHERE credit_code IS NOT NULL"
+                    f" AND id IN ({_OWN_UNCONFIRMED_IDS})")
 
 
 def _code_holders(conn: Connection, codes: list[str], own_only: bool) -> list:
@@ -247,7 +250,7 @@ def apply_organizations(session: Session, orgs: list[tuple], deleted: list[str])
 
 
 def drop_organizations_not_in_snapshot(session: Session, low: str | None, high: str | None,
-                                       page_ids: list[str]) -> int:
+                                       page_ids: list[str]) -> None:
     """Remove local organizations in the id range (low, high] of a snapshot page that the page
     does not hold — rows imported locally before the window first synced, or lost centrally —
     except this window's own registrations the centre does not hold yet (queued, held for
@@ -256,16 +259,11 @@ def drop_organizations_not_in_snapshot(session: Session, low: str | None, high: 
     # only the bounds that exist go into the SQL: "(? IS NULL OR id > ?)" would keep SQLite from
     # reading the range through the primary key, and a scan of the whole table for every page
     # made a first pull of a million organizations quadratic
-    bounds = [("id > ?", uuid.UUID(low).hex if low else None), ("id <= ?", uuid.UUID(high).hex if high else None)]
-    bounds = [(sql, value) for sql, value in bounds if value is not None]
-    conn = session.connection()
-    removed = conn.exec_driver_sql(
-        "DELETE FROM organizations WHERE " + " AND ".join(sql for sql, _ in bounds) + (" AND" if bounds else "") +
-        " id NOT IN (SELECT value FROM json_each(?))"
-        " AND id NOT IN (SELECT replace(row_id, '-', '') FROM sync_outbox WHERE table_name = 'organizations')"
-        " AND id NOT IN (SELECT replace(row_id, '-', '') FROM sync_notices WHERE table_name = 'organizations')",
-        (*(value for _, value in bounds), json.dumps(hexes)))
-    return removed.rowcount
+    bounds = [(sql, _hex(value)) for sql, value in (("id > ?", low), ("id <= ?", high)) if value]
+    conditions = [sql for sql, _ in bounds] + ["id NOT IN (SELECT value FROM json_each(?))",
+                                              f"id NOT IN ({_OWN_UNCONFIRMED_IDS})"]
+    session.connection().exec_driver_sql("DELETE FROM organizations WHERE " + " AND ".join(conditions),
+                                         (*(value for _, value in bounds), json.dumps(hexes)))
 
 
 def _notice(conn: Connection, *, key: str, kind: NoticeKind, table: str, row_id: str, reason: str, status: str,

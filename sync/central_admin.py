@@ -47,11 +47,11 @@ def admin_connect(url: str) -> psycopg.Connection:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise SoregError(f"无法连接中心数据库：{_first_line(exc)}。请检查 --url（主机、端口、库名、用户）。",
+        raise SoregError(f"无法连接中心数据库：{first_line(exc)}。请检查 --url（主机、端口、库名、用户）。",
                          field="--url") from exc
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
 
 

@@ -39,7 +39,10 @@ def _windows(kind: str, detail: dict) -> str:
     return " 与 ".join(dict.fromkeys(involved))
 
 
-def list_notices(store: Store, limit: int = 500) -> list[NoticeView]:
+LIST_LIMIT = 500  # notices the 同步 page lists at most
+
+
+def list_notices(store: Store, limit: int = LIST_LIMIT) -> list[NoticeView]:
     """The newest notices first (a notice whose status changed counts as new)."""
     with store.read() as session:
         rows = session.scalars(select(SyncNotice).order_by(SyncNotice.updated_at.desc(), SyncNotice.id.desc())

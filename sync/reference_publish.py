@@ -21,7 +21,7 @@ from psycopg.types.json import Jsonb
 import sync.reference_use  # noqa: F401 - registers every loader of reference files
 from models import reference
 from models.errors import SoregError
-from sync.central_admin import admin_connect
+from sync.central_admin import admin_connect, first_line
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,5 @@ def publish_reference(url: str, files: Sequence[Path] | None = None) -> Publicat
                         " WHERE key = %s AND value IS DISTINCT FROM %s", [Jsonb(value), name, Jsonb(value)])
                     (changed if updated.rowcount else unchanged).append(name)
         except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
-            raise SoregError(f"中心数据库拒绝了发布：{first}。未发布任何文件。", field="--url") from exc
+            raise SoregError(f"中心数据库拒绝了发布：{first_line(exc)}。未发布任何文件。", field="--url") from exc
     return Publication(tuple(added), tuple(changed), tuple(unchanged))

@@ -6,6 +6,7 @@ from datetime import date
 
 import pypdf
 import pytest
+from ui_fixtures import runner  # noqa: F401
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
@@ -213,12 +214,6 @@ def fresh_store(tmp_path):
     yield store
     store.close()
 
-
-@pytest.fixture
-def runner():
-    tasks = TaskRunner()
-    yield tasks
-    tasks.shut_down()
 
 
 def test_first_start_without_a_keyring_sets_up_the_window_and_warns_once(qtbot, fresh_store, runner, monkeypatch):

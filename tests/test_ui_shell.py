@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from ui_fixtures import runner  # noqa: F401
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
 from PySide6.QtGui import QFont, QImage, QRawFont
 from PySide6.QtTest import QTest
@@ -23,7 +24,6 @@ from ui.fonts import FAMILIES, install_fonts
 from ui.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 from ui.pages import PAGES, NotYetPage, page_title
-from ui.tasks import TaskRunner
 
 ADMIN = "admin"
 PASSWORD = "correct-horse-1"
@@ -60,12 +60,6 @@ def shells(qtbot):
         if widget.isVisible():
             widget.close()
 
-
-@pytest.fixture
-def runner(qtbot):
-    tasks = TaskRunner()
-    yield tasks
-    tasks.shut_down()
 
 
 @pytest.fixture

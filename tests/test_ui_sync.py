@@ -9,6 +9,7 @@ import uuid
 from datetime import date
 
 import pytest
+from ui_fixtures import runner  # noqa: F401
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -39,12 +40,6 @@ PASSWORD = "correct-horse-1"
 CLASH = "上海市长宁区晨曦社区服务中心"
 CENTRAL_ORG = uuid.UUID("0190a0a0-0000-7000-8000-000000000002")
 
-
-@pytest.fixture
-def runner(qtbot):
-    tasks = TaskRunner()
-    yield tasks
-    tasks.shut_down()
 
 
 @pytest.fixture

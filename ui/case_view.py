@@ -42,6 +42,7 @@ from models.cases import CaseState
 from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.reference import streets
+from printing.case_documents import NOTICES
 from models.settings import FOUR_EYES, get_setting
 from registry.name_rules import Finding
 from ui.context import PageContext
@@ -101,11 +102,9 @@ def offered_actions(state: str, user: UserInfo, four_eyes_blocks: bool) -> list[
 
 def printable_documents(detail: CaseDetail) -> list[DocumentKind]:
     """The documents (文书) a case in its state has: the receipt always, then by outcome."""
-    state, kinds = CaseState(detail.state), [DocumentKind.RECEIPT]
-    if state is CaseState.SUPPLEMENT:
-        kinds.append(DocumentKind.CORRECTION_NOTICE)
-    if state is CaseState.REJECTED:
-        kinds.append(DocumentKind.REJECTION_NOTICE)
+    kinds = [DocumentKind.RECEIPT]
+    if detail.state in NOTICES:
+        kinds.append(NOTICES[detail.state])
     if detail.items["credit_code"]:
         kinds += [DocumentKind.CERTIFICATE, DocumentKind.COLLECTION_RECEIPT]
     return kinds

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from models.store import Store
 
 ERROR_STYLE = "color: #c62828;"
+OK_STYLE = "color: #2e7d32;"
 NOTE_STYLE = "color: #616161;"
 
 

@@ -12,13 +12,14 @@ failed attempt while the centre does not answer (``sync.preferences.retry_delay_
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 from sqlalchemy import event
 
+from models.base import local_time
 from models.errors import SoregError
 from sync.connection import central_settings
 from sync.preferences import auto_sync_minutes, retry_delay_ms
@@ -29,11 +30,6 @@ from ui.tasks import Task, TaskRunner
 REFRESH_MS = 30_000  # a periodic read as well, for writes by other programs (the command line)
 WRITE_SETTLE_MS = 300  # after a local commit, read the status once the burst of writes is over
 FIRST_AUTO_DELAY_MS = 5_000  # the first automatic sync, soon after the window opens
-
-
-def local_time(moment: datetime) -> datetime:
-    """A stored UTC time (naive) in the computer's own time zone."""
-    return moment.replace(tzinfo=UTC).astimezone()
 
 
 def last_sync_text(status: SyncStatus | None) -> str:

@@ -26,6 +26,18 @@ PAGES: list[tuple[str, str]] = [
 ]
 
 
+def main_window_page(widget: QWidget, spec: str) -> QWidget | None:
+    """Switch the main window holding ``widget`` to the page ``spec`` and return that page
+    (None when ``widget`` is not inside the main window)."""
+    window = widget.window()
+    nav, pages = getattr(window, "nav", None), getattr(window, "pages", None)
+    if nav is None or pages is None:
+        return None
+    index = next(i for i, (_title, s) in enumerate(PAGES) if s == spec)
+    nav.setCurrentRow(index)
+    return pages.widget(index)
+
+
 def page_title(title: str) -> str:
     return QCoreApplication.translate("Pages", title)
 

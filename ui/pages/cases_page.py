@@ -36,7 +36,7 @@ from ui.case_models import CaseTableModel
 from ui.case_view import CaseView
 from ui.case_wizard import CaseWizard
 from ui.context import PageContext
-from ui.pages import PAGES
+from ui.pages import main_window_page
 from workflow.case_queries import CaseFilter, DueFilter, clerks
 from workflow.states import FINAL
 
@@ -45,18 +45,6 @@ SEARCH_DELAY_MS = 300
 OPEN_CASES = "open"
 MINE = "mine"
 COLUMN_WIDTHS = (190, 0, 110, 80, 150, 80, 90, 90, 100)
-
-
-def main_window_page(widget: QWidget, spec: str) -> QWidget | None:
-    """Switch the main window holding ``widget`` to the page ``spec`` and return that page
-    (None when ``widget`` is not inside the main window)."""
-    window = widget.window()
-    nav, pages = getattr(window, "nav", None), getattr(window, "pages", None)
-    if nav is None or pages is None:
-        return None
-    index = next(i for i, (_title, s) in enumerate(PAGES) if s == spec)
-    nav.setCurrentRow(index)
-    return pages.widget(index)
 
 
 class CasesPage(QWidget):

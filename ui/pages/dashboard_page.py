@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import PageContext
-from ui.pages.cases_page import main_window_page
+from ui.pages import main_window_page
 from workflow.case_queries import EXPIRY_WARNING_DAYS, CaseFilter, Dashboard, dashboard, dashboard_filters
 
 CASES_PAGE = "ui.pages.cases_page:CasesPage"

@@ -32,7 +32,7 @@ from registry.name_check import NameCheckResult, check_name, warm_up
 from registry.name_rules import Finding
 from registry.names import ParsedName, parse_name
 from ui.context import PageContext
-from ui.pages import PAGES
+from ui.pages import main_window_page
 from ui.pages.registry_page import RegistryPage
 
 CHECK_DELAY_MS = 60  # typing has stopped after this pause; with a ~20 ms check the verdict shows < 100 ms after the last key
@@ -256,13 +256,8 @@ class NameCheckPage(QWidget):
     # -- opening an organization --
     def open_organization(self, name: str) -> None:
         """Show ``name`` on the 登记库 page of the main window, or in a window of its own."""
-        window = self.window()
-        index = next(i for i, (_title, spec) in enumerate(PAGES) if spec == REGISTRY_PAGE_SPEC)
-        nav, pages = getattr(window, "nav", None), getattr(window, "pages", None)
-        if nav is not None and pages is not None:
-            nav.setCurrentRow(index)
-            page = pages.widget(index)
-        else:
+        page = main_window_page(self, REGISTRY_PAGE_SPEC)
+        if page is None:
             dialog = QDialog(self)
             dialog.setWindowTitle(self.tr("登记库"))
             dialog.resize(1100, 600)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -36,10 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models.base import local_time
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import case_notice_kind
+from printing.case_documents import NOTICES, case_notice_kind
 from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
 from printing.print_records import (
@@ -52,7 +52,7 @@ from printing.print_records import (
 from printing.printers import printer_for, remember_printer
 from printing.render import PrintMode
 from ui.context import PageContext
-from ui.login_dialog import ERROR_STYLE
+from ui.login_dialog import ERROR_STYLE, OK_STYLE
 from ui.pdf_printing import LoadedPdf, print_pdf
 from ui.print_dialogs import CalibrationDialog, ReasonDialog
 from ui.qr_verify_dialog import QrVerifyDialog
@@ -60,7 +60,6 @@ from workflow.queries import CaseSummary, get_case
 
 CALIBRATION_PAGE = "套打校准页"
 NOTICE = "通知书"
-OK_STYLE = "color: #2e7d32;"
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class DocumentChoice:
 
     def matches(self, kind: DocumentKind, copy: CopyKind | None) -> bool:
         if self.kind is None:
-            return self.needs_case and kind in (DocumentKind.CORRECTION_NOTICE, DocumentKind.REJECTION_NOTICE)
+            return self.needs_case and kind in NOTICES.values()
         return self.kind is kind and (copy is None or self.copy is copy)
 
     @property
@@ -419,7 +418,7 @@ class PrintingPage(QWidget):
         self.record_table.setRowCount(len(records))
         for row, r in enumerate(records):
             state = self.tr("已作废") if r.voided else ""
-            local = r.at.replace(tzinfo=UTC).astimezone()  # stored in UTC, shown in the window's time
+            local = local_time(r.at)  # stored in UTC, shown in the window's time
             values = (f"{local:%Y-%m-%d %H:%M}", r.document, r.copy, r.event, str(r.copy_number), r.printer,
                       r.serial or "", r.reason, r.actor, state)
             for column, value in enumerate(values):

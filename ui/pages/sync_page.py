@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from models.accounts import Role
+from models.base import local_time
 from models.errors import SoregError
 from sync.connection import SSLMODES, CentralSettings, central_settings
-from sync.notices import NoticeView, list_notices
+from sync.notices import LIST_LIMIT, NoticeView, list_notices
 from sync.preferences import (
     MAX_AUTO_MINUTES,
     auto_sync_minutes,
@@ -39,10 +40,9 @@ from sync.preferences import (
 )
 from sync.runner import SyncReport, SyncStatus
 from ui.context import PageContext
-from ui.sync_status import SyncController, controller_of, local_time, what_to_do
+from ui.login_dialog import ERROR_STYLE, OK_STYLE
+from ui.sync_status import SyncController, controller_of, what_to_do
 
-OK_STYLE = "color: #2e7d32;"
-ERROR_STYLE = "color: #c62828;"
 NOTICE_COLUMNS = ("类别", "状态", "记录", "涉及窗口", "内容", "时间")
 
 
@@ -255,7 +255,7 @@ class SyncPage(QWidget):
         self.pending_value.setText(self.tr("{0} 条").format(status.pending))
         if self.sync is not None and self.sync.syncs_started == 0 and status.last_error:  # from an earlier session
             self._say(self.outcome_label, self.tr("上次同步出错：{0}").format(status.last_error), ERROR_STYLE)
-        if status.notices != len(self.notices):
+        if min(status.notices, LIST_LIMIT) != len(self.notices):  # the list holds LIST_LIMIT at the most
             self.reload_notices()
 
     def _show_online(self, online: bool) -> None:
