@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
@@ -60,6 +60,7 @@ from workflow.queries import CaseSummary, get_case
 
 CALIBRATION_PAGE = "套打校准页"
 NOTICE = "通知书"
+PRINTER_PAUSE_MS = 300  # how long the clerk pauses typing a printer name before the preview follows
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,11 @@ class PrintingPage(QWidget):
         self.mode_combo.currentIndexChanged.connect(self.refresh_preview)
         self.draft_box.toggled.connect(self.refresh_preview)
         self.serial_edit.editingFinished.connect(self.refresh_preview)
-        self.printer_combo.currentTextChanged.connect(self._printer_changed)
+        # typing a printer's name re-renders the overlay preview (calibration per printer) once
+        # the clerk pauses, not at every keystroke
+        self.printer_pause = QTimer(self, singleShot=True, interval=PRINTER_PAUSE_MS)
+        self.printer_pause.timeout.connect(self._printer_changed)
+        self.printer_combo.currentTextChanged.connect(self.printer_pause.start)
         self._document_changed()
 
     # -- what is chosen --
