@@ -8,11 +8,12 @@ same definitions, the import reads with them and the tests feed them arbitrary t
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from forms.text import TextRefused, is_han, normalize_text
 
 
 class FieldInvalid(ValueError):
@@ -37,7 +38,7 @@ Parser = Callable[[str], Any]
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a form. ``parse`` receives stripped, NFKC-normalized, non-empty text."""
+    """One input of a form. ``parse`` receives non-empty text normalized by ``forms.text``."""
 
     key: str
     label: str
@@ -61,13 +62,11 @@ class Field:
 
 
 def clean_text(raw: object) -> str:
-    """Stripped NFKC text; control characters refused (line breaks allowed)."""
-    if raw is None:
-        return ""
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\t" for ch in text):
-        raise FieldInvalid("含有不可见的控制字符或无法识别的字符，请重新输入。")
-    return text
+    """``raw`` normalized by the text policy (``forms.text``); a refused character is a ``FieldInvalid``."""
+    try:
+        return normalize_text(raw)
+    except TextRefused as exc:
+        raise FieldInvalid(exc.reason) from None
 
 
 def read_fields(fields: Sequence[Field], data: Mapping[str, object], *, path: str = "", where: str = "") -> tuple[dict[str, Any], list[FieldError]]:
@@ -97,7 +96,7 @@ def as_single_line(text: str) -> str:
 
 def as_chinese_text(text: str) -> str:
     """Text of which at least one character is Chinese (宗旨, reasons and the like)."""
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+    if not any(is_han(ch) for ch in text):
         raise FieldInvalid("应使用中文填写。")
     return text
 
@@ -107,13 +106,16 @@ def as_chinese_line(text: str) -> str:
     return as_chinese_text(as_single_line(text))
 
 
-_PERSON_NAME = re.compile(r"^[\u4e00-\u9fff\u3400-\u4dbfA-Za-z][\u4e00-\u9fff\u3400-\u4dbfA-Za-z·. ]{0,30}[\u4e00-\u9fff\u3400-\u4dbfA-Za-z]$")
+def _name_letter(ch: str) -> bool:
+    return is_han(ch) or ("A" <= ch <= "Z") or ("a" <= ch <= "z")
 
 
 def as_person_name(text: str) -> str:
-    """A person's name: 2–32 Chinese or Latin letters, with · between parts of a minority or foreign name."""
+    """A person's name: 2–32 Chinese characters (any CJK block, Extension B included) or Latin
+    letters, with · between parts of a minority or foreign name."""
     text = text.replace("•", "·")
-    if not _PERSON_NAME.match(text):
+    if not (2 <= len(text) <= 32 and _name_letter(text[0]) and _name_letter(text[-1])
+            and all(_name_letter(ch) or ch in "·. " for ch in text)):
         raise FieldInvalid("应为 2 至 32 个汉字或字母（少数民族或外籍姓名用“·”分隔），请核对。")
     return text
 

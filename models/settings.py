@@ -13,10 +13,14 @@ from models.base import Base
 WINDOW_CODE = "window.code"
 IDLE_LOCK_MINUTES = "security.idle_lock_minutes"
 FOUR_EYES = "workflow.four_eyes"
+DEMO_DATABASE = "store.demo"  # made by ``init --demo``: demo commands run only here; it never syncs
+RECOVERY_PENDING = "sync.recovery_pending"  # restored or reinstalled: no new case until the centre has answered
 
 DEFAULTS: dict[str, Any] = {
     IDLE_LOCK_MINUTES: 10,
     FOUR_EYES: True,
+    DEMO_DATABASE: False,
+    RECOVERY_PENDING: False,
 }
 
 

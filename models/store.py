@@ -8,18 +8,18 @@ returns a ``Store`` whose sessions are the only way the rest of the program touc
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 import models.outbox  # noqa: F401  (queues every synced write in its own transaction)
+import models.tables  # noqa: F401  (every mapped class, so that the mappers can be configured at once)
+from models.backup import backup_file
 from models.errors import SoregError
 
 DB_FILENAME = "soreg.sqlite3"
@@ -114,26 +114,16 @@ class Store:
         self.engine.dispose()
 
 
-def _backup(path: Path) -> Path:
-    """Copy the database (consistently, WAL included) to ``<name>.backup-YYYYmmdd-HHMMSS``."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
-    src = sqlite3.connect(path)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    return target
-
-
 def open_store(path: Path | str | None = None, *, create: bool = True) -> Store:
-    """Open (and if needed create and migrate) the local store at ``path``."""
+    """Open (and if needed create and migrate) the local store at ``path``.
+
+    Every ORM mapper is configured here, on the opening thread, before any worker can run a
+    query: SQLAlchemy configures mappers lazily on first use, and two threads doing that at once
+    leave a relationship's ``order_by`` unresolved ("failed to locate a name") for the whole run.
+    """
     from models import migrate
 
+    configure_mappers()
     path = Path(path) if path is not None else default_db_path()
     existed = _check_location(path)
     if not existed and not create:
@@ -144,7 +134,7 @@ def open_store(path: Path | str | None = None, *, create: bool = True) -> Store:
         with engine.connect() as conn:
             pending = migrate.pending_revisions(conn)
         if pending and existed and migrate.has_schema(engine):
-            backup_path = _backup(path)
+            backup_path = backup_file(path)
         if pending:
             migrate.upgrade(engine)
     except SoregError:

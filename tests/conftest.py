@@ -24,15 +24,6 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A GUI test that crashes its worker (a rare segfault while Qt deletes objects of an earlier
-    test at teardown, not yet reproduced alone) runs once more; a second crash or any ordinary
-    failure stays red. Non-GUI tests never rerun."""
-    for item in items:
-        if item.path.name.startswith("test_ui_"):
-            item.add_marker(pytest.mark.flaky(reruns=1))
-
-
 @pytest.fixture(autouse=True)
 def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data folder, so nothing touches the user's real one."""

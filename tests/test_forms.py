@@ -78,7 +78,7 @@ def test_arbitrary_text_in_any_field_is_accepted_or_reported_in_chinese(slot, va
     ("applicant_phone", "1\u0663812345678", "“申请人电话”应为 11 位手机号或固定电话"),  # an Arabic-Indic digit
     ("sponsor_consent_date", "\u0662\u0660\u0662\u0666-01-01", "格式 YYYY-MM-DD"),
     ("direct_category", "文化类", "“直接登记类别”应从以下选项中选择：行业协会商会类"),
-    ("address", "上海\x00市", "“住所”含有不可见的控制字符"),
+    ("address", "上海\x00市", "“住所”含有控制字符（U+0000）"),
     ("purpose", "宗" * 501, "“宗旨”最多 500 个字"),
 ])
 def test_invalid_organization_items_say_what_to_do(slot_key, value, expected):
