@@ -116,3 +116,22 @@ def test_the_migrations_form_one_line_of_history():
     from alembic.script import ScriptDirectory
 
     assert len(ScriptDirectory.from_config(migrate._config()).get_heads()) == 1
+
+
+def test_every_mapper_is_configured_when_the_store_opens(tmp_path):
+    """In a fresh process, nothing but opening the store: every ORM mapper is then configured, so no
+    worker thread configures one while another thread queries (the race that broke the 首页 and 办件
+    pages with "'CasePerson.position' failed to locate a name" until a restart)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from models.store import open_store; open_store(sys.argv[1]);"
+        "from models.base import Base;"
+        "print(sorted(m.class_.__name__ for m in Base.registry.mappers if not m.configured))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "fresh.sqlite3")], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
