@@ -24,6 +24,24 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session")
+def _collector():
+    """Python's cycle collector runs on the UI thread only, as in the program (ui/main_thread_gc.py)."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.main_thread_gc import MainThreadCollector
+
+    app = QApplication.instance() or QApplication([])
+    return MainThreadCollector(app)
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test(_collector):
+    """Tests that never run the event loop still get their garbage collected, between tests."""
+    yield
+    _collector.collect_due()
+
+
 @pytest.fixture(autouse=True)
 def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data folder, so nothing touches the user's real one."""

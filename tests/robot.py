@@ -136,6 +136,7 @@ class Robot:
 
     def dump_screen(self, name: str) -> None:
         """Save every visible window as a PNG and its texts, to show what the person saw."""
+        self.report_dir.mkdir(parents=True, exist_ok=True)
         lines = []
         for n, window in enumerate(visible_windows()):
             lines.append(f"## {type(window).__name__} 「{window.windowTitle()}」")

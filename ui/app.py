@@ -20,6 +20,7 @@ from cli.app import ChineseArgumentParser
 from models.errors import SoregError
 from ui.fonts import install_fonts
 from ui.login_dialog import LoginDialog
+from ui.main_thread_gc import MainThreadCollector
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -200,6 +201,7 @@ def run_gui(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("soreg")
     app.setQuitOnLastWindowClosed(False)  # the shell decides when the program ends
+    MainThreadCollector(app)  # kept by its parent, the application
     install_fonts(app)
     shell = Shell(options.db, options.user)
     shell.finished.connect(app.exit)
