@@ -48,7 +48,7 @@ class Task(QObject):
         owner: QObject | None,
     ) -> None:
         super().__init__(runner)
-        self._work, self._runner = work, runner
+        self._work = work  # the runner is this task's parent, never held by a Python reference (see _done)
         # Weak references: a task must not keep a closed page alive, nor be what keeps its owner
         # alive — an owner freed when its last task is deleted would delete its runner, and so
         # that task, a second time.
@@ -159,7 +159,11 @@ class Task(QObject):
     @Slot()
     def _done(self) -> None:
         self._close_dialog()
-        self._runner.forget(self)
+        # parent(), not a Python reference: were the task the last holder of its runner, deleting
+        # the task would free the runner, whose destructor would delete this task a second time
+        runner = self.parent()
+        if isinstance(runner, TaskRunner):
+            runner.forget(self)
 
     def _close_dialog(self) -> None:
         if self.dialog is not None and isValid(self.dialog):
