@@ -113,6 +113,8 @@ class PrintingPage(QWidget):
         self.records: list[PrintRecordInfo] = []
         self.reason = ""  # the reprint reason given in the dialog, for the print being retried
         self.reason_dialog: ReasonDialog | None = None
+        self.calibration_dialog: CalibrationDialog | None = None
+        self.verify_dialog: QrVerifyDialog | None = None
         self.printed_pages = 0
         self._preview_generation = 0
         self._printer: QPrinter | None = None  # alive while the print dialog or the job needs it
@@ -144,11 +146,11 @@ class PrintingPage(QWidget):
         self.printer_combo.setEditable(True)
         self.printer_combo.addItems(QPrinterInfo.availablePrinterNames())
         self.printer_combo.lineEdit().setPlaceholderText(self.tr("打印时在对话框中选择"))
-        calibrate = QPushButton(self.tr("校准…"))
-        calibrate.clicked.connect(self.open_calibration)
+        self.calibrate_button = QPushButton(self.tr("校准…"))
+        self.calibrate_button.clicked.connect(self.open_calibration)
         printer_row = QHBoxLayout()
         printer_row.addWidget(self.printer_combo, 1)
-        printer_row.addWidget(calibrate)
+        printer_row.addWidget(self.calibrate_button)
         form = QFormLayout()
         form.addRow(self.tr("办件"), case_row)
         form.addRow("", self.case_label)
@@ -161,11 +163,11 @@ class PrintingPage(QWidget):
         self.print_button = QPushButton(self.tr("打印…"))
         self.print_button.setStyleSheet("font-weight: bold; padding: 6px 18px;")
         self.print_button.clicked.connect(self.choose_printer_and_print)
-        verify = QPushButton(self.tr("核验二维码…"))
-        verify.clicked.connect(self.open_verify_dialog)
+        self.verify_button = QPushButton(self.tr("核验二维码…"))
+        self.verify_button.clicked.connect(self.open_verify_dialog)
         buttons = QHBoxLayout()
         buttons.addWidget(self.print_button)
-        buttons.addWidget(verify)
+        buttons.addWidget(self.verify_button)
         buttons.addStretch(1)
         self.message = QLabel()
         self.message.setObjectName("printMessage")
@@ -343,9 +345,16 @@ class PrintingPage(QWidget):
             printer.setPrinterName(name)
         self._printer = printer
         dialog = QPrintDialog(printer, self)
+        dialog.setObjectName("printDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setWindowTitle(self.tr("打印{0}").format(self.tr(self.choice.label)))
-        dialog.accepted.connect(lambda: self.print_to(printer))
-        dialog.open()
+        # Both signals are named ``accepted``: QDialog's and QPrintDialog's accepted(QPrinter*);
+        # take the one that hands over the printer as the dialog set it up.
+        dialog.accepted[QPrinter].connect(self.print_to)
+        # PySide6 binds QPrintDialog.open to open(receiver, member), hiding QDialog.open(): this is
+        # what QDialog.open() does (window-modal, not blocking).
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
 
     def print_to(self, printer: QPrinter) -> None:
         """Check, render at the printer's resolution, print, record; asks for a reason if a reprint needs one."""
@@ -467,11 +476,13 @@ class PrintingPage(QWidget):
         dialog = CalibrationDialog(self.context.store, self.context.tasks, printer,
                                    actor=self.context.user.username, parent=self)
         dialog.accepted.connect(self.refresh_preview)
+        self.calibration_dialog = dialog
         dialog.open()
         return dialog
 
     def open_verify_dialog(self) -> QrVerifyDialog:
         dialog = QrVerifyDialog(self.context.store, self.context.tasks, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.verify_dialog = dialog
         dialog.open()
         return dialog
