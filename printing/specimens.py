@@ -76,6 +76,7 @@ def correction_notice(**changes) -> CorrectionNoticeData:
         received_on=date(2026, 11, 20),
         missing_items=("住所使用证明（租赁期不少于1年）", "验资报告原件", "拟任法定代表人的无犯罪记录证明"),
         issued_on=date(2026, 11, 26),
+        deadline=date(2026, 12, 17),
     )
     values.update(changes)
     return CorrectionNoticeData(**values)
@@ -119,9 +120,11 @@ def name_check_slip(**changes) -> NameCheckSlipData:
         proposed_name="上海市长宁区䶮德社区服务中心",
         org_type="民办非企业单位",
         approved=True,
+        reviewer="李审核",
+        decided_on=date(2026, 11, 25),
         notes=("与已登记的“上海市长宁区燕德社区服务中心”读音相同，已由审核人员确认不致混淆。",),
         issued_on=date(2026, 11, 26),
-        reserved_until=date(2027, 5, 25),
+        reserved_until=date(2027, 5, 24),
     )
     values.update(changes)
     return NameCheckSlipData(**values)
