@@ -211,13 +211,13 @@ class RejectionNoticeData:
 
 @dataclass(frozen=True)
 class CollectionReceiptData:
-    """领证回执: the collector signs for the certificate copies handed over."""
+    """领证回执: the collector signs for the certificate copies handed over (every copy that stands)."""
 
     case_no: str
     organization_name: str
     credit_code: str
-    original_serial: str
-    duplicate_serials: Sequence[str]
+    originals: Sequence[str]  # 证件印制号 of the 正本
+    duplicates: Sequence[str]  # 证件印制号 of the 副本
     collector_name: str
     collector_id_number: str
     clerk_name: str
@@ -226,8 +226,8 @@ class CollectionReceiptData:
     template = "collection_receipt"
 
     def values(self) -> dict[str, str]:
-        copies = [f"正本 1 份（印制号 {self.original_serial}）"]
-        copies += [f"副本 1 份（印制号 {s}）" for s in self.duplicate_serials]
+        copies = [f"正本 1 份（印制号 {s}）" for s in self.originals]
+        copies += [f"副本 1 份（印制号 {s}）" for s in self.duplicates]
         return {
             "case_no": self.case_no,
             "organization_name": self.organization_name,

@@ -83,7 +83,7 @@ def test_refusals_are_one_chinese_line(window, tmp_path):
     assert soreg(window, "approver", *again, "--reason", "原证书污损").returncode == 0
     assert "没有可打印的通知书" in refused(soreg(window, "clerk", "print", "notice", approved, "--out", str(out)))
     with w.store.read() as session:
-        assert session.scalars(select(PrintRecord.event).order_by(PrintRecord.at)).all() == ["打印", "补打"]
+        assert session.scalars(select(PrintRecord.event).order_by(PrintRecord.at)).all() == ["打印", "补打", "作废"]
 
 
 def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
@@ -95,7 +95,9 @@ def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
     texts = {}
     for label, (command, case_no) in runs.items():
         out = tmp_path / f"{label}.pdf"
-        done = soreg(window, "clerk", "print", command, case_no, "--out", str(out), "--mode", "overlay")
+        overlay = refused(soreg(window, "clerk", "print", command, case_no, "--out", str(out), "--mode", "overlay"))
+        assert "没有预印的套打纸，不能套打" in overlay and not out.exists()
+        done = soreg(window, "clerk", "print", command, case_no, "--out", str(out))
         assert done.returncode == 0, done.stderr
         texts[label] = stream_text(out.read_bytes())
     name = GROUP_FORM["organization"]["name"]
@@ -105,7 +107,6 @@ def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
         received = session.scalars(select(CaseMaterial.label).join(Case).where(
             Case.case_no == accepted, CaseMaterial.received.is_(True))).all()
     assert len(received) == 8 and all(label in texts["receipt"] for label in received)
-    assert "补正材料通知书" not in texts["correction"]  # overlay mode: the stock carries the title
     assert supplement in texts["correction"] and "章程草案未经发起人签字" in texts["correction"]
     assert "拟任法定代表人年龄超过七十周岁" in texts["rejection"] and "住所证明已过期" in texts["rejection"]
 
