@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forms.print_limits import scope_as_printed
 from models.accounts import User
 from models.case_rules import case_rules
 from models.cases import Case, CaseState, CaseStep, PersonRole
@@ -112,17 +113,12 @@ def standing_copies(store: Store, case_no: str) -> StandingCertificates:
         return standing_certificates(session, find_case(session, case_no))
 
 
-def scope_text(case: Case) -> str:
-    """The 业务范围 as the certificate prints it: the items joined by "；", ending with "。"."""
-    return "；".join(item.text for item in case.scope_items) + "。"
-
-
 def _certificate(case: Case, copy: CopyKind, *, credit_code: str, issued_on: date, valid_until: date,
                  established_on: date, serial: str) -> CertificateData:
     social = _org_kind(case) is OrgKind.SOCIAL_GROUP
     return CertificateData(
         org_kind=_org_kind(case), copy=copy, name=case.name, credit_code=credit_code, address=case.address,
-        representative=case.legal_representative, business_scope=scope_text(case), capital_yuan=case.funds_yuan,
+        representative=case.legal_representative, business_scope=scope_as_printed([item.text for item in case.scope_items]), capital_yuan=case.funds_yuan,
         issued_on=issued_on, valid_from=issued_on, valid_until=valid_until, established_on=established_on,
         serial=serial, activity_area=case.activity_area if social else "", sponsor=case.sponsor or "",
     )

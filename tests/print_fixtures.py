@@ -33,6 +33,8 @@ def case_at(window: Window, state: CaseState, base: dict = GROUP_FORM) -> str:
         elif current is CaseState.CERTIFICATE:
             print_certificates(window, case_no)
             perform(window.store, case_no, Action.PRINT, user=window.clerk, on=DECIDED_ON)
+        elif current is CaseState.ISSUE:
+            perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=DECIDED_ON)
         else:
             perform(window.store, case_no, Action.ADVANCE, user=window.reviewer, on=DECIDED_ON, acknowledge_warnings=True)
     return case_no
