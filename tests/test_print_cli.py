@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -130,3 +131,47 @@ def test_init_makes_the_window_key_or_warns_how_to_fix_it(tmp_path):
     listed = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "b.sqlite3"), "window-key",
                              "list"], check=False, capture_output=True, text=True, env=env, timeout=120)
     assert listed.stdout.startswith("W01-") and "\tW01\t" in listed.stdout
+
+
+FONTS_OPENED = """
+import json, runpy, sys
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].lower().endswith((".ttf", ".ttc", ".otf")):
+        opened.append(args[0].rsplit("/", 1)[-1])
+sys.addaudithook(hook)
+sys.argv = ["main.py", *sys.argv[1:]]
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit as exit:
+    code = exit.code
+sys.stderr.write("FONTS " + json.dumps(sorted(set(opened))) + "\\n")
+sys.exit(code)
+"""
+
+
+def test_a_cli_print_without_extension_b_text_opens_no_extension_b_font(window, tmp_path):
+    """The CLI process records every font file it opens (an audit hook on ``open``); an Extension B font
+    in the user's font folder is opened only for a document that holds an Extension B character."""
+    from tests.printing_fixtures import EXT_B_CHAR, build_test_font
+    from tests.workflow_fixtures import form
+
+    w, data_home = window
+    home = tmp_path / "home"
+    (home / ".fonts").mkdir(parents=True)
+    build_test_font(home / ".fonts" / "HanaMinB.ttf", EXT_B_CHAR)
+    plain = case_at(w, CaseState.ACCEPTED)
+    rare = case_at(w, CaseState.ACCEPTED, form(GROUP_FORM, name=f"上海市长宁区{EXT_B_CHAR}福养老服务协会"))
+
+    def fonts_opened(case_no: str) -> list[str]:
+        env = dict(os.environ, SOREG_PASSWORD=PASSWORD, SOREG_ALLOW_FILE_KEYRING="1", XDG_DATA_HOME=str(data_home),
+                   HOME=str(home))
+        done = subprocess.run([sys.executable, "-c", FONTS_OPENED, "--db", str(w.store.path), "--user", "clerk", "print",
+                               "receipt", case_no, "--out", str(tmp_path / f"{case_no}.pdf")],
+                              cwd=ROOT, check=False, capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stderr.rsplit("FONTS ", 1)[1])
+
+    assert fonts_opened(plain) == ["wqy-microhei.ttc"]
+    assert "HanaMinB.ttf" in fonts_opened(rare)
+    assert f"{EXT_B_CHAR}福养老服务协会" in stream_text((tmp_path / f"{rare}.pdf").read_bytes())

@@ -203,20 +203,28 @@ def test_a_wrapped_list_item_continues_under_its_text_not_its_number() -> None:
     assert second[0]["x0"] > first[0]["x0"] + 5
 
 
-def test_an_extension_b_font_installed_on_the_machine_joins_the_chain(tmp_path, monkeypatch) -> None:
+def test_machine_extension_b_fonts_are_opened_only_when_needed_and_sans_faces_first(tmp_path, monkeypatch) -> None:
     import printing.fonts as fonts
 
-    folder = tmp_path / "fonts" / "truetype" / "hanazono"
-    folder.mkdir(parents=True)
-    build_test_font(folder / "HanaMinB.ttf", EXT_B_CHAR, family="SoregTestHanaMin")
+    folder = tmp_path / "fonts" / "truetype"
+    (folder / "hanazono").mkdir(parents=True)
+    (folder / "plangothic").mkdir(parents=True)
+    serif = build_test_font(folder / "hanazono" / "HanaMinB.ttf", EXT_B_CHAR, family="SoregTestHanaMin")
+    sans = build_test_font(folder / "plangothic" / "PlangothicP1-Regular.ttf", EXT_B_CHAR, family="SoregTest Plangothic Sans")
     monkeypatch.setattr(fonts, "_font_folders", lambda: [tmp_path / "fonts"])
     fonts.machine_ext_b_fonts.cache_clear()
     fonts._chain.cache_clear()
     try:
-        assert fonts.machine_ext_b_fonts() == (folder / "HanaMinB.ttf",)
-        pdf = document_pdf(specimens.certificate(representative=f"王{EXT_B_CHAR}"), signer=SIGNER)
+        chain = font_chain()
+        plain = document_pdf(specimens.certificate(), signer=SIGNER, chain=chain)  # 䶮 (Extension A), no Extension B
+        assert "王䶮" in stream_text(plain)
+        assert [f.path.name for f in chain.fonts] == ["wqy-microhei.ttc", "DroidSansFallbackFull.ttf"]
+        assert fonts.machine_ext_b_fonts.cache_info().currsize == 0  # not even looked for
+        pdf = document_pdf(specimens.certificate(representative=f"王{EXT_B_CHAR}"), signer=SIGNER, chain=chain)
         assert f"王{EXT_B_CHAR}" in stream_text(pdf)
-        assert any("SoregTestHanaMin" in c["fontname"] for c in page_chars(pdf) if c["text"] == EXT_B_CHAR)
+        assert fonts.machine_ext_b_fonts() == (sans, serif)
+        assert [c["fontname"] for c in page_chars(pdf) if c["text"] == EXT_B_CHAR][0].endswith("SoregTest-Plangothic-Sans")
+        assert serif not in [f.path for f in chain.fonts]  # the serif face is never opened
     finally:
         fonts.machine_ext_b_fonts.cache_clear()
         fonts._chain.cache_clear()
