@@ -13,13 +13,14 @@ from __future__ import annotations
 import calendar
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.print_limits import scope_as_printed
 from models.accounts import User
+from models.base import local_time
 from models.case_rules import case_rules
 from models.cases import Case, CaseState, CaseStep, PersonRole
 from models.errors import SoregError
@@ -73,7 +74,7 @@ def notice_kind(state: str) -> DocumentKind:
 
 
 def _local(moment: datetime) -> date:
-    return moment.replace(tzinfo=UTC).astimezone().date()
+    return local_time(moment).date()
 
 
 def _org_kind(case: Case) -> OrgKind:

@@ -175,3 +175,59 @@ def test_a_cli_print_without_extension_b_text_opens_no_extension_b_font(window, 
     assert fonts_opened(plain) == ["wqy-microhei.ttc"]
     assert "HanaMinB.ttf" in fonts_opened(rare)
     assert f"{EXT_B_CHAR}福养老服务协会" in stream_text((tmp_path / f"{rare}.pdf").read_bytes())
+
+
+def test_verify_qr_reports_a_voided_copy_and_a_deregistered_organization(window, tmp_path):
+    from models.registry import Organization, OrgStatus
+    from printing.documents import qr_claim
+    from printing.print_records import PrintRequest, print_records, record_print, void_print
+    from printing.data import CopyKind
+    from signing.keys import window_signer
+
+    w, _ = window
+    case_no = case_at(w, CaseState.CERTIFICATE)
+
+    def printed(serial: str, reason: str = "") -> str:
+        request = PrintRequest(case_no, DocumentKind.CERTIFICATE, "HP", copy=CopyKind.DUPLICATE, serial=serial,
+                               reason=reason)
+        record_print(w.store, request, user=w.clerk)
+        return window_signer(w.store).sign(qr_claim(case_document(w.store, case_no, DocumentKind.CERTIFICATE,
+                                                                  copy=CopyKind.DUPLICATE, serial=serial)))
+
+    spoiled = printed("SZ2026000601")
+    void_print(w.store, print_records(w.store, case_no)[0].id, user=w.clerk, reason="卡纸")
+    replaced = printed("SZ2026000602", "卡纸重打")
+    standing = printed("SZ2026000603", "副本污损")  # a reprint: voids SZ2026000602
+
+    ok = soreg(window, "clerk", "verify-qr", standing)
+    assert ok.returncode == 0 and "核验结果：有效" in ok.stdout
+    assert f"本机打印记录：办件 {case_no} 的证书副本" in ok.stdout and "现存有效" in ok.stdout
+    voided = soreg(window, "clerk", "verify-qr", spoiled)
+    assert voided.returncode == 3 and "核验结果：已作废" in voided.stderr and "原因：卡纸" in voided.stderr
+    again = soreg(window, "clerk", "verify-qr", replaced)
+    assert again.returncode == 3 and "已作废" in again.stderr and "由补打的第 3 份（印制号 SZ2026000603）替换" in again.stderr
+
+    with w.store.write() as session:
+        org = session.scalar(select(Organization).where(Organization.name == GROUP_FORM["organization"]["name"]))
+        org.status = OrgStatus.DEREGISTERED.value
+    gone = soreg(window, "clerk", "verify-qr", standing)
+    assert gone.returncode == 3 and "核验结果：组织已注销" in gone.stderr and "该证书已失效" in gone.stderr
+
+
+def test_verify_qr_into_a_closed_pipe_ends_quietly(window, tmp_path):
+    """``verify-qr … | head`` when the reader has gone: no traceback, no crash log."""
+    from printing import specimens
+    from printing.documents import qr_claim
+    from signing.keys import window_signer
+
+    w, data_home = window
+    code = window_signer(w.store).sign(qr_claim(specimens.certificate()))
+    home = tmp_path / "soreg-home"
+    env = dict(os.environ, SOREG_ALLOW_FILE_KEYRING="1", XDG_DATA_HOME=str(data_home), SOREG_HOME=str(home))
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before anything is written
+    with os.fdopen(writer, "wb") as stdout:
+        done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(w.store.path), "verify-qr", code],
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 141 and done.stderr == ""
+    assert not (home / "logs").exists()
