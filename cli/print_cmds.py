@@ -95,8 +95,10 @@ def cmd_window_key_create(args: argparse.Namespace) -> int:
         code = get_setting(session, WINDOW_CODE)
     if code is None:
         raise SoregError("本窗口尚未初始化，请先运行 init。", field="窗口代码")
-    key_id = create_window_key(store, code, actor=actor.username)
-    print(f"窗口 {code} 的签名密钥：{key_id}（私钥在系统密钥库中，公钥已存入数据库）")
+    made = create_window_key(store, code, actor=actor.username)
+    print(f"窗口 {code} 的签名密钥：{made.key_id}（{'新生成，' if made.created else ''}私钥在系统密钥库中，公钥已存入数据库）")
+    if made.note:
+        sys.stderr.write(made.note + "\n")
     return 0
 
 
