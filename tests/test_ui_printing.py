@@ -21,12 +21,14 @@ from printing.calibration import Calibration, calibration_for
 from printing.data import CopyKind
 from printing.documents import documents_pdf
 from printing.printers import printer_for
+from printing.render import PrintMode
 from signing.keys import create_window_key, window_signer
 from signing.qr import CertificateClaim
 from tests.print_fixtures import case_at
 from tests.printing_fixtures import file_keyring, stream_text
 from tests.test_qr import _tampered
 from tests.workflow_fixtures import GROUP_FORM, make_window
+from workflow.queries import get_case
 from workflow.transitions import Action
 from ui.context import PageContext
 from ui.pages.printing_page import CHOICES, PrintingPage
@@ -312,6 +314,8 @@ def test_a_clerk_prints_both_copies_through_the_print_dialog_and_finishes_certif
                                .order_by(PrintRecord.at)).all()
     assert [tuple(r) for r in rows] == [("正本", "SZ2026000501", "打印", "PDF 文件 original.pdf"),
                                         ("副本", "SZ2026000502", "打印", "PDF 文件 duplicate.pdf")]
+    qtbot.waitUntil(lambda: page.standing_label.text() == "现存有效的证书：正本 SZ2026000501；副本 SZ2026000502",
+                    timeout=WAIT_MS)
 
     main.nav.setCurrentRow(next(i for i, (_t, spec) in enumerate(PAGES) if spec.endswith(":CasesPage")))
     assert main.pages.currentWidget() is cases and cases.case_view.case_no == case_no
@@ -320,3 +324,43 @@ def test_a_clerk_prints_both_copies_through_the_print_dialog_and_finishes_certif
     qtbot.waitUntil(lambda: get_case(window.store, case_no).state == CaseState.ISSUE.value, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: view.snapshot.detail.state == CaseState.ISSUE.value, timeout=WAIT_MS)
     context.tasks.shut_down()
+
+
+def test_overlay_is_offered_only_for_documents_on_stock(qtbot, window, clerk_context):
+    case_no = case_at(window, CaseState.CERTIFICATE)
+    page = open_page(qtbot, clerk_context, case_no, DocumentKind.CERTIFICATE, CopyKind.ORIGINAL)
+    assert page.mode_combo.isEnabled()
+    page.mode_combo.setCurrentIndex(page.mode_combo.findData(PrintMode.OVERLAY))
+    for index, choice in enumerate(CHOICES):
+        page.document_combo.setCurrentIndex(index)
+        on_stock = choice.kind is DocumentKind.CERTIFICATE
+        assert page.mode_combo.isEnabled() is on_stock, choice.label
+        if not on_stock:
+            assert page.mode is PrintMode.FULL and "不能" not in page.message.text()
+
+
+def test_the_overlay_preview_follows_the_typed_printers_calibration(qtbot, window, clerk_context):
+    from printing.calibration import save_calibration
+    from tests.printing_fixtures import PT_PER_MM, page_chars
+
+    case_no = case_at(window, CaseState.CERTIFICATE)
+    calibration = Calibration(3.0, -2.0, 1.0)
+    with window.store.write() as session:
+        save_calibration(session, "HP LaserJet 1020", calibration, actor="admin")
+    page = open_page(qtbot, clerk_context, case_no, DocumentKind.CERTIFICATE, CopyKind.ORIGINAL)
+    page.mode_combo.setCurrentIndex(page.mode_combo.findData(PrintMode.OVERLAY))
+    code = get_case(window.store, case_no).credit_code
+
+    def code_left_mm() -> float | None:
+        pdf = bytes(page.pdf.buffer.data()) if page.pdf is not None else b""
+        chars = [c for c in page_chars(pdf) if c["text"] == code[0]] if pdf else []
+        return chars[0]["x0"] / PT_PER_MM if chars else None
+
+    qtbot.waitUntil(lambda: code_left_mm() is not None and "统一社会信用代码" not in stream_text(bytes(page.pdf.buffer.data())),
+                    timeout=WAIT_MS)
+    uncalibrated = code_left_mm()
+    page.printer_combo.setFocus()
+    page.printer_combo.lineEdit().clear()
+    qtbot.keyClicks(page.printer_combo.lineEdit(), "HP LaserJet 1020")
+    qtbot.waitUntil(lambda: code_left_mm() is not None and abs(code_left_mm() - (uncalibrated - 3.0)) < 0.05,
+                    timeout=WAIT_MS)
