@@ -170,3 +170,15 @@ def test_the_collection_receipt_lists_exactly_the_standing_copies(window):
     text = stream_text(document_pdf(receipt))
     assert "SZ2026000804" in text and "SZ2026000803" in text
     assert all(gone not in text for gone in ("SZ2026000801", "SZ2026000802"))
+
+
+def test_full_width_punctuation_prints_as_typed(window):
+    address = "上海市长宁区长宁路100号（东楼）3楼，305室；“乐龄”服务点"
+    scope = "组织会员交流（含线上）、培训：咨询《指南》"
+    data = form(GROUP_FORM, address=address)
+    data["scope_items"] = [{"catalogue_code": "YL02"}, {"text": scope}]
+    case_no = case_at(window, CaseState.CERTIFICATE, data)
+    cert = case_document(window.store, case_no, DocumentKind.CERTIFICATE, serial="SZ2026000901")
+    text = stream_text(document_pdf(cert, signer=SIGNER))
+    assert address.replace(" ", "") in text and scope in text
+    assert not any(ch in text for ch in "(),;:")  # no ASCII stand-ins
