@@ -37,10 +37,10 @@ from printing.data import CopyKind, OrgKind  # noqa: E402
 from printing.documents import document_pdf, documents_pdf  # noqa: E402
 from printing.fonts import font_chain  # noqa: E402
 from signing.keys import WindowSigner  # noqa: E402
+from tests.printing_fixtures import EXT_B_CHAR, build_test_font  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗䶮"
-EXT_B_CHAR = "𠈌"
 # Runs main.py in this process with an audit hook that notes every font file opened, then reports
 # them with the process's peak memory on stderr.
 CLI_PROBE = """
@@ -74,30 +74,6 @@ def _certificates(n: int) -> list:
     return certs
 
 
-def _ext_b_font(path: Path) -> Path:
-    """A TrueType font with one Extension B glyph, standing in for BabelStone Han or HanaMin."""
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-    pen = TTGlyphPen(None)
-    pen.moveTo((100, -100))
-    pen.lineTo((100, 800))
-    pen.lineTo((900, 800))
-    pen.lineTo((900, -100))
-    pen.closePath()
-    fb = FontBuilder(1000, isTTF=True)
-    fb.setupGlyphOrder([".notdef", "extb"])
-    fb.setupCharacterMap({ord(EXT_B_CHAR): "extb"})
-    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "extb": pen.glyph()})
-    fb.setupHorizontalMetrics({".notdef": (1000, 0), "extb": (1000, 100)})
-    fb.setupHorizontalHeader(ascent=880, descent=-120)
-    fb.setupNameTable({"familyName": "BenchHanaMin", "styleName": "Regular"})
-    fb.setupOS2()
-    fb.setupPost()
-    fb.save(str(path))
-    return path
-
-
 def cli_print(runs: int) -> dict[str, object]:
     """A clerk's ``print receipt`` in a new process, without and with Extension B text."""
     from sqlalchemy import select
@@ -112,7 +88,7 @@ def cli_print(runs: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "home" / ".fonts").mkdir(parents=True)
-        _ext_b_font(folder / "home" / ".fonts" / "HanaMinB.ttf")
+        build_test_font(folder / "home" / ".fonts" / "HanaMinB.ttf", EXT_B_CHAR)  # stands in for HanaMin
         store = open_store(folder / "w.sqlite3")
         init_window(store, "W01", actor="system")
         create_user(store, username="clerk", display_name="张三", password="bench-pass-1",

@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from models.errors import SoregError
 from printing.calibration import NO_CALIBRATION, Calibration
 from printing.fonts import FontChain, font_chain
-from printing.layout import PT_PER_MM, FittedText, fit_text, flow_sheets
+from printing.layout import FittedText, fit_text, flow_sheets
 from printing.templates import Box, Pages, Template, TextSpec
 
 QR_QUIET_MODULES = 4  # ISO/IEC 18004

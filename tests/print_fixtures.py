@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from models.cases import CaseState
 from tests.workflow_fixtures import GROUP_FORM, Window, print_certificates
 from workflow.intake import open_case
@@ -38,3 +40,17 @@ def case_at(window: Window, state: CaseState, base: dict = GROUP_FORM) -> str:
         else:
             perform(window.store, case_no, Action.ADVANCE, user=window.reviewer, on=DECIDED_ON, acknowledge_warnings=True)
     return case_no
+
+
+@pytest.fixture
+def keyed_window(tmp_path, monkeypatch):
+    """A window (W01) whose signing key sits in a plain-file keyring under ``tmp_path``."""
+    from signing.keys import create_window_key
+    from tests.printing_fixtures import file_keyring
+    from tests.workflow_fixtures import make_window
+
+    w = make_window(tmp_path)
+    with file_keyring(tmp_path, monkeypatch):
+        create_window_key(w.store, "W01", actor="system")
+        yield w
+    w.store.close()

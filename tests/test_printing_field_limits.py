@@ -18,10 +18,8 @@ from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
 from printing.field_limits import FIELD_LIMITS_FILE, field_limits_json, measure_field_limits
 from printing.print_records import PrintRequest, record_print
-from signing.keys import create_window_key
-from tests.print_fixtures import DECIDED_ON, case_at
-from tests.printing_fixtures import file_keyring
-from tests.workflow_fixtures import GROUP_FORM, form, make_window
+from tests.print_fixtures import DECIDED_ON, case_at, keyed_window  # noqa: F401
+from tests.workflow_fixtures import GROUP_FORM, form
 from workflow.amend import amend_items
 from workflow.queries import get_case
 from workflow.transitions import Action, StepRefused, perform
@@ -72,12 +70,8 @@ def test_the_intake_form_takes_its_limits_from_the_file() -> None:
 
 
 @pytest.fixture
-def window(tmp_path, monkeypatch):
-    w = make_window(tmp_path)
-    with file_keyring(tmp_path, monkeypatch):
-        create_window_key(w.store, "W01", actor="system")
-        yield w
-    w.store.close()
+def window(keyed_window):
+    return keyed_window
 
 
 def test_a_case_at_every_limit_prints_both_copies_and_reaches_closed(window, tmp_path) -> None:

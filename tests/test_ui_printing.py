@@ -22,12 +22,12 @@ from printing.data import CopyKind
 from printing.documents import documents_pdf
 from printing.printers import printer_for
 from printing.render import PrintMode
-from signing.keys import create_window_key, window_signer
+from signing.keys import window_signer
 from signing.qr import CertificateClaim
-from tests.print_fixtures import case_at
-from tests.printing_fixtures import file_keyring, stream_text
+from tests.print_fixtures import case_at, keyed_window  # noqa: F401
+from tests.printing_fixtures import stream_text
 from tests.test_qr import _tampered
-from tests.workflow_fixtures import GROUP_FORM, make_window
+from tests.workflow_fixtures import GROUP_FORM
 from workflow.queries import get_case
 from workflow.transitions import Action
 from ui.context import PageContext
@@ -41,12 +41,8 @@ WAIT_MS = 20_000
 
 
 @pytest.fixture
-def window(tmp_path, monkeypatch):
-    w = make_window(tmp_path)
-    with file_keyring(tmp_path, monkeypatch):
-        create_window_key(w.store, "W01", actor="system")
-        yield w
-    w.store.close()
+def window(keyed_window):
+    return keyed_window
 
 
 def context_for(window, user) -> PageContext:
