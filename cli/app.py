@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -65,7 +66,12 @@ def run(argv: Sequence[str]) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return handler(args) or 0
+        code = handler(args) or 0
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:  # the reader went away (``verify-qr … | head``): nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a process ended by a closed pipe
     except SoregError as exc:
         sys.stderr.write(f"错误：{exc}\n")
         return 2

@@ -27,8 +27,8 @@ from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
 from printing.print_records import PrintRequest, record_print
 from printing.render import PrintMode
-from signing.keys import create_window_key, public_keys
-from signing.qr import verify_qr
+from printing.verification import verify_printed_code
+from signing.keys import create_window_key
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -80,10 +80,7 @@ COPIES = {"original": CopyKind.ORIGINAL, "duplicate": CopyKind.DUPLICATE}
 
 
 def cmd_verify_qr(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    with store.read() as session:
-        keys = public_keys(session)
-    result = verify_qr(args.text, keys, date.today())
+    result = verify_printed_code(store_for(args), args.text, date.today())
     out = sys.stdout if result.valid else sys.stderr
     out.write(f"核验结果：{result.status.value}。{result.message}\n")
     for line in result.lines():
@@ -98,8 +95,10 @@ def cmd_window_key_create(args: argparse.Namespace) -> int:
         code = get_setting(session, WINDOW_CODE)
     if code is None:
         raise SoregError("本窗口尚未初始化，请先运行 init。", field="窗口代码")
-    key_id = create_window_key(store, code, actor=actor.username)
-    print(f"窗口 {code} 的签名密钥：{key_id}（私钥在系统密钥库中，公钥已存入数据库）")
+    made = create_window_key(store, code, actor=actor.username)
+    print(f"窗口 {code} 的签名密钥：{made.key_id}（{'新生成，' if made.created else ''}私钥在系统密钥库中，公钥已存入数据库）")
+    if made.note:
+        sys.stderr.write(made.note + "\n")
     return 0
 
 

@@ -31,6 +31,7 @@ from forms.fields import (
     read_fields,
 )
 from forms.materials import required_items
+from forms.print_limits import max_chars, scope_too_long
 from models.case_rules import direct_categories
 from models.cases import BusinessType, PersonRole
 from models.errors import SoregError
@@ -100,13 +101,13 @@ ROLE_CHOICES = tuple(r.value for r in PersonRole)
 
 ORGANIZATION_FIELDS: tuple[Field, ...] = (
     Field("org_type", "组织类型", choice_parser(lambda: tuple(org_types())), required=True, choices=lambda: tuple(org_types())),
-    Field("name", "拟定名称", as_chinese_line, required=True, max_length=100),
-    Field("address", "住所", as_chinese_line, required=True),
+    Field("name", "拟定名称", as_chinese_line, required=True, max_length=max_chars("name")),
+    Field("address", "住所", as_chinese_line, required=True, max_length=max_chars("address")),
     Field("street_code", "所属街镇", as_street_code, required=True, choices=_street_names),
     Field("purpose", "宗旨", as_chinese_text, required=True, max_length=500, multiline=True),
-    Field("activity_area", "活动地域", as_chinese_line, required=True, max_length=100, hint="例如：上海市长宁区"),
+    Field("activity_area", "活动地域", as_chinese_line, required=True, max_length=max_chars("activity_area"), hint="例如：上海市长宁区"),
     Field("funds_yuan", "注册资金/开办资金（元）", count_parser(MAX_FUNDS_YUAN), required=True),
-    Field("sponsor", "业务主管单位", as_chinese_line, max_length=100),
+    Field("sponsor", "业务主管单位", as_chinese_line, max_length=max_chars("sponsor")),
     Field("sponsor_consent_doc_no", "业务主管单位批准文号", as_single_line, max_length=64),
     Field("sponsor_consent_date", "业务主管单位批准日期", as_date, max_length=20),
     Field("direct_category", "直接登记类别", choice_parser(direct_categories), choices=direct_categories),
@@ -192,6 +193,8 @@ def _read_scope(rows: Sequence[Mapping[str, object]]) -> tuple[list[dict[str, An
         items.append(values)
     if not rows:
         errors.append(FieldError("scope_items", "业务范围", "“业务范围”至少填写一项。"))
+    elif too_long := scope_too_long([item["text"] for item in items]):
+        errors.append(FieldError("scope_items", "业务范围", f"“业务范围”{too_long}"))
     return items, errors
 
 

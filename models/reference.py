@@ -276,3 +276,21 @@ def division_names(data: Any) -> frozenset[str]:
 @loader("scope_catalogue.json")
 def scope_catalogue(data: Any) -> tuple[ScopeItem, ...]:
     return records(ScopeItem, data["items"])
+
+
+@dataclass(frozen=True)
+class FieldLimit:
+    """How many characters a registered item can hold on the certificate (证书可印字数), and the template that sets it."""
+
+    label: str
+    max_chars: int
+    tightest: str
+
+
+@loader("field_limits.json")
+def field_limits(data: Any) -> dict[str, FieldLimit]:
+    """The limits measured from the certificate templates (``python -m printing.field_limits``), by field key."""
+    limits = {key: record(FieldLimit, value, f"字段“{key}”") for key, value in data["fields"].items()}
+    if any(not isinstance(limit.max_chars, int) or limit.max_chars < 1 for limit in limits.values()):
+        raise SoregError("max_chars 应为正整数")
+    return limits

@@ -1,19 +1,24 @@
-"""Printer calibration (套打校准): the offset and scale that put each field onto the pre-printed stock.
+"""Printer calibration (套打校准): the measured error of a printer, which overlay printing cancels.
 
-A printed point that the template puts at (x, y) mm from the sheet's top-left lands at
-(x·scale + offset_x, y·scale + offset_y). The clerk prints the calibration page, measures where
-its crosshairs landed and stores the difference per printer in the window settings.
+A printer puts a point that the PDF draws at (x, y) mm from the sheet's top-left at
+(x·scale + offset_x, y·scale + offset_y): that is what the clerk measures on the calibration page
+(offset = measured − labelled position at the top-left cross, scale = measured ÷ labelled distance
+between two crosses). Overlay printing cancels it by drawing each template point at
+((x − offset_x)/scale, (y − offset_y)/scale), so that it lands where the template says. A
+calibration that would draw some field of the stock templates off the sheet is refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import product
 
 from sqlalchemy.orm import Session
 
 from models.audit import record_event
 from models.errors import SoregError
 from models.settings import get_setting, set_setting
+from printing.templates import Template, load_template, stock_templates
 
 MAX_OFFSET_MM = 20.0
 MIN_SCALE, MAX_SCALE = 0.95, 1.05
@@ -22,9 +27,9 @@ SETTING_PREFIX = "printing.calibration."
 
 @dataclass(frozen=True)
 class Calibration:
-    offset_x_mm: float = 0.0  # positive moves the print right
-    offset_y_mm: float = 0.0  # positive moves the print down
-    scale: float = 1.0
+    offset_x_mm: float = 0.0  # the printer prints this much right of where it should (negative: left)
+    offset_y_mm: float = 0.0  # the printer prints this much below where it should (negative: above)
+    scale: float = 1.0  # the printer's distances ÷ the true distances
 
     def __post_init__(self) -> None:
         for value, label in ((self.offset_x_mm, "横向偏移"), (self.offset_y_mm, "纵向偏移")):
@@ -41,9 +46,25 @@ class Calibration:
                 field="缩放比例",
             )
 
-    def place(self, x_mm: float, y_mm: float) -> tuple[float, float]:
-        """Where a template point (mm from the top-left) lands on the sheet."""
-        return x_mm * self.scale + self.offset_x_mm, y_mm * self.scale + self.offset_y_mm
+    def drawn_at(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        """Where a template point (mm from the top-left) is drawn so that this printer puts it in place."""
+        return (x_mm - self.offset_x_mm) / self.scale, (y_mm - self.offset_y_mm) / self.scale
+
+    def check_on_sheet(self, template: Template) -> None:
+        """Refuse if any field box of ``template`` (or its QR code) would be drawn off the sheet."""
+        boxes = [(spec.label, spec.box) for spec in template.fields]
+        boxes += [("二维码", template.qr.box)] if template.qr is not None else []
+        for label, box in boxes:
+            for x, y in product((box.x, box.x + box.width), (box.y, box.y + box.height)):
+                dx, dy = self.drawn_at(x, y)
+                beyond = {"左": -dx, "右": dx - template.page_width, "上": -dy, "下": dy - template.page_height}
+                side, by = max(beyond.items(), key=lambda item: item[1])
+                if by > 1e-6:
+                    raise SoregError(
+                        f"按此校准值，{template.title}的“{label}”要打印到纸张{side}边之外 {by:.1f} 毫米，打印机印不出来。"
+                        "请核对测量值（偏移 = 实测位置 − 标注位置），或调整纸张位置后重新打印校准页测量。",
+                        field="横向偏移" if side in "左右" else "纵向偏移",
+                    )
 
 
 NO_CALIBRATION = Calibration()
@@ -63,8 +84,11 @@ def calibration_for(session: Session, printer: str) -> Calibration:
 
 
 def save_calibration(session: Session, printer: str, calibration: Calibration, *, actor: str) -> None:
-    """Remember ``calibration`` for ``printer`` (in the caller's transaction, audited)."""
+    """Remember ``calibration`` for ``printer`` (in the caller's transaction, audited), once it keeps
+    every field of every stock template on the sheet."""
     key = _key(printer)
+    for name in stock_templates():
+        calibration.check_on_sheet(load_template(name))
     before = get_setting(session, key, {}) or None
     after = asdict(calibration)
     set_setting(session, key, after)

@@ -1,7 +1,9 @@
 """The calibration page (校准页): a millimetre grid and crosshairs at known positions.
 
-The clerk prints it on the printer to be calibrated (calibration off), measures with a ruler
-where the crosshairs landed and enters the difference as the offset: measured − printed label.
+The clerk prints it on the printer to be calibrated (calibration off) and measures with a ruler
+where the crosshairs landed: the scale is the measured distance between the two top crosses ÷
+their labelled distance, the offset is the top-left cross's measured position − its label × the
+scale. Printed again with the stored calibration, the crosses land on their labels.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ CROSS_ARM_MM = 6.0
 MARGIN_MM = 20.0
 
 INSTRUCTIONS = (
-    "套打校准页：请关闭打印对话框中的“适合页面/缩放”选项，用将要套打证书的打印机和纸盒打印本页。"
-    "用直尺量出每个十字中心到纸张左边和上边的实际距离，减去旁边标注的数值，"
-    "即为横向偏移（向右为正）和纵向偏移（向下为正），单位毫米，允许范围 ±20 毫米。"
+    "套打校准页：请关闭打印对话框中的“适合页面/缩放”选项，用将要套打证书的打印机和纸盒打印本页（不用校准值）。\n"
+    "1. 缩放比例：用直尺量出左上、右上两个十字中心之间的实际距离，除以标注的距离 {span:g} 毫米"
+    "（例如 170.9 ÷ 170 = 1.005），允许 0.95～1.05。\n"
+    "2. 偏移：量出左上角十字中心到纸张左边、上边的实际距离，各减去标注值 {margin:g} 毫米乘以缩放比例"
+    "（例如 21.6 − {margin:g} × 1.005 = 1.5），即横向偏移（向右为正）和纵向偏移（向下为正），单位毫米，允许 ±20 毫米。\n"
+    "3. 把三个数填入该打印机的“套打校准”后再打印本页：十字应落在标注的位置上，误差不超过 0.5 毫米。"
 )
 
 
@@ -70,9 +75,10 @@ def calibration_page_pdf(width_mm: float = 210.0, height_mm: float = 297.0, *,
     for y in range(10, int(height_mm), 10):
         _label(drawer, f"{y}", Box(1, y + 0.5, 8, 3), 6)
     c.setFillGray(1)
-    c.rect(MARGIN_MM * mm, drawer.y(MARGIN_MM + 60), (width_mm - 2 * MARGIN_MM) * mm, 30 * mm, stroke=0, fill=1)
+    c.rect(MARGIN_MM * mm, drawer.y(MARGIN_MM + 72), (width_mm - 2 * MARGIN_MM) * mm, 42 * mm, stroke=0, fill=1)
     c.setFillGray(0)
-    _label(drawer, INSTRUCTIONS, Box(MARGIN_MM + 2, MARGIN_MM + 32, width_mm - 2 * MARGIN_MM - 4, 26), 10)
+    text = INSTRUCTIONS.format(span=width_mm - 2 * MARGIN_MM, margin=MARGIN_MM)
+    _label(drawer, text, Box(MARGIN_MM + 2, MARGIN_MM + 32, width_mm - 2 * MARGIN_MM - 4, 38), 10)
     drawer.finish(draft=False)
     c.save()
     return buffer.getvalue()

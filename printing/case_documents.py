@@ -1,19 +1,27 @@
 """Case documents (办件文书): a case and its organization mapped onto the printed documents.
 
 Each document is read in one read transaction and returned as plain ``printing.data`` values.
-A certificate needs an approved case (制证 or later); a notice is the one the case's state calls
-for (补正 → 补正材料通知书, 不予登记 → 不予登记通知书).
+Documents print what was recorded, never a fresh computation: the 名称核准 slip the decision of
+the 名称核准 step, the 补正 notice the items and the day 补正 was asked. A certificate needs an
+approved case (制证 or later); a notice is the one the case's state calls for (补正 → 补正材料通知书,
+不予登记 → 不予登记通知书). The rules (``case_rules``): the 名称保留期 in months, the 补正 deadline in
+working days, and whether a 受理回执 with missing materials lists them or is refused.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forms.print_limits import scope_as_printed
+from models.accounts import User
+from models.base import local_time
+from models.case_rules import case_rules
 from models.cases import Case, CaseState, CaseStep, PersonRole
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent, PrintRecord
@@ -30,17 +38,20 @@ from printing.data import (
     ReceiptData,
     RejectionNoticeData,
 )
-from registry.name_check import check_name
 from workflow.queries import find_case
+from workflow.workdays import add_working_days
 
 APPROVED_STATES = frozenset({CaseState.CERTIFICATE.value, CaseState.ISSUE.value, CaseState.CLOSED.value})
 NOTICES = {CaseState.SUPPLEMENT.value: DocumentKind.CORRECTION_NOTICE,
            CaseState.REJECTED.value: DocumentKind.REJECTION_NOTICE}
+NAME_DECISIONS = ("advance", "reject")  # the actions that decide a name at the 名称核准 step
+ACKNOWLEDGED = "已确认提示："  # how a transition notes the warnings a reviewer accepted
+MISSING_REFUSED = "refuse"
 
 
 @dataclass(frozen=True)
 class StandingCertificates:
-    """The 证件印制号 of the certificate copies printed for a case and not voided."""
+    """The 证件印制号 of the certificate copies printed for a case and not voided (现存有效证书)."""
 
     originals: tuple[str, ...]
     duplicates: tuple[str, ...]
@@ -62,8 +73,8 @@ def notice_kind(state: str) -> DocumentKind:
                          "不予登记通知书用于“不予登记”的办件。", field="文书") from None
 
 
-def _local_date(case: Case) -> date:
-    return case.accepted_at.replace(tzinfo=UTC).astimezone().date()
+def _local(moment: datetime) -> date:
+    return local_time(moment).date()
 
 
 def _org_kind(case: Case) -> OrgKind:
@@ -73,10 +84,20 @@ def _org_kind(case: Case) -> OrgKind:
         raise SoregError(f"“{case.org_type}”没有登记证书模板，不能打印证书。", field="组织类型") from None
 
 
-def _last_reasons(session: Session, case: Case, to_state: CaseState) -> list[str]:
-    raw = session.scalar(select(CaseStep.reasons).where(CaseStep.case_id == case.id, CaseStep.to_state == to_state.value)
-                         .order_by(CaseStep.seq.desc()).limit(1))
-    return json.loads(raw) if raw else []
+def _last_step(session: Session, case: Case, *conditions) -> CaseStep | None:
+    return session.scalar(select(CaseStep).where(CaseStep.case_id == case.id, *conditions)
+                          .order_by(CaseStep.seq.desc()).limit(1))
+
+
+def _reasons(step: CaseStep | None) -> list[str]:
+    return json.loads(step.reasons) if step is not None and step.reasons else []
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def standing_certificates(session: Session, case: Case) -> StandingCertificates:
@@ -87,63 +108,115 @@ def standing_certificates(session: Session, case: Case) -> StandingCertificates:
                                 tuple(s for c, s in rows if c == CopyKind.DUPLICATE.value))
 
 
+def standing_copies(store: Store, case_no: str) -> StandingCertificates:
+    """The certificate copies of case ``case_no`` that stand now (printed, not voided)."""
+    with store.read() as session:
+        return standing_certificates(session, find_case(session, case_no))
+
+
+def _certificate(case: Case, copy: CopyKind, *, credit_code: str, issued_on: date, valid_until: date,
+                 established_on: date, serial: str) -> CertificateData:
+    social = _org_kind(case) is OrgKind.SOCIAL_GROUP
+    return CertificateData(
+        org_kind=_org_kind(case), copy=copy, name=case.name, credit_code=credit_code, address=case.address,
+        representative=case.legal_representative, business_scope=scope_as_printed([item.text for item in case.scope_items]), capital_yuan=case.funds_yuan,
+        issued_on=issued_on, valid_from=issued_on, valid_until=valid_until, established_on=established_on,
+        serial=serial, activity_area=case.activity_area if social else "", sponsor=case.sponsor or "",
+    )
+
+
 def certificate_data(session: Session, case: Case, copy: CopyKind, serial: str) -> CertificateData:
     require_approved(case)
     org = session.get(Organization, case.organization_id)
     if org is None or org.certificate_valid_until is None or case.approved_on is None:
         raise SoregError(f"办件 {case.case_no} 的登记信息不完整（缺少有效期限），请联系管理员核对登记库。", field="有效期限")
-    social = _org_kind(case) is OrgKind.SOCIAL_GROUP
-    return CertificateData(
-        org_kind=_org_kind(case), copy=copy, name=case.name, credit_code=case.credit_code or "",
-        address=case.address, representative=case.legal_representative,
-        business_scope="；".join(item.text for item in case.scope_items) + "。",
-        capital_yuan=case.funds_yuan, issued_on=case.approved_on, valid_from=case.approved_on,
-        valid_until=org.certificate_valid_until, established_on=org.established_on or case.approved_on,
-        serial=serial, activity_area=case.activity_area if social else "", sponsor=case.sponsor or "",
-    )
+    return _certificate(case, copy, credit_code=case.credit_code or "", issued_on=case.approved_on,
+                        valid_until=org.certificate_valid_until, established_on=org.established_on or case.approved_on,
+                        serial=serial)
 
 
-def receipt_data(case: Case, today: date) -> ReceiptData:
+def certificate_drafts(case: Case, on: date) -> list[CertificateData]:
+    """Both copies of the certificate the case would get if approved on ``on`` (code and serial made up):
+    what the check before approval prints as drafts; none for a type without a certificate."""
+    if case.org_type not in tuple(OrgKind):
+        return []
+    return [_certificate(case, copy, credit_code="5" * 18, issued_on=on, valid_until=on + timedelta(days=3650),
+                         established_on=on, serial="SZ0000000000") for copy in CopyKind]
+
+
+def receipt_data(session: Session, case: Case, today: date) -> ReceiptData:
+    """受理回执: 材料齐全 only with every checklist item received; else the missing ones listed (or refused)."""
+    missing = [m.label for m in case.materials if not m.received]
+    rules = case_rules(session)
+    if missing and rules["receipt"]["when_materials_missing"] == MISSING_REFUSED:
+        raise SoregError(f"办件 {case.case_no} 的申请材料不齐（尚缺：{'、'.join(missing)}），按本窗口的规则不出具受理回执；"
+                         "请通知补正并打印补正材料通知书，一次告知需补正的全部材料。", field="申请材料")
+    supplement_by = add_working_days(today, int(rules["supplement"]["deadline_working_days"])) if missing else None
     return ReceiptData(case_no=case.case_no, applicant=case.applicant, organization_name=case.name,
-                       matter=case.business_type, received_on=_local_date(case), due_date=case.due_date,
-                       materials=[m.label for m in case.materials if m.received], issued_on=today)
+                       matter=case.business_type, received_on=_local(case.accepted_at), due_date=case.due_date,
+                       materials=[m.label for m in case.materials if m.received], issued_on=today, missing=missing,
+                       supplement_by=supplement_by)
 
 
 def correction_notice_data(session: Session, case: Case, today: date) -> CorrectionNoticeData:
+    """补正材料通知书: the items named when 补正 was asked, the missing materials, and the deadline counted
+    in working days from that day (the same on every reprint)."""
+    asked = _last_step(session, case, CaseStep.to_state == CaseState.SUPPLEMENT.value)
+    asked_on = _local(asked.at) if asked is not None else today
     missing = [m.label for m in case.materials if not m.received]
-    missing += [r for r in _last_reasons(session, case, CaseState.SUPPLEMENT) if r not in missing]
+    missing += [r for r in _reasons(asked) if r not in missing]
+    days = int(case_rules(session)["supplement"]["deadline_working_days"])
     return CorrectionNoticeData(case_no=case.case_no, applicant=case.applicant, organization_name=case.name,
-                                matter=case.business_type, received_on=_local_date(case), missing_items=missing,
-                                issued_on=today)
+                                matter=case.business_type, received_on=_local(case.accepted_at), missing_items=missing,
+                                issued_on=today, deadline=add_working_days(asked_on, days))
 
 
 def rejection_notice_data(session: Session, case: Case, today: date) -> RejectionNoticeData:
+    decided = _last_step(session, case, CaseStep.to_state == CaseState.REJECTED.value)
     return RejectionNoticeData(case_no=case.case_no, applicant=case.applicant, organization_name=case.name,
-                               matter=case.business_type, received_on=_local_date(case),
-                               reasons=_last_reasons(session, case, CaseState.REJECTED), issued_on=today)
+                               matter=case.business_type, received_on=_local(case.accepted_at),
+                               reasons=_reasons(decided), issued_on=today)
 
 
 def collection_receipt_data(session: Session, case: Case, clerk_name: str, today: date) -> CollectionReceiptData:
-    """领证回执 for the standing certificate copies; the collector is the proposed legal representative."""
+    """领证回执 for exactly the certificate copies that stand, once 正本 and 副本 exist; the collector is
+    the proposed legal representative."""
     require_approved(case)
     standing = standing_certificates(session, case)
-    if not standing.originals:
-        raise SoregError(f"办件 {case.case_no} 尚未打印登记证书正本，请先打印证书再出具领证回执。", field="登记证书")
+    missing = [c.value for c, serials in ((CopyKind.ORIGINAL, standing.originals),
+                                          (CopyKind.DUPLICATE, standing.duplicates)) if not serials]
+    if missing:
+        raise SoregError(f"办件 {case.case_no} 尚无有效的登记证书{'和'.join(missing)}，请先打印证书再出具领证回执。",
+                         field="登记证书")
     collector = next((p for p in case.persons if PersonRole.LEGAL_REPRESENTATIVE in p.role_set), None)
     return CollectionReceiptData(
         case_no=case.case_no, organization_name=case.name, credit_code=case.credit_code or "",
-        original_serial=standing.originals[-1], duplicate_serials=standing.duplicates,
+        originals=standing.originals, duplicates=standing.duplicates,
         collector_name=collector.name if collector else case.applicant,
         collector_id_number=collector.id_number if collector else "", clerk_name=clerk_name, issued_on=today)
 
 
 def name_check_slip_data(session: Session, case: Case, today: date) -> NameCheckSlipData:
-    """名称核准 result: the name check run now; warnings count as approved once a reviewer acknowledged them."""
-    result = check_name(session, case.name, case.org_type, today)
-    approved = result.verdict == "pass" or (result.verdict == "warn" and case.name_warnings_ack_by is not None)
+    """名称核准 result as recorded: the last decision taken at the 名称核准 step (passed on, with the
+    warnings the reviewer accepted, or refused with its reasons), and the 名称保留期 from the rules."""
+    step = _last_step(session, case, CaseStep.from_state == CaseState.NAME_REVIEW.value,
+                      CaseStep.action.in_(NAME_DECISIONS))
+    if step is None:
+        raise SoregError(f"办件 {case.case_no} 尚未作出名称核准决定（当前“{case.state}”），"
+                         "名称核准结果通知书须在名称核准环节审查通过或不予登记之后打印。", field="名称核准")
+    approved = step.action != "reject"
+    decided_on = _local(step.at)
+    reviewer = session.scalar(select(User.display_name).where(User.username == step.actor)) or step.actor
+    if approved:
+        accepted = step.note.split(ACKNOWLEDGED, 1)[1] if ACKNOWLEDGED in step.note else ""
+        notes = [f"审查人已确认以下提示不影响使用该名称：{accepted}"] if accepted else []
+        months = int(case_rules(session)["name_check"]["reservation_months"])
+        reserved_until = months_after(decided_on, months) - timedelta(days=1)
+    else:
+        notes, reserved_until = _reasons(step), None
     return NameCheckSlipData(case_no=case.case_no, applicant=case.applicant, proposed_name=case.name,
-                             org_type=case.org_type, approved=approved,
-                             notes=[f.message for f in result.findings if f.level != "info"], issued_on=today)
+                             org_type=case.org_type, approved=approved, reviewer=reviewer, decided_on=decided_on,
+                             notes=notes, issued_on=today, reserved_until=reserved_until)
 
 
 def case_document(store: Store, case_no: str, kind: DocumentKind, *, copy: CopyKind = CopyKind.ORIGINAL,
@@ -155,7 +228,7 @@ def case_document(store: Store, case_no: str, kind: DocumentKind, *, copy: CopyK
         if kind is DocumentKind.CERTIFICATE:
             return certificate_data(session, case, copy, serial)
         if kind is DocumentKind.RECEIPT:
-            return receipt_data(case, today)
+            return receipt_data(session, case, today)
         if kind in (DocumentKind.CORRECTION_NOTICE, DocumentKind.REJECTION_NOTICE):
             if notice_kind(case.state) is not kind:
                 raise SoregError(f"办件当前处于“{case.state}”，不能打印{kind.value}。", field="文书")

@@ -106,7 +106,11 @@ class CertificateData:
 
 @dataclass(frozen=True)
 class ReceiptData:
-    """受理回执: acceptance receipt with the case number, the decision due date and materials received."""
+    """受理回执: acceptance receipt with the case number, the decision due date and the materials.
+
+    It says the materials are complete only when none is ``missing``; otherwise it lists which are
+    still missing and the date by which to bring them (``supplement_by``).
+    """
 
     case_no: str
     applicant: str
@@ -114,12 +118,24 @@ class ReceiptData:
     matter: str  # e.g. 成立登记
     received_on: date
     due_date: date
-    materials: Sequence[str]
+    materials: Sequence[str]  # received
     issued_on: date
+    missing: Sequence[str] = ()
+    supplement_by: date | None = None
     authority: str = field(default_factory=_authority)
     template = "receipt"
 
     def values(self) -> dict[str, str]:
+        if self.missing:
+            verdict = (f"申请材料尚不齐全，缺少下列标明“尚缺”的 {len(self.missing)} 项材料。请于"
+                       f"{chinese_date(self.supplement_by)}前补齐；材料齐全后，本机关依法审查并作出决定。")
+            materials = [f"{m}（已收）" for m in self.materials] + [f"{m}（尚缺）" for m in self.missing]
+            caption = "申请材料（已收和尚缺）："
+        else:
+            verdict = (f"经审查，申请材料齐全、符合法定形式，本机关决定予以受理，并将于{chinese_date(self.due_date)}前"
+                       "作出决定（补正材料的时间不计算在内）。")
+            materials = list(self.materials)
+            caption = "收到的申请材料："
         return {
             "case_no": self.case_no,
             "applicant": self.applicant,
@@ -127,7 +143,9 @@ class ReceiptData:
             "matter": self.matter,
             "received_on": chinese_date(self.received_on),
             "due_date": chinese_date(self.due_date),
-            "materials": numbered(self.materials),
+            "verdict": verdict,
+            "materials_caption": caption,
+            "materials": numbered(materials),
             "issued_on": chinese_date(self.issued_on),
             "authority": self.authority,
         }
@@ -135,7 +153,7 @@ class ReceiptData:
 
 @dataclass(frozen=True)
 class CorrectionNoticeData:
-    """补正材料通知书: what the applicant must still hand in (the clock stops until then)."""
+    """补正材料通知书: what the applicant must still hand in, and by when (the clock stops until then)."""
 
     case_no: str
     applicant: str
@@ -144,6 +162,7 @@ class CorrectionNoticeData:
     received_on: date
     missing_items: Sequence[str]
     issued_on: date
+    deadline: date  # 补正期限
     authority: str = field(default_factory=_authority)
     template = "correction_notice"
 
@@ -155,6 +174,7 @@ class CorrectionNoticeData:
             "matter": self.matter,
             "received_on": chinese_date(self.received_on),
             "missing_items": numbered(self.missing_items),
+            "deadline": chinese_date(self.deadline),
             "issued_on": chinese_date(self.issued_on),
             "authority": self.authority,
         }
@@ -191,13 +211,13 @@ class RejectionNoticeData:
 
 @dataclass(frozen=True)
 class CollectionReceiptData:
-    """领证回执: the collector signs for the certificate copies handed over."""
+    """领证回执: the collector signs for the certificate copies handed over (every copy that stands)."""
 
     case_no: str
     organization_name: str
     credit_code: str
-    original_serial: str
-    duplicate_serials: Sequence[str]
+    originals: Sequence[str]  # 证件印制号 of the 正本
+    duplicates: Sequence[str]  # 证件印制号 of the 副本
     collector_name: str
     collector_id_number: str
     clerk_name: str
@@ -206,8 +226,8 @@ class CollectionReceiptData:
     template = "collection_receipt"
 
     def values(self) -> dict[str, str]:
-        copies = [f"正本 1 份（印制号 {self.original_serial}）"]
-        copies += [f"副本 1 份（印制号 {s}）" for s in self.duplicate_serials]
+        copies = [f"正本 1 份（印制号 {s}）" for s in self.originals]
+        copies += [f"副本 1 份（印制号 {s}）" for s in self.duplicates]
         return {
             "case_no": self.case_no,
             "organization_name": self.organization_name,
@@ -223,22 +243,28 @@ class CollectionReceiptData:
 
 @dataclass(frozen=True)
 class NameCheckSlipData:
-    """名称核准 result slip: the proposed name approved (and kept until a date) or refused with reasons."""
+    """名称核准 result slip: the decision recorded at the 名称核准 step, as made.
+
+    Who decided and when, the verdict (核准使用 with the 名称保留期, or 不予核准), and the
+    findings the reviewer accepted or the reasons of the refusal.
+    """
 
     case_no: str
     applicant: str
     proposed_name: str
     org_type: str
     approved: bool
-    notes: Sequence[str]
+    reviewer: str  # who made the decision
+    decided_on: date
+    notes: Sequence[str]  # findings accepted (approved) or reasons (refused)
     issued_on: date
-    reserved_until: date | None = None  # 名称保留期
+    reserved_until: date | None = None  # 名称保留期 (approved names)
     authority: str = field(default_factory=_authority)
     template = "name_check_slip"
 
     def values(self) -> dict[str, str]:
         if self.approved:
-            result = f"核准使用，名称保留至{chinese_date(self.reserved_until)}。" if self.reserved_until else "核准使用。"
+            result = f"核准使用，名称保留期至{chinese_date(self.reserved_until)}。" if self.reserved_until else "核准使用。"
         else:
             result = "不予核准。"
         return {
@@ -247,6 +273,7 @@ class NameCheckSlipData:
             "proposed_name": self.proposed_name,
             "org_type": self.org_type,
             "result": result,
+            "decision": f"审查人：{self.reviewer}　决定日期：{chinese_date(self.decided_on)}",
             "notes": numbered(self.notes) if self.notes else "无",
             "issued_on": chinese_date(self.issued_on),
             "authority": self.authority,

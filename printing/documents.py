@@ -10,16 +10,41 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from models.errors import SoregError
+from models.print_records import DocumentKind
 from printing.calibration import NO_CALIBRATION, Calibration
-from printing.data import CertificateData, Document, ReceiptData
+from printing.data import (
+    CERTIFICATE_TEMPLATES,
+    CertificateData,
+    CollectionReceiptData,
+    CorrectionNoticeData,
+    Document,
+    NameCheckSlipData,
+    ReceiptData,
+    RejectionNoticeData,
+)
 from printing.fonts import FontChain
 from printing.render import Page, PrintMode, render_pages
 from printing.templates import load_template
 from signing.qr import CertificateClaim, Claim, ReceiptClaim
 
 
+DOCUMENT_TEMPLATES: dict[DocumentKind, tuple[str, ...]] = {
+    DocumentKind.CERTIFICATE: tuple(CERTIFICATE_TEMPLATES.values()),
+    DocumentKind.RECEIPT: (ReceiptData.template,),
+    DocumentKind.CORRECTION_NOTICE: (CorrectionNoticeData.template,),
+    DocumentKind.REJECTION_NOTICE: (RejectionNoticeData.template,),
+    DocumentKind.COLLECTION_RECEIPT: (CollectionReceiptData.template,),
+    DocumentKind.NAME_CHECK_SLIP: (NameCheckSlipData.template,),
+}
+
+
 class Signer(Protocol):
     def sign(self, claim: Claim) -> str: ...
+
+
+def overlay_offered(kind: DocumentKind) -> bool:
+    """Whether documents of ``kind`` go onto pre-printed stock, so that overlay mode (套打) applies."""
+    return all(load_template(name).stock for name in DOCUMENT_TEMPLATES[kind])
 
 
 def qr_claim(document: Document) -> Claim | None:

@@ -1,4 +1,10 @@
-"""Fitting text into a template box: wrapping, shrink-to-fit and alignment (no drawing here)."""
+"""Fitting text into a template box: wrapping, shrink-to-fit and alignment (no drawing here).
+
+Shrinking keeps the text on its baseline: the first line's baseline is where the template's full
+font size puts it (single-line text centred in its box, wrapped text from the box's top), so a
+value stays level with its printed label however small it gets. Lines break only where Chinese
+typesetting allows (行首/行尾禁则) and never inside a date, a number or a code.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +13,24 @@ from dataclasses import dataclass
 
 from models.errors import SoregError
 from printing.fonts import FontChain
-from printing.templates import TextSpec
+from printing.templates import Box, TextSpec
 
 PT_PER_MM = 72 / 25.4
 SHRINK_STEP = 0.5  # pt
-# Characters that may not begin a line (行首禁则) and ASCII word characters kept together.
-NO_LINE_START = set("，。、；：？！）》」』】〕”’,.;:?!)%")
+NO_LINE_START = set("，。、；：？！）》」』】〕〉”’,.;:?!)]}%")  # 行首禁则
+NO_LINE_END = set("（《「『【〔〈“‘([{")  # 行尾禁则
 NUMBERED_ITEM = re.compile(r"^\d+\. ")
-WORD_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+# Spans a line may not break inside: dates, then codes, words and numbers (letters and digits with
+# inner - . / : , such as 51310105MJ5012345X, W01-2026-000123, 1,320.5).
+UNBREAKABLE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}"
+                         r"|[0-9A-Za-z\u00c0-\u024f](?:[-./:,]?[0-9A-Za-z\u00c0-\u024f])*")
 
 
 @dataclass(frozen=True)
 class Line:
     text: str
     x: float  # left end of the text, mm from the sheet's left edge
-    top: float  # top of the line's em box, mm from the sheet's top edge
+    baseline: float  # mm from the sheet's top edge
     width: float  # mm
 
 
@@ -31,21 +40,33 @@ class FittedText:
     lines: tuple[Line, ...]
 
 
-def _break_at(text: str, widths: list[float], limit: float) -> int:
-    """How many characters of ``text`` start the next line, given their widths and the line limit."""
+def break_allowed(text: str) -> list[bool]:
+    """``allowed[i]``: whether a line may start at character ``i`` (index 0 and len(text) are always allowed)."""
+    allowed = [True] * (len(text) + 1)
+    for match in UNBREAKABLE.finditer(text):
+        for i in range(match.start() + 1, match.end()):
+            allowed[i] = False
+    for i in range(1, len(text)):
+        if text[i] in NO_LINE_START or text[i - 1] in NO_LINE_END:
+            allowed[i] = False
+    return allowed
+
+
+def _next_break(widths: list[float], allowed: list[bool], start: int, limit: float) -> int:
+    """Where the line starting at ``start`` ends: the last allowed break within ``limit``, else where it is full."""
     used = 0.0
-    end = 0
-    while end < len(text) and used + widths[end] <= limit + 1e-9:
+    end = start
+    while end < len(widths) and used + widths[end] <= limit + 1e-9:
         used += widths[end]
         end += 1
-    if end >= len(text) or end == 0:
-        return max(end, 1)
+    if end >= len(widths):
+        return end
+    if end == start:
+        return start + 1  # one character wider than the line: wrap() reports it
     cut = end
-    while cut > 1 and text[cut] in NO_LINE_START:
+    while cut > start and not allowed[cut]:
         cut -= 1
-    while cut > 1 and text[cut] in WORD_CHARS and text[cut - 1] in WORD_CHARS:
-        cut -= 1
-    return cut if cut > 1 else end
+    return cut if cut > start else end  # a code longer than a line has to break somewhere
 
 
 def wrap(chain: FontChain, text: str, width_mm: float, size: float) -> list[tuple[str, float, float]] | None:
@@ -57,6 +78,7 @@ def wrap(chain: FontChain, text: str, width_mm: float, size: float) -> list[tupl
     lines: list[tuple[str, float, float]] = []
     for paragraph in text.split("\n"):
         widths = [chain.char_width(ch) * scale for ch in paragraph]
+        allowed = break_allowed(paragraph)
         number = NUMBERED_ITEM.match(paragraph)
         hanging = sum(widths[:number.end()]) if number and sum(widths[:number.end()]) < width_mm / 3 else 0.0
         start = 0
@@ -64,48 +86,114 @@ def wrap(chain: FontChain, text: str, width_mm: float, size: float) -> list[tupl
         if not paragraph:
             lines.append(("", 0.0, 0.0))
         while start < len(paragraph):
-            n = _break_at(paragraph[start:], widths[start:], width_mm - indent)
-            line = paragraph[start:start + n].rstrip(" ")
+            end = _next_break(widths, allowed, start, width_mm - indent)
+            line = paragraph[start:end].rstrip(" ")
             w = sum(widths[start:start + len(line)])
             if w > width_mm - indent + 1e-9:
                 return None
             lines.append((line, w, indent))
-            start += n
+            start = end
             indent = hanging
             while start < len(paragraph) and paragraph[start] == " ":
                 start += 1
     return lines
 
 
+def first_baseline(chain: FontChain, spec: TextSpec, box: Box | None = None) -> float:
+    """The first line's baseline (mm from the sheet's top) at the template's full font size."""
+    full = spec.font_size / PT_PER_MM
+    above = full * (1 + chain.primary.descent)
+    box = box or spec.box
+    return box.y + above if spec.wrap else box.y + (box.height - full) / 2 + above
+
+
+def line_capacity(chain: FontChain, spec: TextSpec, size: float, box: Box | None = None) -> int:
+    """How many wrapped lines at ``size`` fit ``box`` (``spec.box``) from its first baseline down."""
+    box = box or spec.box
+    size_mm = size / PT_PER_MM
+    room = box.y + box.height + 1e-9 - first_baseline(chain, spec, box) + size_mm * chain.primary.descent
+    return max(0, int(room // (size_mm * spec.line_spacing)) + 1) if room >= 0 else 0
+
+
+def _fits(chain: FontChain, spec: TextSpec, text: str, size: float) -> list[tuple[str, float, float]] | None:
+    """The lines of ``text`` at ``size`` if they fit ``spec``'s box from its baseline down, else None."""
+    box = spec.box
+    if not spec.wrap:
+        one = " ".join(text.split("\n"))
+        width = chain.text_width(one) * size / PT_PER_MM
+        return [(one, width, 0.0)] if width <= box.width + 1e-9 else None
+    lines = wrap(chain, text, box.width, size)
+    if lines is None or (spec.max_lines and len(lines) > spec.max_lines):
+        return None
+    return lines if len(lines) <= line_capacity(chain, spec, size) else None
+
+
+def _sizes(spec: TextSpec) -> list[float]:
+    sizes = []
+    size = spec.font_size
+    while size >= spec.min_font_size - 1e-9:
+        sizes.append(size)
+        size -= SHRINK_STEP
+    return sizes
+
+
+def lines_at(chain: FontChain, spec: TextSpec, text: str) -> tuple[float, list[tuple[str, float, float]]] | None:
+    """The largest size (and its lines) at which ``text`` fits ``spec``; None if it does not fit at the minimum.
+
+    A field that prefers fewer lines (``fewest_lines``, the 名称) takes one line at any size down to
+    its minimum before it takes two.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if spec.fewest_lines and spec.wrap:
+        for count in range(1, (spec.max_lines or 1) + 1):
+            for size in _sizes(spec):
+                lines = _fits(chain, spec, text, size)
+                if lines is not None and len(lines) == count:
+                    return size, lines
+        return None
+    for size in _sizes(spec):
+        lines = _fits(chain, spec, text, size)
+        if lines is not None:
+            return size, lines
+    return None
+
+
+def _too_long(spec: TextSpec) -> SoregError:
+    return SoregError(f"“{spec.label}”内容太长，缩小到最小字号 {spec.min_font_size:g} 磅仍放不下打印框，"
+                      f"请精简“{spec.label}”或调整打印模板。", field=spec.label)
+
+
 def fit_text(chain: FontChain, spec: TextSpec, text: str) -> FittedText:
     """Place ``text`` in ``spec.box``, shrinking from ``font_size`` to ``min_font_size`` until it fits."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     chain.check(text, spec.label)
-    box = spec.box
-    size = spec.font_size
-    while True:
-        size_mm = size / PT_PER_MM
-        if spec.wrap:
-            lines = wrap(chain, text, box.width, size)
-            step = size_mm * spec.line_spacing
-            fits = lines is not None and size_mm + (len(lines) - 1) * step <= box.height + 1e-9
-        else:
-            one = " ".join(text.split("\n"))
-            width = chain.text_width(one) * size_mm
-            lines = [(one, width, 0.0)]
-            step = 0.0
-            fits = width <= box.width + 1e-9 and size_mm <= box.height + 1e-9
-        if fits:
-            break
-        if size - SHRINK_STEP < spec.min_font_size - 1e-9:
-            raise SoregError(
-                f"“{spec.label}”内容太长，缩小到最小字号 {spec.min_font_size:g} 磅仍放不下打印框，"
-                f"请精简“{spec.label}”或调整打印模板。",
-                field=spec.label,
-            )
-        size -= SHRINK_STEP
-    assert lines is not None
-    first_top = box.y if spec.wrap else box.y + (box.height - size_mm) / 2
+    fitted = lines_at(chain, spec, text)
+    if fitted is None:
+        raise _too_long(spec)
+    return _place(chain, spec, spec.box, *fitted)
+
+
+def flow_sheets(chain: FontChain, spec: TextSpec, text: str) -> list[FittedText]:
+    """A flowing text, one FittedText per sheet: the first sheet alone if it fits there (shrunk as far as
+    its minimum size), else at the minimum size in the first box, then in the ``continued`` box of as
+    many further sheets as it takes."""
+    chain.check(text, spec.label)
+    fitted = lines_at(chain, spec, text)
+    if fitted is not None or spec.continued is None:
+        return [fit_text(chain, spec, text)]
+    size = spec.min_font_size
+    lines = wrap(chain, text, min(spec.box.width, spec.continued.width), size)
+    first, more = line_capacity(chain, spec, size), line_capacity(chain, spec, size, spec.continued)
+    if lines is None or first < 1 or more < 1:
+        raise _too_long(spec)
+    sheets = [_place(chain, spec, spec.box, size, lines[:first])]
+    for start in range(first, len(lines), more):
+        sheets.append(_place(chain, spec, spec.continued, size, lines[start:start + more]))
+    return sheets
+
+
+def _place(chain: FontChain, spec: TextSpec, box: Box, size: float, lines: list[tuple[str, float, float]]) -> FittedText:
+    step = size / PT_PER_MM * spec.line_spacing
+    baseline = first_baseline(chain, spec, box)
     placed = []
     for i, (line, width, indent) in enumerate(lines):
         if spec.align == "center":
@@ -114,5 +202,5 @@ def fit_text(chain: FontChain, spec: TextSpec, text: str) -> FittedText:
             x = box.x + box.width - width
         else:
             x = box.x + indent
-        placed.append(Line(text=line, x=x, top=first_top + i * step, width=width))
+        placed.append(Line(text=line, x=x, baseline=baseline + i * step, width=width))
     return FittedText(font_size=size, lines=tuple(placed))

@@ -4,7 +4,8 @@
 ``record_print`` checks again and records it after the sheet is printed, with its audit event in
 the same transaction. The rules: a reprint needs a reason, a 正本 reprint the approver role
 (``printing.rules.check_reprint``); a certificate needs an approved case and the 证件印制号 of its
-stock, used once; a replacement (重打) of a voided copy needs a reason.
+stock, used once; a replacement (重打) of a voided copy needs a reason. A reprint of a 正本 or
+副本 voids the copy it replaces in the same transaction, so one of each stands at a time.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ def record_print(store: Store, request: PrintRequest, *, user: UserInfo) -> Prin
             session.add(row)
             session.flush()
             _audit(session, row)
+            if plan.event is PrintEvent.REPRINT and request.document is DocumentKind.CERTIFICATE:
+                _void_replaced_in(session, row)
             return _info(row)
     except IntegrityError:  # another window's print took the serial between the check and the insert
         raise SoregError(f"证件印制号 {request.serial} 刚被使用，请核对证书纸上的印制号。", field="证件印制号") from None
@@ -162,15 +165,31 @@ def void_print(store: Store, record_id: uuid.UUID, *, user: UserInfo, reason: st
         if printed.voided:
             raise SoregError(f"{printed.document}{printed.copy}第 {printed.copy_number} 份已经作废过了。", field="打印记录")
         _require_void_role(session, printed, user)
-        printed.voided = True
-        row = PrintRecord(case_id=printed.case_id, case_no=printed.case_no, document=printed.document,
-                          copy=printed.copy, event=PrintEvent.VOID.value, copy_number=printed.copy_number,
-                          printer=printed.printer, serial=printed.serial, reason=reason, actor=user.username,
-                          at=utcnow(), voids_id=printed.id)
-        session.add(row)
-        session.flush()
-        _audit(session, row)
-        return _info(row)
+        return _info(_void_in(session, printed, reason, user.username))
+
+
+def _void_in(session: Session, printed: PrintRecord, reason: str, actor: str) -> PrintRecord:
+    """Mark ``printed`` void and add its VOID record with ``reason`` and audit event (caller's transaction)."""
+    printed.voided = True
+    row = PrintRecord(case_id=printed.case_id, case_no=printed.case_no, document=printed.document,
+                      copy=printed.copy, event=PrintEvent.VOID.value, copy_number=printed.copy_number,
+                      printer=printed.printer, serial=printed.serial, reason=reason, actor=actor,
+                      at=utcnow(), voids_id=printed.id)
+    session.add(row)
+    session.flush()
+    _audit(session, row)
+    return row
+
+
+def _void_replaced_in(session: Session, reprint: PrintRecord) -> None:
+    """Void every standing earlier copy that the certificate ``reprint`` replaces, naming the reprint and its reason."""
+    replaced = session.scalars(select(PrintRecord).where(
+        PrintRecord.case_id == reprint.case_id, PrintRecord.document == reprint.document,
+        PrintRecord.copy == reprint.copy, PrintRecord.event != PrintEvent.VOID.value,
+        PrintRecord.voided.is_(False), PrintRecord.id != reprint.id)).all()
+    for printed in replaced:
+        _void_in(session, printed, f"由补打的第 {reprint.copy_number} 份（印制号 {reprint.serial}）替换：{reprint.reason}",
+                 reprint.actor)
 
 
 def _require_void_role(session: Session, printed: PrintRecord, user: UserInfo) -> None:

@@ -6,6 +6,7 @@ import enum
 import io
 import math
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -16,10 +17,10 @@ from reportlab.pdfgen.canvas import Canvas
 from models.errors import SoregError
 from printing.calibration import NO_CALIBRATION, Calibration
 from printing.fonts import FontChain, font_chain
-from printing.layout import PT_PER_MM, FittedText, fit_text
-from printing.templates import Box, Template, TextSpec
+from printing.layout import FittedText, fit_text, flow_sheets
+from printing.templates import Box, Pages, Template, TextSpec
 
-QR_QUIET_MODULES = 2
+QR_QUIET_MODULES = 4  # ISO/IEC 18004
 # A fixed data mask: choosing the best of the eight (segno's default) costs ~90 ms per code in pure
 # Python and only matters for damaged prints; every mask is valid for every reader.
 QR_MASK = 4
@@ -44,10 +45,20 @@ class Page:
 
 
 def _format(spec: TextSpec, values: Mapping[str, str]) -> str:
+    """The spec's text filled in; empty when it names values and every one of them is empty."""
     try:
+        names = [name for _, name, _, _ in string.Formatter().parse(spec.text) if name is not None]
+        if names and not any(str(values[name]).strip() for name in names):
+            return ""
         return spec.text.format_map(values)
     except (KeyError, IndexError, ValueError) as exc:
         raise SoregError(f"打印模板中“{spec.label}”的内容引用了未知的项目 {exc}，请修正模板文件。", field="模板") from None
+
+
+def _on_sheet(pages: Pages, sheet: int, sheets: int) -> bool:
+    """Whether an element placed on ``pages`` is printed on sheet ``sheet`` (from 0) of ``sheets``."""
+    return (pages == "all" or (pages == "first" and sheet == 0) or (pages == "last" and sheet == sheets - 1)
+            or (pages == "rest" and sheet > 0))
 
 
 class PageDrawer:
@@ -65,9 +76,11 @@ class PageDrawer:
         self.width_pt, self.height_pt = width_mm * mm, height_mm * mm
         self.canvas.saveState()
         cal = self.calibration
-        # Template point (x, y) mm from the top-left lands at (x·s + dx, y·s + dy).
-        self.canvas.translate(cal.offset_x_mm * mm, self.height_pt * (1 - cal.scale) - cal.offset_y_mm * mm)
-        self.canvas.scale(cal.scale, cal.scale)
+        # The printer puts a point drawn at q at q·s + e (its measured error), so a template point p
+        # is drawn at (p − e)/s: x' = (x − ex)/s, and from the bottom y' = H(1 − 1/s) + y/s + ey/s.
+        k = 1 / cal.scale
+        self.canvas.translate(-cal.offset_x_mm * mm * k, self.height_pt * (1 - k) + cal.offset_y_mm * mm * k)
+        self.canvas.scale(k, k)
 
     def finish(self, *, draft: bool) -> None:
         self.canvas.restoreState()
@@ -79,11 +92,9 @@ class PageDrawer:
         return self.height_pt - top_mm * mm
 
     def text(self, fitted: FittedText) -> None:
-        size = fitted.font_size
-        baseline_below_top = size / PT_PER_MM * (1 + self.chain.primary.descent)
         for line in fitted.lines:
             if line.text:
-                self.runs(line.x * mm, self.y(line.top + baseline_below_top), line.text, size, "")
+                self.runs(line.x * mm, self.y(line.baseline), line.text, fitted.font_size, "")
 
     def runs(self, x_pt: float, y_pt: float, text: str, size: float, field: str) -> None:
         t = self.canvas.beginText(x_pt, y_pt)
@@ -135,22 +146,40 @@ class PageDrawer:
         self.runs(-text_width / 2, -size * 0.35, WATERMARK, size, "草稿水印")
         c.restoreState()
 
-    def template(self, page: Page, mode: PrintMode, *, draft: bool) -> None:
+    def template(self, page: Page, mode: PrintMode, *, draft: bool) -> int:
+        """Draw ``page`` on as many sheets as its flowing list needs; returns the number of sheets."""
         tpl = page.template
-        self.start(tpl.page_width, tpl.page_height)
-        if mode is PrintMode.FULL:
-            for rule in tpl.rules:
-                self.rule(rule.kind, rule.box, rule.line_width)
-            for spec in tpl.static_texts:
-                self.box_text(spec, page.values)
-        for spec in tpl.fields:
-            self.box_text(spec, page.values)
-        if tpl.qr is not None:
-            if page.qr_text:
-                self.qr(page.qr_text, tpl.qr)
-            elif not draft:
-                raise SoregError(f"{tpl.title}须印有签名二维码，但没有生成二维码；草稿可不带二维码。", field="二维码")
-        self.finish(draft=draft)
+        if mode is PrintMode.OVERLAY and not tpl.stock:
+            raise SoregError(f"{tpl.title}没有预印的套打纸，不能套打；请用整张方式（full）在白纸上打印。", field="打印方式")
+        if tpl.qr is not None and not page.qr_text and not draft:
+            raise SoregError(f"{tpl.title}须印有签名二维码，但没有生成二维码；草稿可不带二维码。", field="二维码")
+        values = {**page.values, "document_title": tpl.title, "page": "", "pages": ""}
+        flow = tpl.flow
+        sheets = flow_sheets(self.chain, flow, _format(flow, values)) if flow is not None else []
+        count = max(1, len(sheets))
+        for sheet in range(count):
+            if count > 1:
+                values |= {"page": str(sheet + 1), "pages": str(count)}
+            self.start(tpl.page_width, tpl.page_height)
+            if mode is PrintMode.FULL:
+                for rule in tpl.rules:
+                    if _on_sheet(rule.pages, sheet, count):
+                        self.rule(rule.kind, rule.box, rule.line_width)
+                for spec in tpl.static_texts:
+                    if _on_sheet(spec.pages, sheet, count):
+                        self.box_text(spec, values)
+            for spec in tpl.fields:
+                if spec is flow:
+                    if sheets:
+                        self.text(sheets[sheet])
+                elif _on_sheet(spec.pages, sheet, count):
+                    self.box_text(spec, values)
+            if tpl.qr is not None and page.qr_text and _on_sheet(tpl.qr.pages, sheet, count):
+                self.qr(page.qr_text, tpl.qr.box)
+                if mode is PrintMode.FULL and tpl.qr.caption is not None:
+                    self.box_text(tpl.qr.caption, values)
+            self.finish(draft=draft)
+        return count
 
 
 def new_canvas(buffer: io.BytesIO, title: str, chain: FontChain) -> Canvas:
@@ -171,8 +200,7 @@ def render_pages(pages: Iterable[Page], *, title: str, mode: PrintMode = PrintMo
     drawer = PageDrawer(canvas, chain, calibration)
     count = 0
     for page in pages:
-        drawer.template(page, PrintMode(mode), draft=draft)
-        count += 1
+        count += drawer.template(page, PrintMode(mode), draft=draft)
     if count == 0:
         raise SoregError("没有要打印的页面。", field="打印")
     canvas.save()

@@ -22,7 +22,8 @@ def check_reprint(copy: CopyKind, reason: str, roles: Collection[Role]) -> str:
     """
     reason = reason.strip()
     if not reason:
-        raise SoregError("补打证书必须填写补打原因（例如：原证书污损、遗失补领）。", field="补打原因")
+        raise SoregError(f"补打证书{copy.value}必须填写补打原因（例如：原证书污损、遗失补领）；补打后，原来的{copy.value}作废。",
+                         field="补打原因")
     if copy is CopyKind.ORIGINAL and Role.APPROVER not in roles:
         raise SoregError("补打证书正本须由具有“审批”角色的人员操作，请让审批人员登录后补打。", field="操作人")
     return reason

@@ -76,6 +76,7 @@ def correction_notice(**changes) -> CorrectionNoticeData:
         received_on=date(2026, 11, 20),
         missing_items=("住所使用证明（租赁期不少于1年）", "验资报告原件", "拟任法定代表人的无犯罪记录证明"),
         issued_on=date(2026, 11, 26),
+        deadline=date(2026, 12, 17),
     )
     values.update(changes)
     return CorrectionNoticeData(**values)
@@ -101,8 +102,8 @@ def collection_receipt(**changes) -> CollectionReceiptData:
         case_no="W01-2026-000123",
         organization_name="上海市长宁区餐饮行业协会",
         credit_code="51310105MJ5012345X",
-        original_serial="SZ2026000123",
-        duplicate_serials=("SF2026000456",),
+        originals=("SZ2026000123",),
+        duplicates=("SF2026000456",),
         collector_name="王䶮",
         collector_id_number="310105199001011234",
         clerk_name="张三",
@@ -119,12 +120,30 @@ def name_check_slip(**changes) -> NameCheckSlipData:
         proposed_name="上海市长宁区䶮德社区服务中心",
         org_type="民办非企业单位",
         approved=True,
+        reviewer="李审核",
+        decided_on=date(2026, 11, 25),
         notes=("与已登记的“上海市长宁区燕德社区服务中心”读音相同，已由审核人员确认不致混淆。",),
         issued_on=date(2026, 11, 26),
-        reserved_until=date(2027, 5, 25),
+        reserved_until=date(2027, 5, 24),
     )
     values.update(changes)
     return NameCheckSlipData(**values)
+
+
+def long_certificate(copy: CopyKind) -> CertificateData:
+    """A certificate whose 名称, 住所, 业务主管单位, 活动地域 and 业务范围 sit at their accepted maximum."""
+    from forms.print_limits import max_chars, scope_as_printed
+
+    def text(length: int, start: str = "上海市长宁区", end: str = "") -> str:
+        filler = "华阳路街道社区居民文化体育活动中心12号楼（东），邻里互助服务站；"
+        return start + (filler * (length // len(filler) + 1))[: length - len(start) - len(end)] + end
+
+    per_item = (max_chars("business_scope") - 5) // 5
+    scope = scope_as_printed([text(per_item, "组织", "") for _ in range(5)])
+    return certificate(OrgKind.SOCIAL_GROUP, copy,
+                       name=("上海市长宁区" + "华阳路社区居民文化体育睦邻互助" * 4)[: max_chars("name") - 6] + "养老服务协会",
+                       address=text(max_chars("address")), sponsor=text(max_chars("sponsor"), end="局"),
+                       activity_area=text(max_chars("activity_area")), business_scope=scope)
 
 
 def all_specimens() -> dict[str, Document]:
@@ -142,30 +161,48 @@ def all_specimens() -> dict[str, Document]:
     }
 
 
+def issue_specimens() -> dict[str, Document]:
+    """The pages the printing issue asks to look at: long values on both copies, a receipt with a missing
+    material, a 补正 notice of two pages (the 名称核准 slip above is a decided one)."""
+    items = tuple(f"第{n}项：请补交与业务范围第{n}项有关的证明材料（原件及复印件各一份）" for n in range(1, 41))
+    return {
+        "certificate_long_values_original": long_certificate(CopyKind.ORIGINAL),
+        "certificate_long_values_duplicate": long_certificate(CopyKind.DUPLICATE),
+        "receipt_missing_material": receipt(materials=receipt().materials[:-2], missing=receipt().materials[-2:],
+                                            supplement_by=date(2026, 12, 17)),
+        "correction_notice_two_pages": correction_notice(missing_items=items),
+    }
+
+
 def render_screenshots(folder: Path, dpi: int = 110) -> list[Path]:
-    """Render every specimen (full and overlay) and the calibration page to PNG files in ``folder``."""
+    """Render every specimen (full, and overlay where it has stock), the issue's pages and the
+    calibration page to PNG files in ``folder``; every page of a longer document."""
     import pypdfium2
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from printing.calibration_page import calibration_page_pdf
     from printing.documents import document_pdf
     from printing.render import PrintMode
+    from printing.templates import load_template
     from signing.keys import WindowSigner
 
     signer = WindowSigner("W01-SPECIM", Ed25519PrivateKey.generate())
     folder.mkdir(parents=True, exist_ok=True)
     pdfs = {f"{name}_{mode.value}": document_pdf(doc, signer=signer, mode=mode)
-            for name, doc in all_specimens().items() for mode in PrintMode}
-    pdfs["certificate_social_group_original_draft"] = document_pdf(certificate(), draft=True)
+            for name, doc in all_specimens().items() for mode in PrintMode
+            if mode is PrintMode.FULL or load_template(doc.template).stock}
+    pdfs |= {name: document_pdf(doc, signer=signer) for name, doc in issue_specimens().items()}
+    pdfs["certificate_social_group_original_draft"] = document_pdf(certificate(serial=""), draft=True)
     pdfs["calibration"] = calibration_page_pdf()
     written = []
     for name, pdf in pdfs.items():
         document = pypdfium2.PdfDocument(pdf)
-        image = document[0].render(scale=dpi / 72).to_pil()
-        path = folder / f"print_{name}.png"
-        image.save(path)
+        for number, page in enumerate(document, start=1):
+            suffix = f"_p{number}" if len(document) > 1 else ""
+            path = folder / f"print_{name}{suffix}.png"
+            page.render(scale=dpi / 72).to_pil().save(path)
+            written.append(path)
         document.close()
-        written.append(path)
     return written
 
 

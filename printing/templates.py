@@ -7,6 +7,12 @@ string over the document's values, e.g. ``"{name}"`` or ``"印制号：{serial}"
 
 A template may say ``"extends": "<other>"``: it is then the other template with these keys
 merged over it (objects merged key by key, ``null`` removes an element).
+
+``"stock": true`` marks a document printed on pre-printed stock (the certificates): only those may
+be printed in overlay mode (套打). A text whose placeholders are all empty is not printed (no
+``印制号：`` without a serial), and the QR code's caption is printed only with the code. A
+document whose list ``flow``s onto continuation pages places each element on the sheets its
+``pages`` names: ``all``, ``first``, ``last`` or ``rest`` (every sheet but the first).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from models.reference import RESOURCES
 TEMPLATE_FOLDER = RESOURCES / "templates"
 Align = Literal["left", "center", "right"]
 ALIGNMENTS = ("left", "center", "right")
+Pages = Literal["all", "first", "last", "rest"]
+PAGES = ("all", "first", "last", "rest")
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,9 @@ class TextSpec:
 
     Single-line text (``wrap`` false) is centred vertically and shrunk until it fits the width;
     wrapped text starts at the top and is shrunk until all its lines fit the height, never below
-    ``min_font_size``.
+    ``min_font_size``. ``max_lines`` caps the lines (0: no cap); ``fewest_lines`` takes one line at
+    any size down to the minimum before two (the 名称). A ``flow`` text (a long list) that does not
+    fit at its minimum size runs on at that size into the ``continued`` box of further sheets.
     """
 
     key: str
@@ -52,6 +62,10 @@ class TextSpec:
     align: Align
     wrap: bool
     line_spacing: float
+    max_lines: int = 0
+    fewest_lines: bool = False
+    continued: Box | None = None  # a flowing text's box on the sheets after the first
+    pages: Pages = "all"
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,16 @@ class Rule:
     kind: Literal["rect", "line"]
     box: Box  # for a line: from (x, y) to (x + width, y + height)
     line_width: float
+    pages: Pages = "all"
+
+
+@dataclass(frozen=True)
+class QrSpec:
+    """Where the signed QR code goes (a square), and the caption printed with it."""
+
+    box: Box
+    caption: TextSpec | None
+    pages: Pages = "last"
 
 
 @dataclass(frozen=True)
@@ -72,7 +96,13 @@ class Template:
     fields: tuple[TextSpec, ...]
     static_texts: tuple[TextSpec, ...]
     rules: tuple[Rule, ...]
-    qr: Box | None
+    qr: QrSpec | None
+    stock: bool = False  # printed on pre-printed stock: overlay mode (套打) applies
+
+    @property
+    def flow(self) -> TextSpec | None:
+        """The field that runs on over continuation sheets, if any."""
+        return next((f for f in self.fields if f.continued is not None), None)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -103,10 +133,18 @@ def _box(d: dict[str, Any]) -> Box:
     return Box(float(d["x"]), float(d["y"]), float(d["width"]), float(d["height"]))
 
 
+def _pages(key: str, d: dict[str, Any]) -> Pages:
+    pages = d.get("pages", "all")
+    if pages not in PAGES:
+        raise ValueError(f"{key}.pages 应为 {'、'.join(PAGES)}")
+    return pages
+
+
 def _text(key: str, d: dict[str, Any]) -> TextSpec:
     size = float(d.get("font_size", 12))
     if d.get("align", "left") not in ALIGNMENTS:
         raise ValueError(f"{key}.align 应为 {'、'.join(ALIGNMENTS)}")
+    continued = d.get("continued")
     return TextSpec(
         key=key,
         label=d.get("label", key),
@@ -117,7 +155,19 @@ def _text(key: str, d: dict[str, Any]) -> TextSpec:
         align=d.get("align", "left"),
         wrap=bool(d.get("wrap", False)),
         line_spacing=float(d.get("line_spacing", 1.3)),
+        max_lines=int(d.get("max_lines", 0)),
+        fewest_lines=bool(d.get("fewest_lines", False)),
+        continued=_box({**d, **continued}) if continued else None,
+        pages=_pages(key, d),
     )
+
+
+def _qr(d: dict[str, Any] | None) -> QrSpec | None:
+    if not d:
+        return None
+    caption = d.get("caption")
+    return QrSpec(box=_box({**d, "height": d["width"]}), caption=_text("qr_caption", caption) if caption else None,
+                  pages=_pages("qr", {"pages": d.get("pages", "last")}))
 
 
 @cache
@@ -133,9 +183,15 @@ def load_template(name: str) -> Template:
             page_height=float(data["page"]["height"]),
             fields=tuple(_text(k, v) for k, v in data["fields"].items()),
             static_texts=tuple(_text(k, v) for k, v in static.items() if "text" in v),
-            rules=tuple(Rule(v["kind"], _box(v), float(v.get("line_width", 0.5)))
-                        for v in static.values() if "kind" in v),
-            qr=_box({**data["qr"], "height": data["qr"]["width"]}) if data.get("qr") else None,
+            rules=tuple(Rule(v["kind"], _box(v), float(v.get("line_width", 0.5)), _pages(k, v))
+                        for k, v in static.items() if "kind" in v),
+            qr=_qr(data.get("qr")),
+            stock=bool(data.get("stock", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SoregError(f"打印模板 {name}.json 缺少或写错了项目 {exc}，请修正模板文件。", field="模板") from None
+
+
+def stock_templates() -> tuple[str, ...]:
+    """The names of the templates printed on pre-printed stock (the certificates)."""
+    return tuple(sorted(p.stem for p in TEMPLATE_FOLDER.glob("*.json") if load_template(p.stem).stock))

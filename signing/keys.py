@@ -1,9 +1,14 @@
 """Window key pairs (窗口签名密钥): Ed25519, private key in the OS keyring, public key in the store.
 
-The key pair is made when the window is set up. The private key is kept by ``keyring`` under
-service "soreg", user "window-key-<CODE>" (Windows Credential Manager, macOS Keychain, Secret
-Service). A plain-file keyring (keyrings.alt) is used only when ``SOREG_ALLOW_FILE_KEYRING=1``
-says so explicitly: it keeps the key unencrypted on disk.
+The key pair is made when the window is set up, and belongs to that database: its key id
+(``W01-3FA2C1``, the window code and a fingerprint of the public key) is stored in the database's
+settings, and the private key is kept by ``keyring`` under service "soreg", user
+"window-key-<KEY ID>" (Windows Credential Manager, macOS Keychain, Secret Service). A second
+database set up on the same machine with the same window code gets a key of its own and says
+so; the keyring entry "window-keys-<CODE>" lists the key ids made here for each window code. A
+database set up by an older version, whose key sits under "window-key-<CODE>", keeps using it.
+A plain-file keyring (keyrings.alt) is used only when ``SOREG_ALLOW_FILE_KEYRING=1`` says so
+explicitly: it keeps the key unencrypted on disk.
 """
 
 from __future__ import annotations
@@ -24,18 +29,24 @@ from sqlalchemy.orm import Session
 
 from models.audit import record_event
 from models.errors import SoregError
-from models.settings import WINDOW_CODE, get_setting
+from models.settings import WINDOW_CODE, get_setting, set_setting
 from models.signing import WindowKey
 from models.store import Store
 from signing.qr import Claim, sign_claim
 
 KEYRING_SERVICE = "soreg"
 ALLOW_FILE_KEYRING = "SOREG_ALLOW_FILE_KEYRING"
+SIGNING_KEY_ID = "signing.key_id"  # setting: the key id of this database's own key pair
 _PRIVATE_PREFIX = "ed25519:"
 
 
-def keyring_user(window_code: str) -> str:
-    return f"window-key-{window_code}"
+def keyring_user(key_id: str) -> str:
+    """The keyring entry of one key pair's private key; before key ids, the window code stood here."""
+    return f"window-key-{key_id}"
+
+
+def _index_user(window_code: str) -> str:
+    return f"window-keys-{window_code}"
 
 
 def _usable(backend: KeyringBackend) -> bool:
@@ -71,25 +82,37 @@ def _public_hex(public_key: Ed25519PublicKey) -> str:
     return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
 
-def _read_private(window_code: str) -> Ed25519PrivateKey | None:
+def _keyring_get(user: str) -> str | None:
     try:
-        stored = key_store().get_password(KEYRING_SERVICE, keyring_user(window_code))
+        return key_store().get_password(KEYRING_SERVICE, user)
     except KeyringError as exc:
         raise SoregError(f"无法从系统密钥库读取本窗口的签名私钥（{exc.__class__.__name__}），请确认密钥库已解锁。",
                          field="签名密钥") from exc
+
+
+def _keyring_set(user: str, value: str) -> None:
+    try:
+        key_store().set_password(KEYRING_SERVICE, user, value)
+    except KeyringError as exc:
+        raise SoregError(f"无法把签名私钥写入系统密钥库（{exc.__class__.__name__}），请确认密钥库已解锁。",
+                         field="签名密钥") from exc
+
+
+def _read_private(user: str) -> Ed25519PrivateKey | None:
+    stored = _keyring_get(user)
     if not stored or not stored.startswith(_PRIVATE_PREFIX):
         return None
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored[len(_PRIVATE_PREFIX):]))
 
 
-def _write_private(window_code: str, private_key: Ed25519PrivateKey) -> None:
+def _write_private(user: str, private_key: Ed25519PrivateKey) -> None:
     raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    try:
-        key_store().set_password(KEYRING_SERVICE, keyring_user(window_code),
-                                 _PRIVATE_PREFIX + base64.b64encode(raw).decode("ascii"))
-    except KeyringError as exc:
-        raise SoregError(f"无法把签名私钥写入系统密钥库（{exc.__class__.__name__}），请确认密钥库已解锁。",
-                         field="签名密钥") from exc
+    _keyring_set(user, _PRIVATE_PREFIX + base64.b64encode(raw).decode("ascii"))
+
+
+def _keys_made_here(window_code: str) -> list[str]:
+    """Key ids made on this machine for ``window_code`` (the keyring's index entry)."""
+    return [k for k in (_keyring_get(_index_user(window_code)) or "").split(",") if k]
 
 
 def add_public_key(session: Session, *, key_id: str, window_code: str, public_key_hex: str, actor: str) -> bool:
@@ -111,21 +134,54 @@ def add_public_key(session: Session, *, key_id: str, window_code: str, public_ke
     return True
 
 
-def create_window_key(store: Store, window_code: str, *, actor: str) -> str:
-    """Make this window's key pair (once): private key to the keyring, public key to the store.
+@dataclass(frozen=True)
+class WindowKeyMade:
+    """This database's key pair after ``create_window_key``; ``note`` says what the clerk should know."""
 
-    Returns the key id. Calling it again keeps the existing key.
-    """
-    private_key = _read_private(window_code)
+    key_id: str
+    created: bool
+    note: str = ""
+
+
+def _own_key(session: Session, window_code: str) -> tuple[str, Ed25519PrivateKey] | None:
+    """This database's key id and private key, if the keyring has it (a database set up by an older
+    version: the key under the window code, if its public key is registered here)."""
+    key_id = get_setting(session, SIGNING_KEY_ID)
+    if key_id is not None:
+        private_key = _read_private(keyring_user(key_id))
+        return (key_id, private_key) if private_key is not None else None
+    private_key = _read_private(keyring_user(window_code))
     if private_key is None:
-        private_key = Ed25519PrivateKey.generate()
-        _write_private(window_code, private_key)
+        return None
+    legacy_id = key_id_for(window_code, private_key.public_key())
+    registered = session.scalar(select(WindowKey.id).where(WindowKey.key_id == legacy_id))
+    return (legacy_id, private_key) if registered is not None else None
+
+
+def create_window_key(store: Store, window_code: str, *, actor: str) -> WindowKeyMade:
+    """Make this database's key pair (once): private key to the keyring under its key id, key id and
+    public key to the store. Calling it again keeps the existing key."""
+    with store.read() as session:
+        own = _own_key(session, window_code)
+    if own is not None:
+        return WindowKeyMade(own[0], created=False)
+    private_key = Ed25519PrivateKey.generate()
     public_key = private_key.public_key()
     key_id = key_id_for(window_code, public_key)
+    others = [k for k in _keys_made_here(window_code) if k != key_id]
+    if _keyring_get(keyring_user(window_code)):
+        others.append(f"{window_code}（旧版）")
+    _write_private(keyring_user(key_id), private_key)
+    _keyring_set(_index_user(window_code), ",".join([*others, key_id]))
     with store.write() as session:
-        add_public_key(session, key_id=key_id, window_code=window_code,
-                       public_key_hex=_public_hex(public_key), actor=actor)
-    return key_id
+        add_public_key(session, key_id=key_id, window_code=window_code, public_key_hex=_public_hex(public_key),
+                       actor=actor)
+        set_setting(session, SIGNING_KEY_ID, key_id)
+    note = ""
+    if others:
+        note = (f"注意：本机已有其他数据库以窗口代码 {window_code} 设置（签名密钥 {'、'.join(others)}）。"
+                f"本数据库已生成自己的签名密钥 {key_id}，与它们互不通用；如果这不是有意的，请核对窗口代码。")
+    return WindowKeyMade(key_id, created=True, note=note)
 
 
 @dataclass(frozen=True)
@@ -140,17 +196,18 @@ class WindowSigner:
 
 
 def window_signer(store: Store) -> WindowSigner:
-    """The signer of this window; SoregError if the window has no key pair yet."""
+    """The signer of this database's key pair; SoregError if it has none yet."""
     with store.read() as session:
         code = get_setting(session, WINDOW_CODE)
         if code is None:
             raise SoregError("本窗口尚未初始化，没有签名密钥。请先运行 init 初始化窗口。", field="签名密钥")
-        private_key = _read_private(code)
-        if private_key is None:
-            raise SoregError(f"系统密钥库中没有窗口 {code} 的签名私钥，无法生成防伪二维码。请让管理员为本窗口生成签名密钥。",
-                             field="签名密钥")
-        key_id = key_id_for(code, private_key.public_key())
-        if session.scalar(select(WindowKey.id).where(WindowKey.key_id == key_id)) is None:
+        own = _own_key(session, code)
+        if own is None:
+            raise SoregError(f"系统密钥库中没有本数据库（窗口 {code}）的签名私钥，无法生成防伪二维码。"
+                             "请让管理员为本窗口生成签名密钥（window-key create）。", field="签名密钥")
+        key_id, private_key = own
+        if key_id_for(code, private_key.public_key()) != key_id or session.scalar(
+                select(WindowKey.id).where(WindowKey.key_id == key_id)) is None:
             raise SoregError(f"签名密钥 {key_id} 的公钥没有登记在本机数据库中，其他窗口将无法核验。请重新生成窗口签名密钥。",
                              field="签名密钥")
     return WindowSigner(key_id=key_id, private_key=private_key)

@@ -60,16 +60,21 @@ class QrStatus(enum.StrEnum):
     CHANGED = "内容被改动"
     UNKNOWN_KEY = "签发窗口未知"
     MALFORMED = "无法识别"
+    VOIDED = "已作废"  # a genuine code on a copy voided since (spoiled, or replaced by a reprint)
+    DEREGISTERED = "组织已注销"
+    REVOKED = "组织已被撤销登记"
 
 
 @dataclass(frozen=True)
 class QrVerification:
-    """The verdict on one code: what it certifies (if readable) and why it is or is not valid."""
+    """The verdict on one code: what it certifies (if readable), why it is or is not valid, and what
+    the local records add (``notes``)."""
 
     status: QrStatus
     message: str
     claim: Claim | None = None
     key_id: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -84,7 +89,7 @@ class QrVerification:
             value = getattr(self.claim, f.name)
             out.append(f"{LABELS[f.name]}：{_chinese(value) if isinstance(value, date) else value}")
         out.append(f"签发窗口密钥：{self.key_id}")
-        return out
+        return out + list(self.notes)
 
 
 def _chinese(day: date) -> str:

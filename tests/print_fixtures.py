@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from models.cases import CaseState
 from tests.workflow_fixtures import GROUP_FORM, Window, print_certificates
 from workflow.intake import open_case
@@ -33,6 +35,22 @@ def case_at(window: Window, state: CaseState, base: dict = GROUP_FORM) -> str:
         elif current is CaseState.CERTIFICATE:
             print_certificates(window, case_no)
             perform(window.store, case_no, Action.PRINT, user=window.clerk, on=DECIDED_ON)
+        elif current is CaseState.ISSUE:
+            perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=DECIDED_ON)
         else:
             perform(window.store, case_no, Action.ADVANCE, user=window.reviewer, on=DECIDED_ON, acknowledge_warnings=True)
     return case_no
+
+
+@pytest.fixture
+def keyed_window(tmp_path, monkeypatch):
+    """A window (W01) whose signing key sits in a plain-file keyring under ``tmp_path``."""
+    from signing.keys import create_window_key
+    from tests.printing_fixtures import file_keyring
+    from tests.workflow_fixtures import make_window
+
+    w = make_window(tmp_path)
+    with file_keyring(tmp_path, monkeypatch):
+        create_window_key(w.store, "W01", actor="system")
+        yield w
+    w.store.close()

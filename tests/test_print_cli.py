@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def test_refusals_are_one_chinese_line(window, tmp_path):
     assert soreg(window, "approver", *again, "--reason", "原证书污损").returncode == 0
     assert "没有可打印的通知书" in refused(soreg(window, "clerk", "print", "notice", approved, "--out", str(out)))
     with w.store.read() as session:
-        assert session.scalars(select(PrintRecord.event).order_by(PrintRecord.at)).all() == ["打印", "补打"]
+        assert session.scalars(select(PrintRecord.event).order_by(PrintRecord.at)).all() == ["打印", "补打", "作废"]
 
 
 def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
@@ -95,7 +96,9 @@ def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
     texts = {}
     for label, (command, case_no) in runs.items():
         out = tmp_path / f"{label}.pdf"
-        done = soreg(window, "clerk", "print", command, case_no, "--out", str(out), "--mode", "overlay")
+        overlay = refused(soreg(window, "clerk", "print", command, case_no, "--out", str(out), "--mode", "overlay"))
+        assert "没有预印的套打纸，不能套打" in overlay and not out.exists()
+        done = soreg(window, "clerk", "print", command, case_no, "--out", str(out))
         assert done.returncode == 0, done.stderr
         texts[label] = stream_text(out.read_bytes())
     name = GROUP_FORM["organization"]["name"]
@@ -105,7 +108,6 @@ def test_receipt_and_notices_hold_the_case_fields(window, tmp_path):
         received = session.scalars(select(CaseMaterial.label).join(Case).where(
             Case.case_no == accepted, CaseMaterial.received.is_(True))).all()
     assert len(received) == 8 and all(label in texts["receipt"] for label in received)
-    assert "补正材料通知书" not in texts["correction"]  # overlay mode: the stock carries the title
     assert supplement in texts["correction"] and "章程草案未经发起人签字" in texts["correction"]
     assert "拟任法定代表人年龄超过七十周岁" in texts["rejection"] and "住所证明已过期" in texts["rejection"]
 
@@ -129,3 +131,103 @@ def test_init_makes_the_window_key_or_warns_how_to_fix_it(tmp_path):
     listed = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "b.sqlite3"), "window-key",
                              "list"], check=False, capture_output=True, text=True, env=env, timeout=120)
     assert listed.stdout.startswith("W01-") and "\tW01\t" in listed.stdout
+
+
+FONTS_OPENED = """
+import json, runpy, sys
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].lower().endswith((".ttf", ".ttc", ".otf")):
+        opened.append(args[0].rsplit("/", 1)[-1])
+sys.addaudithook(hook)
+sys.argv = ["main.py", *sys.argv[1:]]
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit as exit:
+    code = exit.code
+sys.stderr.write("FONTS " + json.dumps(sorted(set(opened))) + "\\n")
+sys.exit(code)
+"""
+
+
+def test_a_cli_print_without_extension_b_text_opens_no_extension_b_font(window, tmp_path):
+    """The CLI process records every font file it opens (an audit hook on ``open``); an Extension B font
+    in the user's font folder is opened only for a document that holds an Extension B character."""
+    from tests.printing_fixtures import EXT_B_CHAR, build_test_font
+    from tests.workflow_fixtures import form
+
+    w, data_home = window
+    home = tmp_path / "home"
+    (home / ".fonts").mkdir(parents=True)
+    build_test_font(home / ".fonts" / "HanaMinB.ttf", EXT_B_CHAR)
+    plain = case_at(w, CaseState.ACCEPTED)
+    rare = case_at(w, CaseState.ACCEPTED, form(GROUP_FORM, name=f"上海市长宁区{EXT_B_CHAR}福养老服务协会"))
+
+    def fonts_opened(case_no: str) -> list[str]:
+        env = dict(os.environ, SOREG_PASSWORD=PASSWORD, SOREG_ALLOW_FILE_KEYRING="1", XDG_DATA_HOME=str(data_home),
+                   HOME=str(home))
+        done = subprocess.run([sys.executable, "-c", FONTS_OPENED, "--db", str(w.store.path), "--user", "clerk", "print",
+                               "receipt", case_no, "--out", str(tmp_path / f"{case_no}.pdf")],
+                              cwd=ROOT, check=False, capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stderr.rsplit("FONTS ", 1)[1])
+
+    assert fonts_opened(plain) == ["wqy-microhei.ttc"]
+    assert "HanaMinB.ttf" in fonts_opened(rare)
+    assert f"{EXT_B_CHAR}福养老服务协会" in stream_text((tmp_path / f"{rare}.pdf").read_bytes())
+
+
+def test_verify_qr_reports_a_voided_copy_and_a_deregistered_organization(window, tmp_path):
+    from models.registry import Organization, OrgStatus
+    from printing.documents import qr_claim
+    from printing.print_records import PrintRequest, print_records, record_print, void_print
+    from printing.data import CopyKind
+    from signing.keys import window_signer
+
+    w, _ = window
+    case_no = case_at(w, CaseState.CERTIFICATE)
+
+    def printed(serial: str, reason: str = "") -> str:
+        request = PrintRequest(case_no, DocumentKind.CERTIFICATE, "HP", copy=CopyKind.DUPLICATE, serial=serial,
+                               reason=reason)
+        record_print(w.store, request, user=w.clerk)
+        return window_signer(w.store).sign(qr_claim(case_document(w.store, case_no, DocumentKind.CERTIFICATE,
+                                                                  copy=CopyKind.DUPLICATE, serial=serial)))
+
+    spoiled = printed("SZ2026000601")
+    void_print(w.store, print_records(w.store, case_no)[0].id, user=w.clerk, reason="卡纸")
+    replaced = printed("SZ2026000602", "卡纸重打")
+    standing = printed("SZ2026000603", "副本污损")  # a reprint: voids SZ2026000602
+
+    ok = soreg(window, "clerk", "verify-qr", standing)
+    assert ok.returncode == 0 and "核验结果：有效" in ok.stdout
+    assert f"本机打印记录：办件 {case_no} 的证书副本" in ok.stdout and "现存有效" in ok.stdout
+    voided = soreg(window, "clerk", "verify-qr", spoiled)
+    assert voided.returncode == 3 and "核验结果：已作废" in voided.stderr and "原因：卡纸" in voided.stderr
+    again = soreg(window, "clerk", "verify-qr", replaced)
+    assert again.returncode == 3 and "已作废" in again.stderr and "由补打的第 3 份（印制号 SZ2026000603）替换" in again.stderr
+
+    with w.store.write() as session:
+        org = session.scalar(select(Organization).where(Organization.name == GROUP_FORM["organization"]["name"]))
+        org.status = OrgStatus.DEREGISTERED.value
+    gone = soreg(window, "clerk", "verify-qr", standing)
+    assert gone.returncode == 3 and "核验结果：组织已注销" in gone.stderr and "该证书已失效" in gone.stderr
+
+
+def test_verify_qr_into_a_closed_pipe_ends_quietly(window, tmp_path):
+    """``verify-qr … | head`` when the reader has gone: no traceback, no crash log."""
+    from printing import specimens
+    from printing.documents import qr_claim
+    from signing.keys import window_signer
+
+    w, data_home = window
+    code = window_signer(w.store).sign(qr_claim(specimens.certificate()))
+    home = tmp_path / "soreg-home"
+    env = dict(os.environ, SOREG_ALLOW_FILE_KEYRING="1", XDG_DATA_HOME=str(data_home), SOREG_HOME=str(home))
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before anything is written
+    with os.fdopen(writer, "wb") as stdout:
+        done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(w.store.path), "verify-qr", code],
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 141 and done.stderr == ""
+    assert not (home / "logs").exists()

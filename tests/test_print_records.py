@@ -13,7 +13,7 @@ from models.errors import SoregError
 from models.print_records import DocumentKind, PrintRecord
 from models.store import Store
 from printing.calibration import Calibration, calibration_for, save_calibration
-from printing.case_documents import case_document, case_notice_kind
+from printing.case_documents import StandingCertificates, case_document, case_notice_kind, standing_copies
 from printing.data import CopyKind
 from printing.print_records import (
     PrintRequest,
@@ -80,9 +80,34 @@ def test_reprint_needs_a_reason_and_an_original_needs_the_approver(window):
     assert (reprint.event, reprint.copy_number, reprint.reason, reprint.actor) == ("补打", 2, "原证书污损", "approver")
     # a 副本 reprint needs a reason but no approver
     record_print(window.store, certificate(case_no, CopyKind.DUPLICATE, "SZ2026000003"), user=window.clerk)
-    dup = record_print(window.store, certificate(case_no, CopyKind.DUPLICATE, "SZ2026000004", "申请人需要两份副本"),
+    dup = record_print(window.store, certificate(case_no, CopyKind.DUPLICATE, "SZ2026000004", "副本污损"),
                        user=window.clerk)
     assert (dup.event, dup.copy, dup.copy_number) == ("补打", "副本", 2)
+    assert standing_copies(window.store, case_no) == StandingCertificates(("SZ2026000002",), ("SZ2026000004",))
+
+
+def test_a_reprint_voids_the_copy_it_replaces_in_the_same_transaction(window):
+    case_no = case_at(window, CaseState.CERTIFICATE)
+    first = record_print(window.store, certificate(case_no), user=window.clerk)
+    with window.store.write() as session:  # as an older version left it: more 正本 standing at once
+        case = find_case(session, case_no)
+        for n, serial in enumerate(("SZ2026000011", "SZ2026000012"), start=2):
+            session.add(PrintRecord(case_id=case.id, case_no=case_no, document="登记证书", copy="正本", event="补打",
+                                    copy_number=n, printer="旧打印机", serial=serial, reason="旧版补打", actor="clerk",
+                                    at=first.at))
+    assert standing_copies(window.store, case_no).originals == ("SZ2026000001", "SZ2026000011", "SZ2026000012")
+    with pytest.raises(SoregError, match="已于"):  # a used serial: the reprint is refused and nothing is voided
+        record_print(window.store, certificate(case_no, serial="SZ2026000011", reason="原证书遗失"), user=window.approver)
+    assert len(standing_copies(window.store, case_no).originals) == 3
+    reprint = record_print(window.store, certificate(case_no, serial="SZ2026000013", reason="原证书遗失"),
+                           user=window.approver)
+    assert standing_copies(window.store, case_no) == StandingCertificates(("SZ2026000013",), ())
+    records = print_records(window.store, case_no)
+    voids = [r for r in records if r.event == "作废"]
+    assert sorted(v.serial for v in voids) == ["SZ2026000001", "SZ2026000011", "SZ2026000012"]
+    assert all(v.reason == "由补打的第 4 份（印制号 SZ2026000013）替换：原证书遗失" and v.actor == "approver" for v in voids)
+    assert all(v.at >= reprint.at for v in voids)
+    assert audit_actions(window.store)[-4:] == ["printing.reprint", "printing.void", "printing.void", "printing.void"]
 
 
 def test_stock_serial_is_required_and_used_once(window):

@@ -12,6 +12,7 @@ from printing_fixtures import (
     EXT_B_CHAR,
     MISSING_CHAR,
     build_test_font,
+    PT_PER_MM,
     chars_in_box,
     fonts_without_embedding,
     page_chars,
@@ -24,6 +25,7 @@ from models.reference import district
 from printing import specimens
 from printing.data import CopyKind, OrgKind
 from printing.documents import document_pdf, documents_pdf
+from forms.print_limits import max_chars
 from printing.fonts import font_chain
 from printing.render import PrintMode
 from printing.templates import load_template
@@ -44,11 +46,14 @@ def _printed_values(document, mode: PrintMode) -> dict[str, str]:
     if mode is PrintMode.FULL:
         texts += [s.text for s in template.static_texts]
     values = document.values()
-    return {k: values[k] for k in _placeholders(texts) if values[k]}
+    return {k: values[k] for k in _placeholders(texts) if values.get(k)}
 
 
-@pytest.mark.parametrize("mode", list(PrintMode))
-@pytest.mark.parametrize("name", list(SPECIMENS))
+PRINTS = [(name, mode) for name, document in SPECIMENS.items() for mode in PrintMode
+          if mode is PrintMode.FULL or load_template(document.template).stock]
+
+
+@pytest.mark.parametrize("name,mode", PRINTS)
 def test_every_printed_field_is_in_the_pdf_text(name: str, mode: PrintMode) -> None:
     document = SPECIMENS[name]
     pdf = document_pdf(document, signer=SIGNER, mode=mode)
@@ -200,20 +205,28 @@ def test_a_wrapped_list_item_continues_under_its_text_not_its_number() -> None:
     assert second[0]["x0"] > first[0]["x0"] + 5
 
 
-def test_an_extension_b_font_installed_on_the_machine_joins_the_chain(tmp_path, monkeypatch) -> None:
+def test_machine_extension_b_fonts_are_opened_only_when_needed_and_sans_faces_first(tmp_path, monkeypatch) -> None:
     import printing.fonts as fonts
 
-    folder = tmp_path / "fonts" / "truetype" / "hanazono"
-    folder.mkdir(parents=True)
-    build_test_font(folder / "HanaMinB.ttf", EXT_B_CHAR, family="SoregTestHanaMin")
+    folder = tmp_path / "fonts" / "truetype"
+    (folder / "hanazono").mkdir(parents=True)
+    (folder / "plangothic").mkdir(parents=True)
+    serif = build_test_font(folder / "hanazono" / "HanaMinB.ttf", EXT_B_CHAR, family="SoregTestHanaMin")
+    sans = build_test_font(folder / "plangothic" / "PlangothicP1-Regular.ttf", EXT_B_CHAR, family="SoregTest Plangothic Sans")
     monkeypatch.setattr(fonts, "_font_folders", lambda: [tmp_path / "fonts"])
     fonts.machine_ext_b_fonts.cache_clear()
     fonts._chain.cache_clear()
     try:
-        assert fonts.machine_ext_b_fonts() == (folder / "HanaMinB.ttf",)
-        pdf = document_pdf(specimens.certificate(representative=f"王{EXT_B_CHAR}"), signer=SIGNER)
+        chain = font_chain()
+        plain = document_pdf(specimens.certificate(), signer=SIGNER, chain=chain)  # 䶮 (Extension A), no Extension B
+        assert "王䶮" in stream_text(plain)
+        assert [f.path.name for f in chain.fonts] == ["wqy-microhei.ttc", "DroidSansFallbackFull.ttf"]
+        assert fonts.machine_ext_b_fonts.cache_info().currsize == 0  # not even looked for
+        pdf = document_pdf(specimens.certificate(representative=f"王{EXT_B_CHAR}"), signer=SIGNER, chain=chain)
         assert f"王{EXT_B_CHAR}" in stream_text(pdf)
-        assert any("SoregTestHanaMin" in c["fontname"] for c in page_chars(pdf) if c["text"] == EXT_B_CHAR)
+        assert fonts.machine_ext_b_fonts() == (sans, serif)
+        assert [c["fontname"] for c in page_chars(pdf) if c["text"] == EXT_B_CHAR][0].endswith("SoregTest-Plangothic-Sans")
+        assert serif not in [f.path for f in chain.fonts]  # the serif face is never opened
     finally:
         fonts.machine_ext_b_fonts.cache_clear()
         fonts._chain.cache_clear()
@@ -226,3 +239,94 @@ def test_printing_and_signing_run_without_qt() -> None:
     code = ("import sys, printing.documents, printing.calibration_page, printing.specimens, signing.keys, "
             "cli.print_cmds; assert 'PySide6' not in sys.modules, 'Qt imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+
+
+# -- the smaller defects of the printed page --
+
+CERTIFICATE_TEMPLATE_NAMES = sorted({specimens.certificate(k, c).template for k in OrgKind for c in CopyKind})
+
+
+@pytest.mark.parametrize("template_name", CERTIFICATE_TEMPLATE_NAMES)
+def test_the_name_never_prints_smaller_than_the_other_values(template_name) -> None:
+    template = load_template(template_name)
+    name_spec = next(f for f in template.fields if f.key == "name")
+    assert name_spec.min_font_size >= max(f.font_size for f in template.fields if f.key != "name")
+    kind, copy = next((k, c) for k in OrgKind for c in CopyKind if specimens.certificate(k, c).template == template_name)
+    long_name = ("上海市长宁区" + "华阳路社区居民文化体育睦邻互助" * 3)[:max_chars("name") - 6] + "养老服务协会"
+    cert = specimens.certificate(kind, copy, name=long_name, address="长宁路" * 40, sponsor="长宁区" * 15)
+    pdf = document_pdf(cert, signer=SIGNER)
+    sizes = {f.key: {round(c["size"], 2) for c in chars_in_box(pdf, f.box)} for f in template.fields}
+    assert len(sizes["name"]) == 1 and min(sizes["address"]) < 11  # the others did shrink
+    assert min(sizes["name"]) >= max(size for key, found in sizes.items() if key != "name" for size in found)
+
+
+def _baseline_mm(char: dict, page_height_mm: float) -> float:
+    return page_height_mm - char["matrix"][5] / PT_PER_MM
+
+
+@pytest.mark.parametrize("template_name", CERTIFICATE_TEMPLATE_NAMES)
+def test_shrunk_values_stay_on_their_labels_baseline(template_name) -> None:
+    template = load_template(template_name)
+    kind, copy = next((k, c) for k in OrgKind for c in CopyKind if specimens.certificate(k, c).template == template_name)
+    long = dict(name=("上海市长宁区" + "睦邻互助" * 12)[:max_chars("name") - 2] + "协会", address="上海市长宁区长宁路" * 16,
+                sponsor="上海市长宁区民政局" * 5, business_scope=specimens.SCOPE * 5)
+    for values in ({}, long):  # as typed, and shrunk towards the minimum
+        cert = specimens.certificate(kind, copy, **values)
+        pdf = document_pdf(cert, signer=SIGNER)
+        statics = {s.key: s for s in template.static_texts}
+        for spec in template.fields:
+            label = statics.get(f"label_{spec.key}")
+            if label is None or label.box.y + label.box.height <= spec.box.y:  # none, or a caption above the value
+                continue
+            value_chars = chars_in_box(pdf, spec.box)
+            label_chars = chars_in_box(pdf, label.box)
+            assert value_chars and label_chars, spec.key
+            value_base = _baseline_mm(value_chars[0], template.page_height)
+            label_base = _baseline_mm(label_chars[0], template.page_height)
+            assert abs(value_base - label_base) < 0.2, (template_name, spec.key, value_chars[0]["size"])
+
+
+def test_lines_do_not_break_inside_dates_numbers_or_codes() -> None:
+    from printing.layout import UNBREAKABLE, wrap
+
+    chain = font_chain(discover=False)
+    text = ("本会于2026年11月27日成立，统一社会信用代码51310105MJ5012345X，办件W01-2026-000123，"
+            "开办资金1,320,000.50元，地址长宁路1320号；") * 3
+    spans = [m.span() for m in UNBREAKABLE.finditer(text) if m.end() - m.start() > 1]
+    assert {text[a:b] for a, b in spans} >= {"2026年11月27日", "51310105MJ5012345X", "W01-2026-000123", "1,320,000.50"}
+    broken_somewhere = set()
+    for width in range(45, 120, 3):  # 45 mm: the longest code, at 11 pt, fits a line
+        lines = [line for line, _w, _i in wrap(chain, text, float(width), 11)]
+        assert "".join(lines) == text
+        ends = [sum(len(line) for line in lines[:n]) for n in range(1, len(lines))]
+        for start, end in spans:
+            assert not any(start < cut < end for cut in ends), (width, text[start:end])
+        broken_somewhere |= {cut for cut in ends}
+    assert len(broken_somewhere) > 20  # many different places were tried
+
+
+def test_a_draft_leaves_out_the_captions_of_what_it_leaves_out() -> None:
+    draft = stream_text(document_pdf(specimens.certificate(serial=""), draft=True))
+    assert "扫码核验证书真伪" not in draft and "印制号" not in draft
+    formal = stream_text(document_pdf(specimens.certificate(), signer=SIGNER))
+    assert "扫码核验证书真伪" in formal and "印制号：SZ2026000123" in formal
+
+
+def test_the_qr_code_has_a_quiet_zone_of_four_modules() -> None:
+    import pypdfium2
+    import segno
+
+    from printing.documents import qr_claim
+    from printing.render import QR_MASK
+
+    cert = specimens.certificate(copy=CopyKind.DUPLICATE)
+    box = load_template(cert.template).qr.box
+    modules = len(segno.make(SIGNER.sign(qr_claim(cert)), error="m", micro=False, mask=QR_MASK).matrix)
+    px_per_mm = 20
+    image = pypdfium2.PdfDocument(document_pdf(cert, signer=SIGNER))[0].render(scale=px_per_mm * 25.4 / 72).to_pil()
+    crop = image.convert("L").crop((int(box.x * px_per_mm), int(box.y * px_per_mm),
+                                    int((box.x + box.width) * px_per_mm), int((box.y + box.height) * px_per_mm)))
+    left, top, right, bottom = crop.point(lambda p: 255 if p < 128 else 0).getbbox()
+    module_px = (right - left) / modules
+    assert abs(left / module_px - 4) < 0.5 and abs((crop.width - right) / module_px - 4) < 0.5
+    assert abs(top / module_px - 4) < 0.5

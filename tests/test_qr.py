@@ -22,7 +22,16 @@ from models.store import open_store
 from printing import specimens
 from printing.data import CopyKind
 from printing.documents import document_pdf, qr_claim
-from signing.keys import KEYRING_SERVICE, add_public_key, create_window_key, public_keys, window_signer
+from models.settings import get_setting
+from signing.keys import (
+    KEYRING_SERVICE,
+    SIGNING_KEY_ID,
+    add_public_key,
+    create_window_key,
+    key_id_for,
+    public_keys,
+    window_signer,
+)
 from signing.qr import PREFIX, SIGNATURE_BYTES, QrStatus, decode_qr, verify_qr
 
 TODAY = date(2027, 3, 1)
@@ -37,7 +46,7 @@ def keyring_backend(tmp_path, monkeypatch):
 @pytest.fixture
 def signed(store, keyring_backend):
     """This window's key pair and a genuine certificate code."""
-    key_id = create_window_key(store, "W01", actor="system")
+    key_id = create_window_key(store, "W01", actor="system").key_id
     signer = window_signer(store)
     claim = qr_claim(specimens.certificate())
     with store.read() as session:
@@ -56,12 +65,16 @@ def _tampered(text: str, old: str, new: str) -> str:
 
 
 def test_window_key_pair_private_in_keyring_public_in_store(store, keyring_backend) -> None:
-    key_id = create_window_key(store, "W01", actor="system")
-    assert key_id.startswith("W01-") and len(key_id) == 10
-    stored = keyring_backend.get_password(KEYRING_SERVICE, "window-key-W01")
+    made = create_window_key(store, "W01", actor="system")
+    key_id = made.key_id
+    assert key_id.startswith("W01-") and len(key_id) == 10 and made.created and made.note == ""
+    stored = keyring_backend.get_password(KEYRING_SERVICE, f"window-key-{key_id}")  # by key id, not window code
     assert stored and stored.startswith("ed25519:")
-    assert create_window_key(store, "W01", actor="system") == key_id  # made once
+    assert keyring_backend.get_password(KEYRING_SERVICE, "window-key-W01") is None
+    again = create_window_key(store, "W01", actor="system")
+    assert (again.key_id, again.created) == (key_id, False)  # made once
     with store.read() as session:
+        assert get_setting(session, SIGNING_KEY_ID) == key_id
         rows = session.scalars(select(WindowKey)).all()
         assert [(r.key_id, r.window_code) for r in rows] == [(key_id, "W01")]
         assert stored not in rows[0].public_key
@@ -111,7 +124,7 @@ def test_another_windows_code_verifies_once_its_public_key_arrives(tmp_path, sto
     _key_id, _signer, claim, _text, keys = signed
     other = open_store(tmp_path / "w02.sqlite3")
     init_window(other, "W02", actor="system")
-    other_key = create_window_key(other, "W02", actor="system")
+    other_key = create_window_key(other, "W02", actor="system").key_id
     text = window_signer(other).sign(claim)
     with other.read() as session:
         row = session.scalars(select(WindowKey).where(WindowKey.key_id == other_key)).one()
@@ -208,3 +221,39 @@ def test_window_key_commands(tmp_path, store, keyring_backend, monkeypatch, caps
     assert key_id.startswith("W01-") and key_id in created
     with store.read() as session:
         assert list(public_keys(session)) == [key_id]
+
+
+def test_a_second_database_with_the_same_window_code_gets_its_own_key_and_says_so(tmp_path, store, keyring_backend):
+    first = create_window_key(store, "W01", actor="system")
+    second_store = open_store(tmp_path / "second.sqlite3")
+    init_window(second_store, "W01", actor="system")
+    second = create_window_key(second_store, "W01", actor="system")
+    assert second.created and second.key_id != first.key_id
+    assert first.key_id in second.note and second.key_id in second.note and "W01" in second.note
+    claim = qr_claim(specimens.certificate())
+    assert window_signer(store).key_id == first.key_id
+    assert window_signer(second_store).key_id == second.key_id
+    with second_store.read() as session:  # the second database knows only its own public key
+        assert verify_qr(window_signer(second_store).sign(claim), public_keys(session), TODAY).valid
+        assert verify_qr(window_signer(store).sign(claim), public_keys(session), TODAY).status is QrStatus.UNKNOWN_KEY
+    second_store.close()
+
+
+def test_a_database_set_up_by_the_older_version_keeps_its_key(store, keyring_backend):
+    """Before key ids the private key sat under the window code; its database goes on signing with it."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+    private_key = Ed25519PrivateKey.generate()
+    raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    keyring_backend.set_password(KEYRING_SERVICE, "window-key-W01", "ed25519:" + base64.b64encode(raw).decode())
+    legacy_id = key_id_for("W01", private_key.public_key())
+    with store.write() as session:
+        add_public_key(session, key_id=legacy_id, window_code="W01", actor="system",
+                       public_key_hex=private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex())
+    signer = window_signer(store)
+    assert signer.key_id == legacy_id and verify_qr(signer.sign(qr_claim(specimens.certificate())),
+                                                    {legacy_id: private_key.public_key()}, TODAY).valid
+    assert create_window_key(store, "W01", actor="system").created is False

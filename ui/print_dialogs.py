@@ -61,8 +61,10 @@ class CalibrationDialog(QDialog):
         super().__init__(parent)
         self._store, self._tasks, self._actor, self.printer = store, tasks, actor, printer
         self.setWindowTitle(self.tr("套打校准 — {0}").format(printer))
-        intro = QLabel(self.tr("先用这台打印机打印“套打校准页”（关闭缩放），量出十字中心的实际位置，"
-                               "减去旁边标注的数值，填入下面（向右、向下为正，单位毫米，允许 ±{0:g} 毫米）。")
+        intro = QLabel(self.tr("先用这台打印机打印“套打校准页”（关闭缩放、不用校准值），再按校准页上的说明量出："
+                               "缩放比例 = 左上、右上两个十字的实际距离 ÷ 标注距离；"
+                               "偏移 = 左上十字的实际位置 − 标注位置 × 缩放比例（向右、向下为正，单位毫米，允许 ±{0:g} 毫米）。"
+                               "保存后再打印一次校准页，十字应落在标注位置上。")
                        .format(MAX_OFFSET_MM))
         intro.setWordWrap(True)
 

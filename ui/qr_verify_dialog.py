@@ -1,7 +1,8 @@
 """The QR verify dialog (防伪二维码核验): paste or scan a code, see what it certifies or why not.
 
 A barcode scanner types the code into the text box like a keyboard, ending with Enter; the
-check runs offline against the window public keys in the local store.
+check runs offline against the window public keys, the print records and the registry in the
+local store.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from models.store import Store
-from signing.keys import public_keys
-from signing.qr import QrVerification, verify_qr
+from printing.verification import verify_printed_code
+from signing.qr import QrVerification
 from ui.tasks import TaskRunner
 
 VALID_STYLE = "background: #2e7d32; color: white; padding: 8px; font-size: 14pt; font-weight: bold;"
@@ -83,9 +84,7 @@ class QrVerifyDialog(QDialog):
         store = self._store
 
         def check(_progress) -> QrVerification:
-            with store.read() as session:
-                keys = public_keys(session)
-            return verify_qr(text, keys, date.today())
+            return verify_printed_code(store, text, date.today())
 
         self.verify_button.setEnabled(False)
         self._tasks.run(check, on_success=self._show, on_failure=self._failed, parent=self)

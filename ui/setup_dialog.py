@@ -168,7 +168,7 @@ class SetupDialog(QDialog):
         self.code = new_code or self.code
         if self.key_warning:
             # not modal and not owned by this dialog, which closes now: the shell goes on to log in
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("签名密钥未生成"), self.key_warning,
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("签名密钥"), self.key_warning,
                               QMessageBox.StandardButton.Ok, self.parentWidget())
             box.setObjectName("keyWarning")
             self.key_warning_box = box  # a box without a parent lives as long as this reference

@@ -242,6 +242,16 @@ def _names_by(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
+# ---- the certificate (登记证书) --------------------------------------------------------------
+
+def certificate_findings(case: Case, as_of: date) -> list[Finding]:
+    """Both copies of the certificate must print the registered items as they stand: every value fits
+    its box, every character has a glyph (checked by printing them as drafts)."""
+    from printing.field_limits import certificate_refusals  # printing reads cases: imported when needed
+
+    return [Finding("certificate.unprintable", REJECT, message) for message in certificate_refusals(case, as_of)]
+
+
 # ---- which checks a step runs -------------------------------------------------------------
 
 StepCheck = Callable[[Session, Case, dict[str, Any], date], list[Finding]]
@@ -257,6 +267,7 @@ STEP_CHECKS: dict[CaseState, tuple[StepCheck, ...]] = {
 STEP_CHECKS[CaseState.APPROVAL] = (
     *(check for state in STEP_CHECKS for check in STEP_CHECKS[state]),
     lambda s, c, r, d: conditions_findings(c, r, d),
+    lambda s, c, r, d: certificate_findings(c, d),
 )
 
 

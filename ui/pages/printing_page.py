@@ -39,9 +39,10 @@ from models.base import local_time
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import NOTICES, case_notice_kind
+from printing.case_documents import NOTICES, StandingCertificates, case_notice_kind, standing_copies
 from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
+from printing.documents import overlay_offered
 from printing.print_records import (
     PrintRecordInfo,
     PrintRequest,
@@ -78,6 +79,11 @@ class DocumentChoice:
         return self.kind is kind and (copy is None or self.copy is copy)
 
     @property
+    def overlay(self) -> bool:
+        """Whether this document goes onto pre-printed stock, so that 套打 is offered."""
+        return self.kind is not None and overlay_offered(self.kind)
+
+    @property
     def printer_key(self) -> str:
         """Which remembered printer this document uses: certificates share one, so do notices."""
         if not self.needs_case:
@@ -104,6 +110,11 @@ def printer_label(printer: QPrinter) -> str:
     return printer.printerName().strip()
 
 
+def _records_of(store, case_no: str) -> tuple[list[PrintRecordInfo], StandingCertificates]:
+    """The case's print records and the certificate copies that stand (run on the worker)."""
+    return print_records(store, case_no), standing_copies(store, case_no)
+
+
 class PrintingPage(QWidget):
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +124,8 @@ class PrintingPage(QWidget):
         self.records: list[PrintRecordInfo] = []
         self.reason = ""  # the reprint reason given in the dialog, for the print being retried
         self.reason_dialog: ReasonDialog | None = None
+        self.calibration_dialog: CalibrationDialog | None = None
+        self.verify_dialog: QrVerifyDialog | None = None
         self.printed_pages = 0
         self._preview_generation = 0
         self._printer: QPrinter | None = None  # alive while the print dialog or the job needs it
@@ -130,6 +143,9 @@ class PrintingPage(QWidget):
         self.case_label = QLabel(self.tr("请输入办件编号"))
         self.case_label.setObjectName("caseLabel")
         self.case_label.setWordWrap(True)
+        self.standing_label = QLabel()
+        self.standing_label.setObjectName("standingCopies")
+        self.standing_label.setWordWrap(True)
 
         self.document_combo = QComboBox()
         for choice in CHOICES:
@@ -144,14 +160,15 @@ class PrintingPage(QWidget):
         self.printer_combo.setEditable(True)
         self.printer_combo.addItems(QPrinterInfo.availablePrinterNames())
         self.printer_combo.lineEdit().setPlaceholderText(self.tr("打印时在对话框中选择"))
-        calibrate = QPushButton(self.tr("校准…"))
-        calibrate.clicked.connect(self.open_calibration)
+        self.calibrate_button = QPushButton(self.tr("校准…"))
+        self.calibrate_button.clicked.connect(self.open_calibration)
         printer_row = QHBoxLayout()
         printer_row.addWidget(self.printer_combo, 1)
-        printer_row.addWidget(calibrate)
+        printer_row.addWidget(self.calibrate_button)
         form = QFormLayout()
         form.addRow(self.tr("办件"), case_row)
         form.addRow("", self.case_label)
+        form.addRow("", self.standing_label)
         form.addRow(self.tr("文书"), self.document_combo)
         form.addRow(self.tr("方式"), self.mode_combo)
         form.addRow("", self.draft_box)
@@ -161,11 +178,11 @@ class PrintingPage(QWidget):
         self.print_button = QPushButton(self.tr("打印…"))
         self.print_button.setStyleSheet("font-weight: bold; padding: 6px 18px;")
         self.print_button.clicked.connect(self.choose_printer_and_print)
-        verify = QPushButton(self.tr("核验二维码…"))
-        verify.clicked.connect(self.open_verify_dialog)
+        self.verify_button = QPushButton(self.tr("核验二维码…"))
+        self.verify_button.clicked.connect(self.open_verify_dialog)
         buttons = QHBoxLayout()
         buttons.addWidget(self.print_button)
-        buttons.addWidget(verify)
+        buttons.addWidget(self.verify_button)
         buttons.addStretch(1)
         self.message = QLabel()
         self.message.setObjectName("printMessage")
@@ -228,6 +245,11 @@ class PrintingPage(QWidget):
         return CHOICES[self.document_combo.currentIndex()]
 
     @property
+    def mode(self) -> PrintMode:
+        """整张 or 套打 (the combo hands its data back as plain text)."""
+        return PrintMode(self.mode_combo.currentData())
+
+    @property
     def pdf_document(self):
         """The previewed QPdfDocument (None before the first preview)."""
         return self.pdf.document if self.pdf is not None else None
@@ -244,7 +266,7 @@ class PrintingPage(QWidget):
     def _work_pdf(self, printer: str, *, preview: bool):
         """The function (run on the worker) that makes the PDF of the current choice for ``printer``."""
         choice, store, user = self.choice, self.context.store, self.context.user
-        mode, draft = self.mode_combo.currentData(), self.draft_box.isChecked()
+        mode, draft = self.mode, self.draft_box.isChecked()
         if not choice.needs_case:
             return lambda: (calibration_page_pdf(), None)
         if self.case is None:
@@ -267,6 +289,10 @@ class PrintingPage(QWidget):
     def _document_changed(self) -> None:
         choice = self.choice
         self.serial_edit.setEnabled(choice.copy is not None)
+        if not choice.overlay:
+            self.mode_combo.setCurrentIndex(self.mode_combo.findData(PrintMode.FULL))
+        self.mode_combo.setEnabled(choice.overlay)
+        self.mode_combo.setToolTip("" if choice.overlay else self.tr("只有登记证书印在预印的证书纸上可以套打；这份文书在白纸上整张打印。"))
         self.reason = ""
         store, key = self.context.store, choice.printer_key
 
@@ -282,7 +308,7 @@ class PrintingPage(QWidget):
             self.printer_combo.setCurrentText(printer)
 
     def _printer_changed(self) -> None:
-        if self.mode_combo.currentData() is PrintMode.OVERLAY:
+        if self.mode is PrintMode.OVERLAY:
             self.refresh_preview()
 
     def _load_case(self) -> None:
@@ -290,22 +316,22 @@ class PrintingPage(QWidget):
         if not case_no:
             return
         store = self.context.store
-        self.context.tasks.run(lambda _p: (get_case(store, case_no), print_records(store, case_no)),
+        self.context.tasks.run(lambda _p: (get_case(store, case_no), *_records_of(store, case_no)),
                                on_success=self._case_loaded, on_failure=self._case_refused, parent=self)
 
-    def _case_loaded(self, result: tuple[CaseSummary, list[PrintRecordInfo]]) -> None:
-        self.case, records = result
+    def _case_loaded(self, result: tuple[CaseSummary, list[PrintRecordInfo], StandingCertificates]) -> None:
+        self.case, records, standing = result
         self.reason = ""
         self.case_label.setStyleSheet("")
         self.case_label.setText(self.tr("{0}　{1}（{2}）").format(self.case.name, self.case.org_type, self.case.state))
-        self._show_records(records)
+        self._show_records((records, standing))
         self.refresh_preview()
 
     def _case_refused(self, error: SoregError) -> None:
         self.case = None
         self.case_label.setStyleSheet(ERROR_STYLE)
         self.case_label.setText(error.message)
-        self._show_records([])
+        self._show_records(([], StandingCertificates((), ())))
 
     # -- preview --
     def refresh_preview(self) -> None:
@@ -343,9 +369,16 @@ class PrintingPage(QWidget):
             printer.setPrinterName(name)
         self._printer = printer
         dialog = QPrintDialog(printer, self)
+        dialog.setObjectName("printDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setWindowTitle(self.tr("打印{0}").format(self.tr(self.choice.label)))
-        dialog.accepted.connect(lambda: self.print_to(printer))
-        dialog.open()
+        # Both signals are named ``accepted``: QDialog's and QPrintDialog's accepted(QPrinter*);
+        # take the one that hands over the printer as the dialog set it up.
+        dialog.accepted[QPrinter].connect(self.print_to)
+        # PySide6 binds QPrintDialog.open to open(receiver, member), hiding QDialog.open(): this is
+        # what QDialog.open() does (window-modal, not blocking).
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
 
     def print_to(self, printer: QPrinter) -> None:
         """Check, render at the printer's resolution, print, record; asks for a reason if a reprint needs one."""
@@ -416,10 +449,14 @@ class PrintingPage(QWidget):
         if self.case is None:
             return
         store, case_no = self.context.store, self.case.case_no
-        self.context.tasks.run(lambda _p: print_records(store, case_no), on_success=self._show_records, parent=self)
+        self.context.tasks.run(lambda _p: _records_of(store, case_no), on_success=self._show_records, parent=self)
 
-    def _show_records(self, records: list[PrintRecordInfo]) -> None:
+    def _show_records(self, result: tuple[list[PrintRecordInfo], StandingCertificates]) -> None:
+        records, standing = result
         self.records = records
+        copies = [f"{copy}{' '.join(serials)}" for copy, serials in (("正本 ", standing.originals),
+                                                                      ("副本 ", standing.duplicates)) if serials]
+        self.standing_label.setText(self.tr("现存有效的证书：{0}").format("；".join(copies)) if copies else "")
         self.record_table.setRowCount(len(records))
         for row, r in enumerate(records):
             state = self.tr("已作废") if r.voided else ""
@@ -467,11 +504,13 @@ class PrintingPage(QWidget):
         dialog = CalibrationDialog(self.context.store, self.context.tasks, printer,
                                    actor=self.context.user.username, parent=self)
         dialog.accepted.connect(self.refresh_preview)
+        self.calibration_dialog = dialog
         dialog.open()
         return dialog
 
     def open_verify_dialog(self) -> QrVerifyDialog:
         dialog = QrVerifyDialog(self.context.store, self.context.tasks, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.verify_dialog = dialog
         dialog.open()
         return dialog
