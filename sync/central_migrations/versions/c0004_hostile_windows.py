@@ -325,17 +325,24 @@ def _class(ranges) -> str:
     return "".join(ch(a) if a == b else f"{ch(a)}-{ch(b)}" for a, b in ranges)
 
 
+TABLES_SYNCED = sorted(scope for scope, _ in RULES if "." not in scope)  # central.synced_tables
 ALL_REFUSED = "[" + "".join(_class(r) for _, r in REFUSED) + "]"
 CONTROL = "[" + _class(REFUSED[0][1]) + "]"
 PRIVATE = "[" + _class(REFUSED[2][1]) + "]"
 
 CHECKS = rf"""
+-- what a refused character is, named as models.op_rules names it. These checks are STABLE, never
+-- IMMUTABLE (format() is STABLE), and have no FROM, so that the planner inlines them.
+CREATE FUNCTION central.refused_name(c text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT format('含有%s（U+%s）', CASE WHEN c ~ '{CONTROL}' THEN '控制字符' WHEN c ~ '{PRIVATE}' THEN '私用区字符'
+                                         ELSE '不可见的格式字符' END,
+                  lpad(upper(to_hex(ascii(c))), greatest(4, length(to_hex(ascii(c)))), '0'))
+$$;
+
 CREATE FUNCTION central.refused_character(t text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN t ~ '{ALL_REFUSED}' THEN (
-        SELECT format('含有%s（U+%s）', CASE WHEN c ~ '{CONTROL}' THEN '控制字符' WHEN c ~ '{PRIVATE}' THEN '私用区字符'
-                                             ELSE '不可见的格式字符' END, lpad(upper(to_hex(ascii(c))), greatest(4, length(to_hex(ascii(c)))), '0'))
-          FROM substring(t FROM '{ALL_REFUSED}') AS c) END
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN t ~ '{ALL_REFUSED}' THEN central.refused_name(substring(t FROM '{ALL_REFUSED}')) END
 $$;
 
 CREATE FUNCTION central.is_date(t text) RETURNS boolean
@@ -361,11 +368,11 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 CREATE FUNCTION central.text_problem(label text, t text, max_length integer, choices text[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN max_length IS NOT NULL AND char_length(t) > max_length
             THEN format('%s超过 %s 个字符（现有 %s 个）', label, max_length, char_length(t))
-        WHEN central.refused_character(t) IS NOT NULL THEN label || central.refused_character(t)
+        WHEN t ~ '{ALL_REFUSED}' THEN label || central.refused_name(substring(t FROM '{ALL_REFUSED}'))
         WHEN choices IS NOT NULL AND NOT t = ANY (choices)
             THEN format('%s“%s”不是可选的值（%s）', label, t, array_to_string(choices, '、'))
     END
@@ -373,7 +380,7 @@ $$;
 
 -- a field the centre has no rule for (a newer window's column): a plain value, checked as text
 CREATE FUNCTION central.unknown_problem(key text, v jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN key !~ '^[a-z_][a-z0-9_]{{0,62}}$' THEN '字段名' || coalesce(central.refused_character(key), '不对')
         WHEN jsonb_typeof(v) = 'string' THEN central.text_problem(format('字段“%s”', key), v #>> '{{}}', 20000, NULL)
@@ -426,7 +433,7 @@ $$;
 -- the first problem of a record of ``scope``: unknown fields (in jsonb's key order), then the known
 -- ones in column order, then the required ones it lacks
 CREATE FUNCTION central.object_problem(scope text, obj jsonb) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
     SELECT x.p FROM (
         SELECT 1 AS prio, k.n AS pos, central.unknown_problem(k.key, k.value) AS p
           FROM jsonb_each(obj) WITH ORDINALITY AS k(key, value, n)
@@ -440,16 +447,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
     ) x WHERE x.p IS NOT NULL ORDER BY x.prio, x.pos LIMIT 1
 $$;
 
--- why an op cannot be taken, leaving its payload's values aside (models.op_rules.envelope_problem)
+-- why an op cannot be taken, leaving its payload's values aside (models.op_rules.envelope_problem);
+-- no sub-select, so that the planner inlines it
 CREATE FUNCTION central.envelope_problem(o jsonb) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
     SELECT CASE
         WHEN jsonb_typeof(o) IS DISTINCT FROM 'object' THEN '操作应为 JSON 对象'
-        WHEN EXISTS (SELECT 1 FROM jsonb_object_keys(o) k WHERE k <> ALL (ARRAY{list(ENVELOPE)})) THEN '操作中有不认识的项'
+        WHEN (o - ARRAY{list(ENVELOPE)}) <> '{{}}'::jsonb THEN '操作中有不认识的项'
         WHEN jsonb_typeof(o -> 'op_id') IS DISTINCT FROM 'string' OR (o ->> 'op_id') !~ '{UUID}' THEN '操作编号应为 UUID'
         WHEN jsonb_typeof(o -> 'table_name') IS DISTINCT FROM 'string'
-             OR NOT EXISTS (SELECT 1 FROM central.synced_tables s WHERE s.table_name = o ->> 'table_name')
-            THEN '数据表不是同步的数据表'
+             OR (o ->> 'table_name') <> ALL (ARRAY{TABLES_SYNCED}) THEN '数据表不是同步的数据表'
         WHEN jsonb_typeof(o -> 'row_id') IS DISTINCT FROM 'string' OR (o ->> 'row_id') !~ '{UUID}' THEN '记录编号应为 UUID'
         WHEN jsonb_typeof(o -> 'op') IS DISTINCT FROM 'string' OR (o ->> 'op') NOT IN ('insert', 'update', 'delete')
             THEN '操作类别应为 insert、update 或 delete'
@@ -462,7 +469,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
         WHEN o ->> 'op' = 'delete' THEN CASE WHEN coalesce(jsonb_typeof(o -> 'payload'), 'null') <> 'null'
                                              THEN '删除操作不能带数据' END
         WHEN jsonb_typeof(o -> 'payload') IS DISTINCT FROM 'object' THEN '数据应为 JSON 对象'
-        WHEN octet_length((o -> 'payload')::text) > {PAYLOAD_LIMIT_BYTES}
+        WHEN pg_column_size(o -> 'payload') > {PAYLOAD_LIMIT_BYTES // 8}  -- smaller ones are not printed to be measured
+             AND octet_length((o -> 'payload')::text) > {PAYLOAD_LIMIT_BYTES}
             THEN format('数据超过 {PAYLOAD_LIMIT_BYTES} 字节的上限（%s 字节）', octet_length((o -> 'payload')::text))
         WHEN (o -> 'payload' -> 'id') IS DISTINCT FROM (o -> 'row_id') THEN '数据中的编号与记录编号不符'
         WHEN o -> 'payload' ? 'row_version' AND (o -> 'payload' -> 'row_version') IS DISTINCT FROM (o -> 'row_version')
@@ -470,11 +478,31 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
     END
 $$;
 
-CREATE FUNCTION central.op_problem(o jsonb) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
-    SELECT coalesce(central.envelope_problem(o),
-                    CASE WHEN jsonb_typeof(o -> 'payload') = 'object'
-                         THEN central.object_problem(o ->> 'table_name', o -> 'payload') END)
+-- the first problem of each op of a batch that has one (models.op_rules.op_problem), all ops in one
+-- query: the envelope, then the payload's fields as central.object_problem orders them
+CREATE FUNCTION central.op_problems(doc jsonb) RETURNS TABLE (ord bigint, problem text)
+LANGUAGE sql STABLE AS $$
+    WITH e AS (
+        SELECT x.ord, x.v, central.envelope_problem(x.v) AS p
+          FROM jsonb_array_elements(doc) WITH ORDINALITY AS x(v, ord)
+    ), payloads AS (
+        SELECT e.ord, e.v ->> 'table_name' AS scope, e.v -> 'payload' AS obj
+          FROM e WHERE e.p IS NULL AND jsonb_typeof(e.v -> 'payload') = 'object'
+    ), fields AS (
+        SELECT y.ord, CASE WHEN r.column_name IS NULL THEN 1 ELSE 2 END AS prio, coalesce(r.position, k.n) AS pos,
+               CASE WHEN r.column_name IS NULL THEN central.unknown_problem(k.key, k.value)
+                    ELSE central.value_problem(r, k.value) END AS p
+          FROM payloads y CROSS JOIN LATERAL jsonb_each(y.obj) WITH ORDINALITY AS k(key, value, n)
+          LEFT JOIN central.column_rules r ON r.scope = y.scope AND r.column_name = k.key
+        UNION ALL
+        SELECT y.ord, 3, r.position, '缺少' || r.label
+          FROM payloads y JOIN central.column_rules r ON r.scope = y.scope AND r.required
+         WHERE NOT y.obj ? r.column_name
+    )
+    SELECT e.ord, e.p FROM e WHERE e.p IS NOT NULL
+    UNION ALL
+    SELECT * FROM (SELECT DISTINCT ON (f.ord) f.ord, f.p FROM fields f WHERE f.p IS NOT NULL
+                    ORDER BY f.ord, f.prio, f.pos) first
 $$;
 
 -- the name index and former names as every window's pull reads them (a CHECK constraint)
@@ -526,13 +554,13 @@ BEGIN
     doc := to_jsonb(parts);
 END $$;
 
--- each op's position, the op, and its head fields as far as they are sound (for the answer and
--- the log of received ops; a refused op's unsound fields are left empty)
-CREATE FUNCTION central.op_heads(doc jsonb, unreadable jsonb)
-RETURNS TABLE (ord bigint, v jsonb, op_id text, op_uuid uuid, table_name text, row_id text, op text,
+-- the refused ops (``verdicts``: position → reason) with their head fields as far as they are sound,
+-- for the answer and the log of received ops (unsound fields are left empty)
+CREATE FUNCTION central.refused_heads(doc jsonb, unreadable jsonb, verdicts jsonb)
+RETURNS TABLE (ord bigint, reason text, op_id text, op_uuid uuid, table_name text, row_id text, op text,
                row_version integer, base_version integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
-    SELECT e.ord, e.v, left(h ->> 'op_id', 64), CASE WHEN (h ->> 'op_id') ~ '{UUID}' THEN (h ->> 'op_id')::uuid END,
+    SELECT e.ord, verdicts ->> e.ord::text, left(h ->> 'op_id', 64), CASE WHEN (h ->> 'op_id') ~ '{UUID}' THEN (h ->> 'op_id')::uuid END,
            CASE WHEN EXISTS (SELECT 1 FROM central.synced_tables s WHERE s.table_name = h ->> 'table_name')
                 THEN h ->> 'table_name' ELSE '' END,
            CASE WHEN (h ->> 'row_id') ~ '{UUID}' THEN h ->> 'row_id' ELSE '' END,
@@ -543,6 +571,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, central, pg_temp AS $$
                 THEN central.json_int(h -> 'base_version')::integer END
       FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, ord)
       CROSS JOIN LATERAL (SELECT coalesce(unreadable -> e.ord::text, e.v) AS h) x
+     WHERE verdicts ? e.ord::text
 $$;
 
 -- what a window sent, counted against its quota whatever becomes of it; the reason the call is
@@ -594,7 +623,7 @@ BEGIN
 END $$;
 
 -- Push (上传), v2: ops in the order the window made them, as json (an op holding \u0000, which
--- jsonb cannot hold, is refused alone). Every op is checked (central.op_problem) before anything
+-- jsonb cannot hold, is refused alone). Every op is checked (central.op_problems) before anything
 -- is stored; a refused op is answered 'rejected' with its reason and kept without its payload, so
 -- that a replay gets the same answer. (window, op id) is unique: a replayed op gets its earlier
 -- result. A call over the window's quota is refused whole: nothing of it is taken, and the answer
@@ -630,29 +659,32 @@ BEGIN
         RAISE EXCEPTION '操作署名的窗口与登录身份（窗口 %）不符', w USING ERRCODE = 'insufficient_privilege';
     END IF;
 
-    SELECT coalesce(jsonb_object_agg(x.ord::text, x.reason), '{{}}') INTO verdicts
-      FROM (SELECT e.ord, coalesce(unreadable -> e.ord::text ->> 'reason', central.op_problem(e.v)) AS reason
-              FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, ord)) x
-     WHERE x.reason IS NOT NULL;
+    SELECT coalesce(jsonb_object_agg(x.ord::text, x.problem), '{{}}') INTO verdicts
+      FROM (SELECT c.ord, c.problem FROM central.op_problems(doc) c
+             WHERE NOT unreadable ? c.ord::text
+             UNION ALL
+            SELECT u.key::bigint, u.value ->> 'reason' FROM jsonb_each(unreadable) u) x;
 
     -- refused ops: answered, and kept without their payload
     INSERT INTO central.received_ops (window_code, op_id, table_name, row_id, row_version, base_version, op,
                                       status, reason)
     SELECT DISTINCT ON (h.op_uuid) w, h.op_uuid, h.table_name, h.row_id, h.row_version, h.base_version, h.op,
-           'rejected', verdicts ->> h.ord::text
-      FROM central.op_heads(doc, unreadable) h
-     WHERE verdicts ? h.ord::text AND h.op_uuid IS NOT NULL
+           'rejected', h.reason
+      FROM central.refused_heads(doc, unreadable, verdicts) h
+     WHERE h.op_uuid IS NOT NULL
      ORDER BY h.op_uuid, h.ord
     ON CONFLICT (window_code, op_id) DO NOTHING;
 
     -- rows of window-owned tables: set-based; the payload is kept once, in window_records
     WITH incoming AS (
-        SELECT DISTINCT ON (h.op_uuid) h.op_uuid AS op_id, h.table_name, h.row_id, h.row_version, h.base_version,
-               h.op, h.v -> 'payload' AS payload
-          FROM central.op_heads(doc, unreadable) h
-         WHERE NOT verdicts ? h.ord::text AND h.table_name NOT IN ('organizations', 'window_keys')
-           AND NOT EXISTS (SELECT 1 FROM central.received_ops r WHERE r.window_code = w AND r.op_id = h.op_uuid)
-         ORDER BY h.op_uuid, h.ord
+        SELECT DISTINCT ON ((e.v ->> 'op_id')::uuid) (e.v ->> 'op_id')::uuid AS op_id, e.v ->> 'table_name' AS table_name,
+               e.v ->> 'row_id' AS row_id, (e.v ->> 'row_version')::integer AS row_version,
+               (e.v ->> 'base_version')::integer AS base_version, e.v ->> 'op' AS op, e.v -> 'payload' AS payload
+          FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, ord)
+         WHERE NOT verdicts ? e.ord::text AND e.v ->> 'table_name' NOT IN ('organizations', 'window_keys')
+           AND NOT EXISTS (SELECT 1 FROM central.received_ops r
+                            WHERE r.window_code = w AND r.op_id = (e.v ->> 'op_id')::uuid)
+         ORDER BY (e.v ->> 'op_id')::uuid, e.ord
     ), logged AS (
         INSERT INTO central.received_ops (window_code, op_id, table_name, row_id, row_version, base_version, op,
                                           payload_size, status)
@@ -672,11 +704,12 @@ BEGIN
 
     -- proposals for the registry and window keys: one by one, in order
     FOR o IN
-        SELECT h.op_uuid AS op_id, h.table_name, h.row_id, h.row_version, h.base_version, h.op,
-               h.v -> 'payload' AS payload, h.v ->> 'registry_cursor' AS registry_cursor
-          FROM central.op_heads(doc, unreadable) h
-         WHERE NOT verdicts ? h.ord::text AND h.table_name IN ('organizations', 'window_keys')
-         ORDER BY h.ord
+        SELECT (e.v ->> 'op_id')::uuid AS op_id, e.v ->> 'table_name' AS table_name, e.v ->> 'row_id' AS row_id,
+               (e.v ->> 'row_version')::integer AS row_version, (e.v ->> 'base_version')::integer AS base_version,
+               e.v ->> 'op' AS op, e.v -> 'payload' AS payload, e.v ->> 'registry_cursor' AS registry_cursor
+          FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, ord)
+         WHERE NOT verdicts ? e.ord::text AND e.v ->> 'table_name' IN ('organizations', 'window_keys')
+         ORDER BY e.ord
     LOOP
         INSERT INTO central.received_ops (window_code, op_id, table_name, row_id, row_version, base_version,
                                           op, payload_size, status)
@@ -695,23 +728,27 @@ BEGIN
     END LOOP;
 
     -- the answer: every op's result (an op without a sound op id is answered from its check alone)
-    WITH heads AS (
-        SELECT h.* FROM central.op_heads(doc, unreadable) h
+    WITH refused AS (
+        SELECT * FROM central.refused_heads(doc, unreadable, verdicts)
+    ), ids AS (
+        SELECT (e.v ->> 'op_id')::uuid AS op_id FROM jsonb_array_elements(doc) WITH ORDINALITY AS e(v, ord)
+         WHERE NOT verdicts ? e.ord::text
+        UNION
+        SELECT r.op_uuid FROM refused r WHERE r.op_uuid IS NOT NULL
     ), recorded AS (
-        SELECT DISTINCT ON (r.op_id) r.op_id, r.table_name, r.row_id, r.status, r.reason
-          FROM heads h JOIN central.received_ops r ON r.window_code = w AND r.op_id = h.op_uuid
-         ORDER BY r.op_id
+        SELECT r.op_id, r.table_name, r.row_id, r.status, r.reason
+          FROM ids JOIN central.received_ops r ON r.window_code = w AND r.op_id = ids.op_id
     )
-    SELECT (SELECT count(*) FROM recorded) + (SELECT count(*) FROM heads WHERE op_uuid IS NULL),
-           (SELECT count(DISTINCT op_uuid) FROM heads) + (SELECT count(*) FROM heads WHERE op_uuid IS NULL),
+    SELECT (SELECT count(*) FROM recorded) + (SELECT count(*) FROM refused WHERE op_uuid IS NULL),
+           (SELECT count(*) FROM ids) + (SELECT count(*) FROM refused WHERE op_uuid IS NULL),
            (SELECT coalesce(jsonb_agg(p), '[]'::jsonb) FROM (
                 SELECT jsonb_build_object('op_id', r.op_id, 'table_name', r.table_name, 'row_id', r.row_id,
                                           'status', r.status, 'reason', r.reason) AS p
                   FROM recorded r WHERE r.status <> 'accepted'
                 UNION ALL
                 SELECT jsonb_build_object('op_id', h.op_id, 'table_name', NULL, 'row_id', NULL, 'status', 'rejected',
-                                          'reason', verdicts ->> h.ord::text)
-                  FROM heads h WHERE h.op_uuid IS NULL) x)
+                                          'reason', h.reason)
+                  FROM refused h WHERE h.op_uuid IS NULL) x)
       INTO answered, expected, problems;
     IF answered <> expected THEN
         RAISE EXCEPTION '部分操作没有得到处理结果' USING ERRCODE = 'internal_error';
@@ -832,12 +869,12 @@ END $$;
 """
 
 # internal functions the SECURITY DEFINER functions call: owned by the functions' owner
-INTERNAL = ("refused_character(text)", "is_date(text)", "is_timestamp(text)", "json_int(jsonb)",
+INTERNAL = ("refused_name(text)", "refused_character(text)", "is_date(text)", "is_timestamp(text)", "json_int(jsonb)",
             "text_problem(text, text, integer, text[])", "unknown_problem(text, jsonb)",
             "value_problem(central.column_rules, jsonb)", "object_problem(text, jsonb)",
-            "records_problem(text, text, jsonb)", "envelope_problem(jsonb)", "op_problem(jsonb)",
+            "records_problem(text, text, jsonb)", "envelope_problem(jsonb)", "op_problems(jsonb)",
             "name_entries_ok(jsonb, boolean)", "json_field(json, text)", "readable_ops(json)",
-            "op_heads(jsonb, jsonb)", "count_received(text, bigint)",
+            "refused_heads(jsonb, jsonb, jsonb)", "count_received(text, bigint)",
             "propose_organization(text, uuid, text, integer, text, jsonb, text)",
             "outstanding_codes(text, central.code_pool)")
 API = ("sync_push_v1(jsonb)", "sync_push_v2(json)", "sync_whoami_v1()", "sync_pull_v1(text, bigint, integer)",
