@@ -203,17 +203,10 @@ def _is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) <= INTEGER_DIGITS
 
 
-def _valid_date(text: str) -> bool:
+def _parses(parse, text: str) -> bool:
+    """Whether ``parse`` (date.fromisoformat, datetime.fromisoformat) takes ``text``."""
     try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _valid_timestamp(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text)
+        parse(text)
     except ValueError:
         return False
     return True
@@ -245,10 +238,10 @@ def value_problem(rule: Rule, value: Any) -> str | None:
     if kind == "boolean":
         return None if isinstance(value, bool) else f"{label}应为 true 或 false"
     if kind == "date":
-        ok = isinstance(value, str) and _DATE.fullmatch(value) and _valid_date(value)
+        ok = isinstance(value, str) and _DATE.fullmatch(value) and _parses(date.fromisoformat, value)
         return None if ok else f"{label}应为日期（YYYY-MM-DD）"
     if kind == "timestamp":
-        ok = isinstance(value, str) and _TIMESTAMP.fullmatch(value) and _valid_timestamp(value)
+        ok = isinstance(value, str) and _TIMESTAMP.fullmatch(value) and _parses(datetime.fromisoformat, value)
         return None if ok else f"{label}应为时间（YYYY-MM-DDTHH:MM:SS）"
     if kind == "uuid":
         return None if isinstance(value, str) and _UUID.fullmatch(value) else f"{label}应为编号（UUID）"

@@ -82,6 +82,14 @@ def parse_code_start(first_body: str) -> tuple[str, int, int]:
     return match.group(1), int(match.group(2)), len(match.group(2))
 
 
+def alembic_config(conn) -> Config:
+    """Alembic's configuration for the central migrations, on ``conn`` (a SQLAlchemy connection)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(CENTRAL_MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
 def init_central(url: str, *, code_start: str = "MJ000001", shared_cluster: bool = False) -> str:
     """Create or upgrade the central schema; set the organization-code pool once; unless
     ``shared_cluster``, close the cluster's other databases to PUBLIC. Returns the Alembic
@@ -95,10 +103,7 @@ def init_central(url: str, *, code_start: str = "MJ000001", shared_cluster: bool
     engine = create_engine(sqlalchemy_url(url))
     try:
         with engine.begin() as conn:
-            cfg = Config()
-            cfg.set_main_option("script_location", str(CENTRAL_MIGRATIONS))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(alembic_config(conn), "head")
             raw = conn.connection.dbapi_connection
             raw.execute(
                 "INSERT INTO central.code_pool (id, stem, next_number, width) VALUES (1, %s, %s, %s)"

@@ -8,11 +8,10 @@ import uuid
 
 import psycopg
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine
 from sync_fixtures import private_server  # noqa: F401
 
-from sync.central_admin import CENTRAL_MIGRATIONS, add_window, drop_central_roles, init_central, sqlalchemy_url
+from sync.central_admin import add_window, alembic_config, drop_central_roles, init_central, sqlalchemy_url
 
 BROKEN = uuid.UUID("0190a0a0-0000-7000-8000-0000000000e1")
 
@@ -21,10 +20,7 @@ def _migrate(url: str, revision: str, *, down: bool = False) -> None:
     engine = create_engine(sqlalchemy_url(url))
     try:
         with engine.begin() as conn:
-            cfg = Config()
-            cfg.set_main_option("script_location", str(CENTRAL_MIGRATIONS))
-            cfg.attributes["connection"] = conn
-            (command.downgrade if down else command.upgrade)(cfg, revision)
+            (command.downgrade if down else command.upgrade)(alembic_config(conn), revision)
     finally:
         engine.dispose()
 
