@@ -151,3 +151,25 @@ def test_a_value_the_centre_would_refuse_is_refused_where_it_is_written(store):
     with store.read() as session:
         assert session.query(OutboxOp).count() == queued
         assert session.query(Organization).count() == 0
+
+
+def test_a_batch_the_centre_fails_on_names_its_op_in_the_crash_log(tmp_path, centre, file_keyring, _private_home):
+    store, settings = make_window(tmp_path, centre, "W01")
+    run_sync(store, settings)
+    with centre.admin() as conn:  # a fault of the centre's own, on one record
+        conn.execute("CREATE FUNCTION central.fail_on_bad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                     " IF NEW.payload->>'record_id' = 'bad' THEN RAISE EXCEPTION 'disk quota exceeded'; END IF;"
+                     " RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER fail_on_bad BEFORE INSERT ON central.window_records FOR EACH ROW"
+                     " EXECUTE FUNCTION central.fail_on_bad()")
+    for record_id in ("first", "bad", "last"):
+        _note(store, record_id)
+    with store.read() as session:
+        bad = next(op for op in session.scalars(select(OutboxOp)) if json.loads(op.payload)["record_id"] == "bad")
+    with pytest.raises(SoregError) as failure:
+        run_sync(store, settings)
+    assert str(failure.value).startswith("同步出错，已停止") and "disk" not in str(failure.value)
+    [log] = _crash_logs(_private_home)
+    assert f"出错的同步操作：audit_events {bad.row_id}（insert，操作编号 {bad.op_id}）" in log.read_text(encoding="utf-8")
+    with store.read() as session:  # nothing was acknowledged: the next sync sends them again
+        assert bad.op_id in set(session.scalars(select(OutboxOp.op_id)))
