@@ -164,7 +164,7 @@ def main() -> int:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = args.server.rsplit("/", 1)[0] + "/" + name
     try:
-        init_central(url)
+        init_central(url, shared_cluster=True)  # the benchmark borrows a server: its other databases stay open
         pusher = _window(folder, url, "W01", add_window(url, "W01"))
         push_s, idle_ms = bench_push(*pusher, ops)
         print(f"push of {ops} ops: {push_s:.2f} s; idle sync: median {statistics.median(idle_ms):.0f} ms",

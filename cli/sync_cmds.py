@@ -1,4 +1,5 @@
-"""Subcommands for the centre and sync: central init | add-window | connect, sync [--status]."""
+"""Subcommands for the centre and sync: central init | add-window | connect, sync [--status]
+(the centre's reviews, reference data, limits and watchdog: cli/central_*_cmds.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 import time
 
 from accounts.users import SYSTEM_ACTOR, has_users
+from cli.central_limits_cmds import add_limit_commands
 from cli.central_review_cmds import add_review_commands
 from cli.reference_cmds import add_reference_commands
 from cli.session import acting_user, read_password, store_for
@@ -19,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     init = central.add_parser("init", help="创建或升级中心数据库的表、函数和权限（需超级用户）")
     init.add_argument("--url", required=True, help="中心数据库管理员地址，例如 postgresql://postgres@主机/soreg")
     init.add_argument("--code-start", default="MJ000001", help="组织机构代码号段池的第一个代码本体（8 位，默认 MJ000001）")
+    init.add_argument("--shared-cluster", action="store_true",
+                      help="中心与其他数据库共用一个 PostgreSQL 集群：不收回其他数据库的 PUBLIC 连接权限"
+                           "（须在 pg_hba.conf 中另行限制窗口账户，见 installer/README.md）")
     init.set_defaults(handler=cmd_central_init)
 
     add = central.add_parser("add-window", help="为一个窗口创建中心登录账户（只能调用同步函数）")
@@ -36,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     con.set_defaults(handler=cmd_central_connect)
     add_review_commands(central)
     add_reference_commands(central)
+    add_limit_commands(central)
 
     sync = sub.add_parser("sync", help="与中心同步（上传本窗口的记录，下载登记库等）")
     sync.add_argument("--status", action="store_true", help="只显示上次同步时间、待上传条数和提示")
@@ -45,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_central_init(args: argparse.Namespace) -> int:
     from sync.central_admin import init_central
 
-    revision = init_central(args.url, code_start=args.code_start)
+    revision = init_central(args.url, code_start=args.code_start, shared_cluster=args.shared_cluster)
     print(f"中心数据库已就绪（结构版本 {revision}）。下一步：用 central add-window 为每个窗口创建账户。")
     return 0
 

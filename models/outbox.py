@@ -5,7 +5,9 @@ SQLAlchemy ``after_flush`` event on every Session: the op carries a UUIDv7 id, t
 row id, its row_version, the version it was based on and the row as JSON. Domain code needs no
 change: adding a table name to ``WINDOW_TABLES`` (or ``CENTRE_TABLES``) is enough. Writes made
 by the pull itself (``session.info[FROM_CENTRE] = True``) are not queued for the tables the
-centre owns, so nothing the centre sent is sent back.
+centre owns, so nothing the centre sent is sent back. A row the centre would refuse
+(``models.op_rules``: a control character, a value too long, a payload too big) refuses the
+write itself, with the field named.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, new_id, utcnow
+from models.errors import SoregError
 
 # Rows a window owns: its cases and their append-only history, its audit trail, its prints.
 WINDOW_TABLES = frozenset({
@@ -141,6 +144,18 @@ def _row_id(obj: Any) -> str:
     return str(key[0]) if len(key) == 1 else "/".join(map(str, key))
 
 
+def _checked_payload(obj: Any) -> str:
+    """The row as JSON, if the centre would take it (models.op_rules); else the write is refused
+    here, where the value was typed or imported, naming the field."""
+    from models.op_rules import TABLE_LABELS, row_problem
+
+    payload = row_payload(obj)
+    problem = row_problem(obj.__table__.name, payload)
+    if problem is not None:
+        raise SoregError(f"{TABLE_LABELS.get(obj.__table__.name, obj.__table__.name)}的{problem}，不能保存，请修改后重试。")
+    return json.dumps(payload, ensure_ascii=False)
+
+
 def _op(obj: Any, kind: str, cursor: str | None) -> dict[str, Any]:
     version = getattr(obj, "row_version", None) or 1
     return {
@@ -151,7 +166,7 @@ def _op(obj: Any, kind: str, cursor: str | None) -> dict[str, Any]:
         "row_version": version,
         "base_version": 0 if kind == "insert" else (version - 1 if kind == "update" else version),
         "registry_cursor": cursor,
-        "payload": None if kind == "delete" else json.dumps(row_payload(obj), ensure_ascii=False),
+        "payload": None if kind == "delete" else _checked_payload(obj),
         "created_at": utcnow(),
     }
 

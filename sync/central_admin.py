@@ -5,6 +5,12 @@ administrator's connection; ``add_window`` creates the window's LOGIN role, whic
 nothing but call the versioned functions in schema ``sync_api``. Role names start with the
 central database's name (roles are cluster-wide): ``<db>_sync_owner`` owns the functions,
 ``<db>_window`` holds EXECUTE on them, ``<db>_w_<code>`` is one window.
+
+The centre wants a cluster of its own: ``init_central`` takes PUBLIC's default CONNECT away from
+every other database of the cluster (their owners keep theirs), so that a window's login reaches
+the centre's database alone (``shared_cluster=True`` leaves them be, for a server the centre
+shares; the watchdog still ends any window session it finds in another database). ``set_limits`` sets the centre's quotas and timeouts
+(``central.limits``) and ``set_window_limits`` one window's own quotas.
 """
 
 from __future__ import annotations
@@ -76,9 +82,18 @@ def parse_code_start(first_body: str) -> tuple[str, int, int]:
     return match.group(1), int(match.group(2)), len(match.group(2))
 
 
-def init_central(url: str, *, code_start: str = "MJ000001") -> str:
-    """Create or upgrade the central schema; set the organization-code pool once. Returns the
-    Alembic revision the database is at."""
+def alembic_config(conn) -> Config:
+    """Alembic's configuration for the central migrations, on ``conn`` (a SQLAlchemy connection)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(CENTRAL_MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def init_central(url: str, *, code_start: str = "MJ000001", shared_cluster: bool = False) -> str:
+    """Create or upgrade the central schema; set the organization-code pool once; unless
+    ``shared_cluster``, close the cluster's other databases to PUBLIC. Returns the Alembic
+    revision the database is at."""
     stem, number, width = parse_code_start(code_start)
     with admin_connect(url) as conn:
         is_super = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
@@ -88,10 +103,7 @@ def init_central(url: str, *, code_start: str = "MJ000001") -> str:
     engine = create_engine(sqlalchemy_url(url))
     try:
         with engine.begin() as conn:
-            cfg = Config()
-            cfg.set_main_option("script_location", str(CENTRAL_MIGRATIONS))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(alembic_config(conn), "head")
             raw = conn.connection.dbapi_connection
             raw.execute(
                 "INSERT INTO central.code_pool (id, stem, next_number, width) VALUES (1, %s, %s, %s)"
@@ -101,7 +113,29 @@ def init_central(url: str, *, code_start: str = "MJ000001") -> str:
             revision = raw.execute("SELECT version_num FROM central.alembic_version").fetchone()[0]
     finally:
         engine.dispose()
+    if not shared_cluster:
+        with admin_connect(url) as conn:
+            close_other_databases(conn)
     return revision
+
+
+def close_other_databases(conn: psycopg.Connection) -> list[str]:
+    """Take PUBLIC's default CONNECT away from every other database of the cluster, granting it
+    to each database's owner instead; returns the databases changed. (A database made later
+    gives PUBLIC CONNECT again: ``central init`` closes it, and meanwhile the watchdog ends any
+    window session found there.)"""
+    changed = []
+    with conn.transaction():
+        rows = conn.execute(
+            "SELECT d.datname, r.rolname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba"
+            " WHERE d.datallowconn AND d.datname <> current_database()"
+            " AND has_database_privilege('public', d.datname, 'CONNECT') ORDER BY 1").fetchall()
+        for database, owner in rows:
+            conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database),
+                                                                              sql.Identifier(owner)))
+            conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
+            changed.append(database)
+    return changed
 
 
 def add_window(url: str, code: str, *, password: str | None = None) -> WindowRole:
@@ -135,6 +169,72 @@ def add_window(url: str, code: str, *, password: str | None = None) -> WindowRol
                 (code, role),
             )
     return WindowRole(code=code, role=role, password=password)
+
+
+CENTRE_LIMITS = {
+    "bytes_per_day": "每个窗口每天可上传的字节数",
+    "call_bytes": "一次上传的字节数上限",
+    "code_blocks_per_hour": "每个窗口每小时可申领的号段数",
+    "outstanding_codes": "每个窗口已申领而未使用的组织机构代码上限",
+    "idle_in_transaction_s": "窗口会话在事务中空闲的秒数上限（看门狗）",
+    "transaction_s": "窗口会话一个事务持续的秒数上限（看门狗）",
+}
+"""The centre's limits (central.limits) and what each one means."""
+WINDOW_LIMITS = ("bytes_per_day", "code_blocks_per_hour", "outstanding_codes")
+"""The limits a window may have of its own (None: the centre's)."""
+
+
+def _limits_ready(conn: psycopg.Connection) -> None:
+    if conn.execute("SELECT to_regclass('central.limits')").fetchone()[0] is None:
+        raise SoregError("中心数据库尚未初始化或结构过旧，请先运行 central init。", field="--url")
+
+
+def _check_limits(limits: dict, allowed) -> None:
+    for key, value in limits.items():
+        if key not in allowed:
+            raise SoregError(f"没有名为 {key} 的限额。", field=key)
+        least = 0 if key in ("code_blocks_per_hour", "outstanding_codes") else 1
+        if value is not None and (not isinstance(value, int) or value < least):
+            raise SoregError(f"“{CENTRE_LIMITS[key]}”应为不小于 {least} 的整数。", field=key)
+
+
+def centre_limits(url: str) -> dict[str, int]:
+    with admin_connect(url) as conn:
+        _limits_ready(conn)
+        row = conn.execute(sql.SQL("SELECT {} FROM central.limits WHERE id = 1").format(
+            sql.SQL(", ").join(map(sql.Identifier, CENTRE_LIMITS)))).fetchone()
+    return dict(zip(CENTRE_LIMITS, row, strict=True))
+
+
+def set_limits(url: str, **limits: int) -> dict[str, int]:
+    """Change the centre's limits (keys of CENTRE_LIMITS); returns them all."""
+    _check_limits(limits, CENTRE_LIMITS)
+    if any(v is None for v in limits.values()):
+        raise SoregError("中心的限额不能为空。", field="限额")
+    with admin_connect(url) as conn:
+        _limits_ready(conn)
+        if limits:
+            conn.execute(sql.SQL("UPDATE central.limits SET {} WHERE id = 1").format(sql.SQL(", ").join(
+                sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(v)) for k, v in limits.items())))
+    return centre_limits(url)
+
+
+def set_window_limits(url: str, code: str, **limits: int | None) -> dict[str, int | None]:
+    """Give window ``code`` limits of its own (keys of WINDOW_LIMITS; None: the centre's again);
+    returns its own limits."""
+    _check_limits(limits, WINDOW_LIMITS)
+    code = normalize_window_code(code)
+    with admin_connect(url) as conn:
+        _limits_ready(conn)
+        columns = sql.SQL(", ").join(map(sql.Identifier, WINDOW_LIMITS))
+        if limits:
+            conn.execute(sql.SQL("UPDATE central.windows SET {} WHERE code = %s").format(sql.SQL(", ").join(
+                sql.SQL("{} = {}").format(sql.Identifier(k), sql.Literal(v)) for k, v in limits.items())), (code,))
+        row = conn.execute(sql.SQL("SELECT {} FROM central.windows WHERE code = %s").format(columns),
+                           (code,)).fetchone()
+    if row is None:
+        raise SoregError(f"中心没有窗口 {code}，请先用 central add-window 登记。", field="窗口代码")
+    return dict(zip(WINDOW_LIMITS, row, strict=True))
 
 
 def drop_central_roles(url: str) -> None:

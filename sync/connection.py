@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 import psycopg
 
 from models.errors import SoregError
-from models.settings import get_setting, set_setting
+from models.settings import DEMO_DATABASE, get_setting, set_setting
 from models.store import Store
 from sync.credentials import load_password, save_password
+from sync.failures import unreachable_reason
 
 URL_KEY = "sync.central_url"
 SSLMODE_KEY = "sync.sslmode"
@@ -65,10 +66,21 @@ def central_settings(store: Store) -> CentralSettings:
     return CentralSettings(url=url, sslmode=sslmode, allow_file_keyring=allow_file)
 
 
+def refuse_demo(store: Store, doing: str) -> None:
+    """A demo database (演示数据库, made by ``init --demo``) never reaches the centre: its cases and
+    organizations are made up."""
+    with store.read() as session:
+        demo = bool(get_setting(session, DEMO_DATABASE))
+    if demo:
+        raise SoregError(f"这是演示数据库，演示数据库不能{doing}：其中的办件和组织都是虚构的。"
+                         "请打开本窗口正式的数据库后再操作。", field="中心数据库")
+
+
 def save_central_settings(store: Store, settings: CentralSettings, password: str | None, *, actor: str) -> None:
-    """Keep URL and sslmode in the settings and the password in the keyring."""
+    """Keep URL and sslmode in the settings and the password in the keyring (never for a demo database)."""
     from models.audit import record_event
 
+    refuse_demo(store, "连接中心")
     check_url(settings.url)
     if settings.sslmode not in SSLMODES:
         raise SoregError(f"sslmode 应为 {'、'.join(SSLMODES)} 之一。", field="--sslmode")
@@ -95,11 +107,3 @@ def connect(settings: CentralSettings) -> psycopg.Connection:
     conn.prepare_threshold = None
     return conn
 
-
-def unreachable_reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "password authentication failed" in text:
-        return "密码错误（请用 central connect 重新设置）。"
-    if "timeout" in text or "Connection refused" in text or "could not" in text or "closed" in text:
-        return "中心暂时无法访问，本窗口可继续离线工作，稍后再同步。"
-    return (text.strip().splitlines() or [exc.__class__.__name__])[0]

@@ -9,15 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from models import op_rules
 from models.outbox import NoticeKind, SyncNotice
 from models.store import Store
 
-TABLE_LABELS = {
-    "organizations": "登记库组织", "cases": "办件", "case_scope_items": "办件业务范围", "case_persons": "办件人员",
-    "case_materials": "办件材料", "case_attachments": "办件附件", "case_steps": "办件环节", "case_counters": "办件编号",
-    "print_records": "打印记录", "audit_events": "操作日志", "window_keys": "窗口签名密钥",
-    "central_reference": "基础数据",
-}
+TABLE_LABELS = op_rules.TABLE_LABELS | {"central_reference": "基础数据"}
 
 
 @dataclass(frozen=True)

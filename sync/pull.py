@@ -83,10 +83,56 @@ def read_state(store: Store) -> SyncState:
     return SyncState(id=1, cursor_id=0, snapshot_done=False)
 
 
+class _Probe(Exception):
+    """Rolls back a trial application of changes (``_fails``)."""
+
+
+def _fails(store: Store, window: str, changes: list) -> bool:
+    """Whether applying ``changes`` alone fails; nothing of it stays."""
+    try:
+        with store.write() as session:
+            session.info[FROM_CENTRE] = True
+            apply_changes(session, changes, window)
+            raise _Probe
+    except _Probe:
+        return False
+    except Exception:  # noqa: BLE001 - a trial: any failure counts
+        return True
+
+
+def _name_the_change(store: Store, window: str, changes: list, exc: BaseException) -> None:
+    """A page that failed to apply: find the change it failed on by halving the page in trial
+    transactions (rolled back), and name it on the exception (the crash log shows it)."""
+    suspects = changes
+    while len(suspects) > 1:
+        half = len(suspects) // 2
+        if _fails(store, window, suspects[:half]):
+            suspects = suspects[:half]
+        elif _fails(store, window, suspects[half:]):
+            suspects = suspects[half:]
+        else:
+            break
+    named = "、".join(f"{kind} {row_id}" for kind, row_id, *_ in suspects[:5])
+    more = f" 等 {len(suspects)} 条" if len(suspects) > 5 else ""
+    exc.add_note(f"出错的同步数据（中心下发）：{named}{more}")
+
+
 def _apply_page(store: Store, window: str, changes: list, advance: Callable[[SyncState, Session], None],
                 action: str, before: Callable[[Session], None] | None = None) -> dict[str, int]:
     """One page and the new position, in one write transaction, with one audit event;
-    ``before`` runs first in that transaction."""
+    ``before`` runs first in that transaction. A page that fails names the change it failed on."""
+    try:
+        return _apply_page_in(store, window, changes, advance, action, before)
+    except SoregError:
+        raise
+    except Exception as exc:
+        if changes:
+            _name_the_change(store, window, changes, exc)
+        raise
+
+
+def _apply_page_in(store: Store, window: str, changes: list, advance: Callable[[SyncState, Session], None],
+                   action: str, before: Callable[[Session], None] | None) -> dict[str, int]:
     with store.write() as session:
         session.info[FROM_CENTRE] = True
         if len(changes) > 1000:  # a big page: let SQLite keep more of the indexes in memory

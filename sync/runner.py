@@ -5,7 +5,9 @@ pushes the outbox, pulls the centre's changes, reserves a new block of organizat
 fewer than the threshold remain, now and then compares the registry copy with the centre, and
 finally pushes the records the sync itself wrote.
 Everything it commits stays committed if the network fails half-way; the next sync goes on
-from there. It has no Qt: the GUI runs it in a background task.
+from there. Whatever stops a sync is recorded as the window's last sync error, in Chinese
+(``sync.failures``), and raised as a SoregError; a window over its upload quota still pulls. A
+demo database never syncs. It has no Qt: the GUI runs it in a background task.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from models.progress import SILENT, Progress
 from models.store import Store
 from registry.code_blocks import codes_remaining
 from sync.apply import load_code_blocks
-from sync.connection import CentralSettings, connect, unreachable_reason
+from sync.connection import CentralSettings, connect, refuse_demo
+from sync.failures import failure_message
 from sync.pull import (
     PullResult,
     digest_due,
@@ -130,6 +133,8 @@ def _sync(store: Store, conn: psycopg.Connection, settings: CentralSettings, pro
             pulled.add(again.counts)
     report.pulled, report.snapshot_rows, report.pulled_by_kind = pulled.changes, pulled.snapshot_rows, pulled.counts
     report.codes_reserved = _reserve_codes(store, conn, settings)
+    if pushed.refused:  # the centre took nothing more today: what waits stays queued
+        raise SoregError(f"上传未完成：{pushed.refused}。已下载中心的更新。", field="中心数据库")
     # what this sync itself recorded (its pull pages, new code blocks) goes up now, not with the next
     # sync, so that a window that just synced shows nothing waiting (pushing writes no record
     # itself); the report counts what the clerk saw waiting, not this trail of the sync
@@ -137,24 +142,20 @@ def _sync(store: Store, conn: psycopg.Connection, settings: CentralSettings, pro
 
 
 def run_sync(store: Store, settings: CentralSettings, progress: Progress = SILENT) -> SyncReport:
-    """Sync once; raise SoregError (Chinese message) if the centre cannot be reached or refuses.
-    What was committed before a failure stays committed."""
+    """Sync once; whatever stops it is recorded (``sync_status().last_error``) and raised as a
+    SoregError with a Chinese message. What was committed before a failure stays committed."""
     started = time.perf_counter()
     report = SyncReport()
     try:
+        refuse_demo(store, "与中心同步")
         with connect(settings) as conn:
             _sync(store, conn, settings, progress, report)
-    except psycopg.OperationalError as exc:
-        message = f"同步中断：{unreachable_reason(exc)}"
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded and told in Chinese (sync.failures)
+        message = failure_message(exc)
         _finish(store, message)
+        if isinstance(exc, SoregError):
+            raise
         raise SoregError(message, field="中心数据库") from exc
-    except psycopg.Error as exc:
-        message = f"中心拒绝了同步请求：{(str(exc).strip().splitlines() or [''])[0]}"
-        _finish(store, message)
-        raise SoregError(message, field="中心数据库") from exc
-    except SoregError as exc:
-        _finish(store, str(exc))
-        raise
     _finish(store, None)
     if report.pulled_by_kind.get("reference"):
         use_central_reference(store)  # the centre's new reference data is in use from now on

@@ -137,3 +137,17 @@ def copy_window(template: Path, target: Path) -> Store:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(template, target)
     return Store(path=target, engine=_sqlite_engine(target).execution_options(compiled_cache=_COMPILED))
+
+
+def raw_op(window: str, table: str, row_id: str, payload: dict | None, *, op: str = "insert", version: int = 1,
+           **extra) -> dict:
+    """An op as a window's outbox sends it (sync.push), for tests that call the centre directly."""
+    return {"window": window, "op_id": str(uuid.uuid4()), "table_name": table, "row_id": row_id, "op": op,
+            "row_version": version, "base_version": version - 1, "registry_cursor": None, "payload": payload} | extra
+
+
+def push_raw(conn: psycopg.Connection, ops: list) -> dict:
+    """The centre's answer to ``ops`` sent through a window's own connection, as JSON text."""
+    import json
+
+    return conn.execute("SELECT sync_api.sync_push_v2(%s::json)", (json.dumps(ops, ensure_ascii=False),)).fetchone()[0]

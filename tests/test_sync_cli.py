@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import keyring
 import pytest
 from keyring.backends import fail
-from sync_fixtures import file_keyring  # noqa: F401
+from sync_fixtures import file_keyring, private_server  # noqa: F401
 
 from cli.app import run
 from models.errors import SoregError
@@ -19,7 +20,18 @@ def _stdin(monkeypatch, text: str) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
 
 
-def test_central_init_add_window_connect_and_sync(tmp_path, fresh_pg_url, file_keyring, monkeypatch, capsys):
+@pytest.fixture
+def central_url(private_server):
+    """A fresh database on the tests' own cluster (central init closes the cluster's other databases)."""
+    from pg_server import create_database, drop_database
+
+    name = f"soreg_cli_{uuid.uuid4().hex[:10]}"
+    yield create_database(private_server, name)
+    drop_database(private_server, name)
+
+
+def test_central_init_add_window_connect_and_sync(tmp_path, central_url, file_keyring, monkeypatch, capsys):
+    fresh_pg_url = central_url
     db = tmp_path / "w.sqlite3"
     try:
         assert run(["central", "init", "--url", fresh_pg_url, "--code-start", "MJ100000"]) == 0

@@ -36,7 +36,7 @@ from sync.runner import run_sync
 
 WINDOWS = ("W01", "W02")
 NAMES = ("上海市长宁区晨曦社区服务中心", "上海市长宁区虹桥文化服务中心", "上海市长宁区天山体育俱乐部")
-PUSH, PULL = (b"sync_push_v1",), (b"sync_pull_v1", b"sync_snapshot_v2")
+PUSH, PULL = (b"sync_push_v2",), (b"sync_pull_v1", b"sync_snapshot_v2")
 CUTS = {
     "before_push": {"markers": PUSH, "when": "before"},
     "after_push_commit": {"markers": PUSH, "when": "after_commit"},

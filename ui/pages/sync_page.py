@@ -1,5 +1,6 @@
 """The 同步 page: the centre's connection (administrators edit it), 立即同步 (F5) with its progress
-and outcome, the pending count and last sync time, and the notices the clerk must see."""
+and outcome, the pending count, last sync time and the failure the last sync recorded, and the
+notices the clerk must see."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ class SyncPage(QWidget):
         self.sync: SyncController | None = None  # the main window's, found when the page is first shown
         self.saved: CentralSettings | None = None
         self.notices: list[NoticeView] = []
+        self.recorded_error: str | None = None
 
         heading = QLabel(self.tr("同步"))
         heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
@@ -138,6 +140,9 @@ class SyncPage(QWidget):
         self.online_value = QLabel(self.tr("尚未连接"))
         self.last_sync_value = QLabel("—")
         self.pending_value = QLabel("—")
+        self.last_error_value = QLabel()  # the failure the last sync recorded, whoever ran it
+        self.last_error_value.setWordWrap(True)
+        self.last_error_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.outcome_label = QLabel()
         self.outcome_label.setWordWrap(True)
         self.outcome_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -151,9 +156,11 @@ class SyncPage(QWidget):
         self.sync_button.clicked.connect(self.sync_now)
 
         form = QFormLayout()
+        self.status_form = form
         form.addRow(self.tr("联网状态："), self.online_value)
         form.addRow(self.tr("上次同步："), self.last_sync_value)
         form.addRow(self.tr("待上传："), self.pending_value)
+        form.addRow(self.tr("上次出错："), self.last_error_value)
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress_bar, 1)
         progress_row.addWidget(self.cancel_button)
@@ -253,10 +260,19 @@ class SyncPage(QWidget):
         self.last_sync_value.setText(local_time(status.last_sync_at).strftime("%Y-%m-%d %H:%M:%S")
                                      if status.last_sync_at else self.tr("从未同步"))
         self.pending_value.setText(self.tr("{0} 条").format(status.pending))
-        if self.sync is not None and self.sync.syncs_started == 0 and status.last_error:  # from an earlier session
-            self._say(self.outcome_label, self.tr("上次同步出错：{0}").format(status.last_error), ERROR_STYLE)
+        self.recorded_error = status.last_error
+        self._show_recorded_error()
         if min(status.notices, LIST_LIMIT) != len(self.notices):  # the list holds LIST_LIMIT at the most
             self.reload_notices()
+
+    def _show_recorded_error(self) -> None:
+        """上次出错: the failure the last sync recorded (a sync run from the command line too),
+        unless the outcome of this page's own sync says it already."""
+        error = self.recorded_error
+        told = self.sync is not None and isinstance(self.sync.last_outcome, SoregError) \
+            and self.sync.last_outcome.message == error
+        self._say(self.last_error_value, error or "", ERROR_STYLE)
+        self.status_form.setRowVisible(self.last_error_value, bool(error) and not told)
 
     def _show_online(self, online: bool) -> None:
         self.online_value.setText(self.tr("在线") if online else self.tr("离线（本窗口可继续离线办理）"))
@@ -303,6 +319,7 @@ class SyncPage(QWidget):
         else:
             self._say(self.outcome_label, self.tr("同步已取消；已完成的部分已保存，下次同步从中断处继续。"), None)
         self._show_online(self.sync is not None and self.sync.online)
+        self._show_recorded_error()
         self.reload_notices()
 
     # -- settings --
