@@ -245,8 +245,9 @@ def bulk_add_former_names(session: Session, formers: Iterable[tuple[uuid.UUID, s
         names.flush(session)
 
 
-def _index_payload(org_id: uuid.UUID, org_type: str, names: list[tuple[str, bool, date | None]]) -> list[dict]:
-    """Name-index entries as the centre keeps them (what a push sends along, sync.push)."""
+def name_index_payload(org_id: uuid.UUID, org_type: str, names: list[tuple[str, bool, date | None]]) -> list[dict]:
+    """Name-index entries as the centre keeps them (what a push sends along, sync.push):
+    (name, is current, renamed on) of each name of one organization."""
     entries = []
     for name, is_current, renamed_on in names:
         row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)[0]
@@ -270,7 +271,7 @@ def propose_change(session: Session, org_id: uuid.UUID, values: dict, formers: I
     payload = row_payload(org) | {k: json_value(v) for k, v in values.items()} | {
         "zihao": parsed.zihao, "field": parsed.field, "form": parsed.form, "row_version": org.row_version + 1,
         "former_names": [{"name": n, "renamed_on": json_value(d)} for n, d in former_names.items()],
-        "name_index": _index_payload(org.id, record["org_type"], [(record["name"], True, None)] + [
+        "name_index": name_index_payload(org.id, record["org_type"], [(record["name"], True, None)] + [
             (n, False, d) for n, d in former_names.items()]),
     }
     conn = session.connection()

@@ -1,9 +1,10 @@
 """One sync (同步) of this window with the centre, and the status shown in the status bar.
 
 ``run_sync`` connects as this window's role, checks that the centre knows it as this window,
-pushes the outbox, pulls the centre's changes, reserves a new block of organization codes when
-fewer than the threshold remain, now and then compares the registry copy with the centre, and
-finally pushes the records the sync itself wrote.
+pushes the outbox, pulls the centre's changes, now and then compares the registry copy with the
+centre, gets this window's own records back when it was restored or reinstalled (sync.recovery),
+reserves a new block of organization codes when fewer than the threshold remain, and finally
+pushes the records the sync itself wrote.
 Everything it commits stays committed if the network fails half-way; the next sync goes on
 from there. It has no Qt: the GUI runs it in a background task.
 """
@@ -34,6 +35,7 @@ from sync.pull import (
     verify_registry,
 )
 from sync.push import PushResult, push
+from sync.recovery import recover, recovery_due
 from sync.reference_use import use_central_reference
 
 
@@ -47,6 +49,7 @@ class SyncReport:
     pulled: int = 0
     snapshot_rows: int = 0
     codes_reserved: int = 0
+    recovered: int = 0
     registry_checked: bool = False
     registry_matched: bool | None = None
     seconds: float = 0.0
@@ -58,6 +61,8 @@ class SyncReport:
             parts.append(f"{self.rejected} 条被中心拒绝")
         if self.held_for_review:
             parts.append(f"{self.held_for_review} 条转待复核")
+        if self.recovered:
+            parts.append(f"从中心取回本窗口的记录 {self.recovered} 条")
         if self.codes_reserved:
             parts.append(f"新申领组织机构代码 {self.codes_reserved} 个")
         if self.registry_checked:
@@ -129,6 +134,8 @@ def _sync(store: Store, conn: psycopg.Connection, settings: CentralSettings, pro
             pulled.changes += again.changes
             pulled.add(again.counts)
     report.pulled, report.snapshot_rows, report.pulled_by_kind = pulled.changes, pulled.snapshot_rows, pulled.counts
+    if recovery_due(store):  # after the pull: the cases refer to organizations it brings
+        report.recovered = recover(store, conn, window, progress=progress)
     report.codes_reserved = _reserve_codes(store, conn, settings)
     # what this sync itself recorded (its pull pages, new code blocks) goes up now, not with the next
     # sync, so that a window that just synced shows nothing waiting (pushing writes no record
