@@ -90,6 +90,10 @@ class NewerRows(_Rows):
         super().__init__(table)
         self.sql += f" WHERE excluded.row_version > {table.name}.row_version"
 
+    def upsert(self, conn: Connection, payloads: list[dict]) -> int:
+        """Write the newer ones; return how many rows were written."""
+        return conn.exec_driver_sql(self.sql, self.tuples(payloads)).rowcount if payloads else 0
+
 
 
 def _central_column(column) -> str:

@@ -76,17 +76,16 @@ def _missing_organizations(session: Session, payloads: list[dict]) -> None:
 
 
 def _restore_page(session: Session, table_name: str, rows: list) -> int:
-    """Write one page of the centre's records of ``table_name``; return how many it held."""
+    """Write one page of the centre's records of ``table_name``; return how many rows it
+    changed here (a record the local copy holds in the same version changes nothing)."""
     table = Base.metadata.tables[table_name]
     conn = session.connection()
     gone = [row_id for row_id, _, deleted, _ in rows if deleted]
-    if gone:
-        conn.execute(table.delete().where(table.c.id.in_([uuid.UUID(i) for i in gone])))
+    removed = conn.execute(table.delete().where(table.c.id.in_([uuid.UUID(i) for i in gone]))).rowcount if gone else 0
     payloads = [payload for _, _, deleted, payload in rows if not deleted and payload]
     if table_name == Case.__tablename__:
         _missing_organizations(session, payloads)
-    NewerRows(table).upsert(conn, payloads)
-    return len(rows)
+    return removed + NewerRows(table).upsert(conn, payloads)
 
 
 def _raise_counters(session: Session, window: str) -> None:
@@ -103,9 +102,9 @@ def _raise_counters(session: Session, window: str) -> None:
 
 def recover(store: Store, conn: psycopg.Connection, window: str, *, progress: Progress) -> int:
     """Bring this window's own records back from the centre, then clear RECOVERY_PENDING;
-    return how many records the centre sent. Each page is one transaction: a recovery cut
+    return how many local rows it wrote. Each page is one transaction: a recovery cut
     off goes on with the next sync (the flag stays set until it has finished)."""
-    received = 0
+    written = 0
     for table_name in RECOVERED_TABLES:
         after = None
         while True:
@@ -114,8 +113,8 @@ def recover(store: Store, conn: psycopg.Connection, window: str, *, progress: Pr
             if not rows:
                 break
             with store.write() as session:
-                received += _restore_page(session, table_name, rows)
-            progress.report(received, None, "取回本窗口的记录")
+                written += _restore_page(session, table_name, rows)
+            progress.report(written, None, "取回本窗口的记录")
             if len(rows) < PAGE:
                 break
             after = rows[-1][0]
@@ -123,10 +122,10 @@ def recover(store: Store, conn: psycopg.Connection, window: str, *, progress: Pr
         _raise_counters(session, window)
         was_pending = bool(get_setting(session, RECOVERY_PENDING))
         set_setting(session, RECOVERY_PENDING, False)
-        if received or was_pending:
+        if written or was_pending:
             record_event(session, actor=ACTOR, action="sync.recover", record_type="central", record_id=window,
-                         after={"records": received})
-    return received
+                         after={"records": written})
+    return written
 
 
 def check_reinstall(store: Store, settings, *, actor: str) -> str | None:

@@ -12,14 +12,12 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from accounts.users import create_user
-from accounts.window import init_window
 from cli.app import run
 from models.accounts import Role
 from models.audit import AuditEvent, verify_chain
 from models.errors import SoregError
 from models.progress import Cancelled
 from models.registry import NameVariant, Organization, OrganizationName
-from models.store import open_store
 from registry.credit_code import build_credit_code, organization_code
 from registry.organizations import (
     FormerName,
@@ -54,14 +52,6 @@ def write_csv(path: Path, rows: list[list], *, header=HEADER, bom: bool = False)
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "t.sqlite3")
-    init_window(s, "W01", actor="system")
-    yield s
-    s.close()
 
 
 def count(store, model) -> int:

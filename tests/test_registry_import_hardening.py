@@ -13,19 +13,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from test_registry_import import HEADER, code, good_row, write_csv
 
-from accounts.window import init_window
 from models.errors import SoregError
 from models.registry import Organization
-from models.store import open_store
 from spreadsheets.registry_import import REPORT_LIMIT, ImportRejected, import_registry
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "t.sqlite3")
-    init_window(s, "W01", actor="system")
-    yield s
-    s.close()
 
 
 def organizations(store) -> list[Organization]:

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import func, select, update
 from sync_fixtures import centre, file_keyring, make_window, private_server  # noqa: F401
-from test_registry_import import HEADER, code, good_row, write_csv
+from test_registry_import import code, good_row, write_csv
 from workflow_fixtures import SERVICE_FORM, form
 
 from accounts.users import create_user
