@@ -458,11 +458,11 @@ class StagedImport:
                           WHERE r.former = 1 AND r.bad = 0 AND r.number > m.first""").fetchall(),
                    "名称", lambda n: f"与第 {n} 行重复")
 
-    def _rows(self, where: str, params: tuple = ()) -> Iterator[list[tuple]]:
-        """Good rows matching ``where``, in file order, a chunk at a time."""
+    def _rows(self, where: str, params: tuple = (), columns: str = "code, name, org_type, vals") -> Iterator[list[tuple]]:
+        """Good rows matching ``where`` (number and ``columns``), in file order, a chunk at a time."""
         last = 0
         while chunk := self.db.execute(
-                f"SELECT number, code, name, org_type, vals FROM rows WHERE bad = 0 AND number > ? AND {where}"
+                f"SELECT number, {columns} FROM rows WHERE bad = 0 AND number > ? AND {where}"
                 f" ORDER BY number LIMIT {CHUNK}", (last, *params)).fetchall():
             yield chunk
             last = chunk[-1][0]
@@ -551,15 +551,12 @@ class StagedImport:
 
     def additions(self) -> Iterator[list[OrganizationRecord]]:
         """The new organizations with their former names from the file, a chunk at a time."""
-        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,)):
-            records = []
-            for _number, code, _name, _type, vals in chunk:
-                formers = self.db.execute(
-                    "SELECT name, vals FROM rows WHERE former = 1 AND bad = 0 AND code = ? AND action = ? ORDER BY number",
-                    (code, Action.FORMER_NEW)).fetchall() if code else []
-                records.append(OrganizationRecord(**_decode(vals), former_names=tuple(
-                    FormerName(name, _decode(v)["status_changed_on"]) for name, v in formers)))
-            yield records
+        formers = (f"(SELECT json_group_array(json_array(f.name, json_extract(f.vals, '$.status_changed_on'))) FROM rows f"
+                   f" WHERE f.former = 1 AND f.bad = 0 AND f.code = rows.code AND f.action = '{Action.FORMER_NEW}')")
+        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"vals, {formers}"):
+            yield [OrganizationRecord(**_decode(vals), former_names=tuple(
+                FormerName(name, date.fromisoformat(renamed_on)) for name, renamed_on in json.loads(names)))
+                   for _number, vals, names in chunk]
 
     def changes(self) -> Iterator[OrganizationChange]:
         """The changes to organizations already in the registry, one organization at a time."""
