@@ -36,7 +36,7 @@ from registry.name_index import (
 from registry.names import normalize_name, parse_name
 
 CHUNK = 5000
-BULK_CACHE_KIB = 512 * 1024
+BULK_CACHE_KIB = 64 * 1024  # enough for the name index of a chunk; a bigger cache only grows the memory of a long import
 
 
 @dataclass(frozen=True)

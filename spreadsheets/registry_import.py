@@ -692,12 +692,15 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
                 done += len(records)
                 progress.report(done, total, "写入")
                 stop_if_cancelled(progress)
-            for change in staged.changes():
+            for n, change in enumerate(staged.changes(), start=1):
                 if proposing:
                     propose_change(session, change.org_id, change.values, change.formers, actor=actor)
                 else:
                     _apply_change(session, change)
-                stop_if_cancelled(progress)
+                if n % CHUNK == 0:  # written (and queued) at each flush: let go of the objects
+                    session.flush()
+                    session.expunge_all()
+                    stop_if_cancelled(progress)
             progress.report(total, total, "写入")
             changed = sum(counts.get(a, 0) for a in CHANGES)
             summary = ImportSummary(
