@@ -95,7 +95,6 @@ class NewerRows(_Rows):
         return conn.exec_driver_sql(self.sql, self.tuples(payloads)).rowcount if payloads else 0
 
 
-
 def _central_column(column) -> str:
     """PostgreSQL taking ``column`` from a change's jsonb ``payload`` as the ORM stores it on SQLite."""
     v = f"payload ->> '{column.name}'"

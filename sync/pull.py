@@ -176,7 +176,7 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
 
         def advance(s: SyncState, session: Session, last=last, finished=finished, covered=covered,
                     page_ids=page_ids) -> None:
-            # a registry that was empty when the snapshot began holds nothing only local
+            # a registry that was empty when the snapshot began holds nothing of its own to note
             if covered is not None and not deferring:
                 note_organizations_not_in_snapshot(session, covered[0], covered[1], page_ids)
             if last is not None:
