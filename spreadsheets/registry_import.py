@@ -161,8 +161,8 @@ def _line(length: int, parse: Callable[[str], str] = as_single_line) -> Callable
 
 
 def _name(value: Any) -> str:
-    text = _line(200, as_chinese_line)(value)
-    if not text or not normalize_name(text):
+    text = _line(200, as_chinese_line)(value)  # a name has a Chinese character, so it never normalizes to nothing
+    if not text:
         raise FieldInvalid("名称不能为空")
     return text
 
@@ -320,7 +320,8 @@ _SCHEMA = """
 CREATE TABLE rows (
     number INTEGER PRIMARY KEY,   -- the row in the file
     former INTEGER NOT NULL,      -- 1: a 已更名 row (a former name)
-    code TEXT, name TEXT NOT NULL, norm TEXT NOT NULL, org_type TEXT NOT NULL,
+    code TEXT, name TEXT NOT NULL, org_type TEXT NOT NULL,
+    norm TEXT,                    -- a former name normalized (registry.names.normalize_name)
     vals TEXT NOT NULL,           -- the row's values (JSON, by attribute)
     bad INTEGER NOT NULL DEFAULT 0,
     org_id TEXT,                  -- the registry organization the row is about
@@ -402,8 +403,10 @@ class StagedImport:
             for number, values in table.rows:
                 parsed = _check_row(number, values, columns, self.problems)
                 if parsed is not None:
-                    batch.append((number, int(parsed.get("status") == RENAMED), parsed.get("credit_code"),
-                                  parsed["name"], normalize_name(parsed["name"]), parsed["org_type"], _encode(parsed)))
+                    former = parsed.get("status") == RENAMED
+                    batch.append((number, int(former), parsed.get("credit_code"), parsed["name"],
+                                  normalize_name(parsed["name"]) if former else None, parsed["org_type"],
+                                  _encode(parsed)))
                 done += 1
                 if len(batch) == CHUNK:
                     self._insert(batch)
@@ -444,13 +447,14 @@ class StagedImport:
                               GROUP BY name, org_type HAVING count(*) > 1) m ON m.name = r.name AND m.org_type = r.org_type
                           WHERE r.former = 0 AND r.code IS NULL AND r.number > m.first""").fetchall(),
                    "名称", lambda n: f"与第 {n} 行重复")
-        contradicting = sql("""SELECT f.number, c.number, f.norm = c.norm FROM rows f
-                                 JOIN (SELECT code, min(number) AS number FROM rows WHERE former = 0 AND code IS NOT NULL
-                                       GROUP BY code) cm ON cm.code = f.code
-                                 JOIN rows c ON c.number = cm.number
-                                WHERE f.former = 1 AND (f.norm = c.norm OR f.org_type <> c.org_type)""").fetchall()
-        self._flag([(f, c) for f, c, same in contradicting if same], "名称", lambda n: f"曾用名与第 {n} 行的现名称相同")
-        self._flag([(f, c) for f, c, same in contradicting if not same], "组织类型",
+        pairs = [(f, c, norm == normalize_name(name), same_type) for f, c, norm, name, same_type in sql(
+            """SELECT f.number, c.number, f.norm, c.name, f.org_type = c.org_type FROM rows f
+                 JOIN (SELECT code, min(number) AS number FROM rows WHERE former = 0 AND code IS NOT NULL
+                       GROUP BY code) cm ON cm.code = f.code
+                 JOIN rows c ON c.number = cm.number
+                WHERE f.former = 1""")]
+        self._flag([(f, c) for f, c, same_name, _ in pairs if same_name], "名称", lambda n: f"曾用名与第 {n} 行的现名称相同")
+        self._flag([(f, c) for f, c, same_name, same_type in pairs if not same_name and not same_type], "组织类型",
                    lambda n: f"与第 {n} 行（同一统一社会信用代码）的组织类型不同")
         self._flag(sql("""SELECT r.number, m.first FROM rows r JOIN (
                               SELECT code, norm, min(number) AS first FROM rows WHERE former = 1 AND bad = 0
