@@ -206,3 +206,13 @@ def test_a_first_sync_keeps_what_the_window_imported_before_it_had_a_centre(tmp_
     assert len(_local_only(store)) == 3
     with store.read() as session:
         assert session.get(SyncState, 1).last_error is None
+
+
+def test_the_centres_import_refuses_a_bad_file_whole(tmp_path, centre, capsys):
+    rows = _central_rows(3) + [["上海市长宁区\u202e坏名中心", "民办非企业单位"] + [""] * 10]
+    assert run(["central", "registry", "import", str(write_csv(tmp_path / "bad.csv", rows)),
+                "--url", centre.admin_url]) != 0
+    assert "第 5 行“名称”列：含有不可见的格式字符（U+202E）" in capsys.readouterr().err
+    with centre.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM central.organizations").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM central.change_log").fetchone()[0] == 0
