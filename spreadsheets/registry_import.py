@@ -499,7 +499,7 @@ class StagedImport:
 
     def _match_current(self, registry: RegistryLookup, chunk: list[tuple]) -> None:
         by_code = registry.by_codes(sorted({code for _, code, *_ in chunk if code}))
-        by_name = registry.by_names(sorted({name for _, _, name, *_ in chunk}))
+        by_name = registry.by_names(sorted({name for _, code, name, *_ in chunk if code not in by_code}))
         decisions = []
         for number, code, name, org_type, vals in chunk:
             org = by_code.get(code) if code else None
