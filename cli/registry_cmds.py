@@ -50,8 +50,9 @@ class StderrProgress:
 
 def register(sub: argparse._SubParsersAction) -> None:
     registry = sub.add_parser("registry", help="登记库").add_subparsers(dest="registry_command", metavar="操作", required=True)
-    imp = registry.add_parser("import", help="从 .xlsx 或 .csv 文件导入登记库（全部成功或全部不导入；需管理员 --user）")
-    imp.add_argument("file", metavar="FILE", help="表头为中文的 .xlsx 或 .csv（UTF-8）文件")
+    imp = registry.add_parser("import", help="从 .xlsx 或 .csv 文件导入登记库（全部成功或全部不导入；需管理员 --user）。"
+                              "已连接中心的窗口：新组织随同步报中心，对已有组织的变更提交中心复核（待复核）")
+    imp.add_argument("file", metavar="FILE", help="表头为中文的 .xlsx 或 .csv（UTF-8 或 GBK/GB18030）文件")
     imp.set_defaults(handler=cmd_registry_import)
 
     codes = sub.add_parser("codes", help="组织机构代码号段").add_subparsers(dest="codes_command", metavar="操作", required=True)

@@ -9,6 +9,7 @@ import time
 
 from accounts.users import SYSTEM_ACTOR, has_users
 from cli.central_limits_cmds import add_limit_commands
+from cli.central_registry_cmds import add_registry_commands
 from cli.central_review_cmds import add_review_commands
 from cli.reference_cmds import add_reference_commands
 from cli.session import acting_user, read_password, store_for
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     con.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     con.set_defaults(handler=cmd_central_connect)
     add_review_commands(central)
+    add_registry_commands(central)
     add_reference_commands(central)
     add_limit_commands(central)
 
@@ -77,6 +79,11 @@ def cmd_central_connect(args: argparse.Namespace) -> int:
     password = read_password(f"中心账户 {settings.role} 的密码：", from_stdin=args.password_stdin)
     save_central_settings(store, settings, password, actor=actor)
     print(f"已设置中心连接：{settings.url}（sslmode={settings.sslmode}），密码已存入密钥环。")
+    from sync.recovery import check_reinstall
+
+    note = check_reinstall(store, settings, actor=actor)
+    if note:
+        print(note)
     return 0
 
 

@@ -86,10 +86,19 @@ def _refusal(text: str) -> TextRefused | None:
     return None
 
 
+_PLAIN = re.compile("[\x20-\x7e\u00b7\u2014\u2018\u2019\u201c\u201d\u2026\u3001-\u302f\u3031-\u303c\u303e\u303f"
+                    "\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e]*")
+"""Text that the policy keeps as it is, but for the white space at its ends: ASCII, the common
+CJK ideographs and Chinese punctuation (no emoji, control, wide space or full-width letter or
+digit among them). Checked first, as a registry import reads millions of such cells."""
+
+
 def normalize_text(raw: object) -> str:
     """``raw`` as stored and printed (see the module docstring); raises ``TextRefused``."""
     if raw is None:
         return ""
+    if isinstance(raw, str) and _PLAIN.fullmatch(raw):
+        return raw.strip()
     text = str(raw).removeprefix("\ufeff")
     text = _LINE_ENDS.sub("\n", text).translate(_FULL_WIDTH_ALNUM)
     text = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in text)

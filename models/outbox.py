@@ -48,6 +48,9 @@ SYNCED_TABLES = WINDOW_TABLES | CENTRE_TABLES
 
 FROM_CENTRE = "sync.from_centre"
 """Session.info flag set by the pull: its writes to CENTRE_TABLES are not queued."""
+PROPOSE = "propose"
+"""The op of a change to an organization proposed for the centre's review (待复核), which the
+window does not apply to its own copy (an import's changes, registry/organizations.propose_change)."""
 
 
 class OutboxOp(Base):
@@ -89,6 +92,7 @@ class NoticeKind(enum.StrEnum):
 
     REJECTED = "被拒绝"
     REVIEW = "待复核"
+    LOCAL_ONLY = "仅本窗口"  # an organization of the local copy the centre does not have
 
 
 class SyncNotice(Base):
@@ -144,31 +148,46 @@ def _row_id(obj: Any) -> str:
     return str(key[0]) if len(key) == 1 else "/".join(map(str, key))
 
 
-def _checked_payload(obj: Any) -> str:
+def _checked_payload(table_name: str, payload: dict[str, Any]) -> str:
     """The row as JSON, if the centre would take it (models.op_rules); else the write is refused
     here, where the value was typed or imported, naming the field."""
     from models.op_rules import TABLE_LABELS, row_problem
 
-    payload = row_payload(obj)
-    problem = row_problem(obj.__table__.name, payload)
+    problem = row_problem(table_name, payload)
     if problem is not None:
-        raise SoregError(f"{TABLE_LABELS.get(obj.__table__.name, obj.__table__.name)}的{problem}，不能保存，请修改后重试。")
+        raise SoregError(f"{TABLE_LABELS.get(table_name, table_name)}的{problem}，不能保存，请修改后重试。")
     return json.dumps(payload, ensure_ascii=False)
+
+
+def outbox_row(table_name: str, row_id: str, kind: str, payload: dict[str, Any] | None, *, row_version: int,
+               base_version: int, cursor: str | None) -> dict[str, Any]:
+    """The sync_outbox row of one op (``payload`` already JSON values, None for a delete)."""
+    return {
+        "op_id": str(new_id()),
+        "table_name": table_name,
+        "row_id": row_id,
+        "op": kind,
+        "row_version": row_version,
+        "base_version": base_version,
+        "registry_cursor": cursor,
+        "payload": None if payload is None else _checked_payload(table_name, payload),
+        "created_at": utcnow(),
+    }
+
+
+def registry_position(conn: Any) -> str | None:
+    """Where the window's pull stands ("xid:id"), sent with each op: what the registry copy
+    showed when the op was made."""
+    cursor = conn.execute(select(SyncState.cursor_xid, SyncState.cursor_id)).first()
+    return f"{cursor[0]}:{cursor[1]}" if cursor and cursor[0] else None
 
 
 def _op(obj: Any, kind: str, cursor: str | None) -> dict[str, Any]:
     version = getattr(obj, "row_version", None) or 1
-    return {
-        "op_id": str(new_id()),
-        "table_name": obj.__table__.name,
-        "row_id": _row_id(obj),
-        "op": kind,
-        "row_version": version,
-        "base_version": 0 if kind == "insert" else (version - 1 if kind == "update" else version),
-        "registry_cursor": cursor,
-        "payload": None if kind == "delete" else _checked_payload(obj),
-        "created_at": utcnow(),
-    }
+    return outbox_row(obj.__table__.name, _row_id(obj), kind, None if kind == "delete" else row_payload(obj),
+                      row_version=version,
+                      base_version=0 if kind == "insert" else (version - 1 if kind == "update" else version),
+                      cursor=cursor)
 
 
 def _queued(session: Session) -> list[tuple[Any, str]]:
@@ -194,6 +213,5 @@ def _capture(session: Session, _flush_context) -> None:
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         return
-    cursor = conn.execute(select(SyncState.cursor_xid, SyncState.cursor_id)).first()
-    position = f"{cursor[0]}:{cursor[1]}" if cursor and cursor[0] else None
+    position = registry_position(conn)
     conn.execute(insert(OutboxOp.__table__), [_op(obj, kind, position) for obj, kind in queued])

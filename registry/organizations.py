@@ -2,8 +2,10 @@
 
 Each write keeps the name index in step (registry/name_index.py) and records an audit event in
 the caller's transaction. ``bulk_add_organizations`` is the fast path for import and demo data:
-Core inserts in chunks, the name index filled from plain rows, no per-row audit event (the
-caller records one summary event).
+Core inserts in chunks, the name index filled from plain rows (its one-edit keys by SQLite), no
+per-row audit event (the caller records one summary event); with ``queue`` it also queues each
+organization for the centre, as the ORM would for one added with ``add_organization``.
+``propose_change`` queues a change for the centre's review (待复核) without making it.
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ from models import reference
 from models.audit import record_event
 from models.base import new_id, utcnow
 from models.errors import SoregError
-from models.registry import NameVariant, Organization, OrganizationName, OrgStatus
+from models.outbox import PROPOSE, OutboxOp, json_value, outbox_row, registry_position, row_payload
+from models.registry import Organization, OrganizationName, OrgStatus
 from registry.name_index import (
     apply_parsed_parts,
+    fill_name_variants,
     index_current_name,
     name_entry,
     name_row,
 )
-from registry.names import parse_name
+from registry.names import normalize_name, parse_name
 
 CHUNK = 5000
-BULK_CACHE_KIB = 512 * 1024
+BULK_CACHE_KIB = 64 * 1024  # enough for the name index of a chunk; a bigger cache only grows the memory of a long import
 
 
 @dataclass(frozen=True)
@@ -138,26 +142,24 @@ def change_status(session: Session, org_id: uuid.UUID, status: str, *, changed_o
 
 @dataclass
 class _NameRows:
-    """organization_names and name_variants rows waiting for one executemany each."""
+    """organization_names rows waiting for one executemany; their one-edit keys (name_variants)
+    are then computed by SQLite (registry.name_index.fill_name_variants)."""
 
     next_id: int
     names: list[dict] = field(default_factory=list)
-    variants: list[dict] = field(default_factory=list)
 
     def add(self, org_id: uuid.UUID, org_type: str, name: str, *, is_current: bool,
             renamed_on: date | None = None) -> None:
-        row, variants = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
+        row, _variants = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
         row["id"] = self.next_id
         self.names.append(row)
-        self.variants += [{"name_id": self.next_id, "variant": v} for v in variants]
         self.next_id += 1
 
     def flush(self, session: Session) -> None:
         if self.names:
             session.execute(insert(OrganizationName.__table__), self.names)
-        if self.variants:
-            session.execute(insert(NameVariant.__table__), self.variants)
-        self.names, self.variants = [], []
+            fill_name_variants(session.connection(), self.names[0]["id"])
+        self.names = []
 
 
 def _next_name_id(session: Session) -> int:
@@ -187,17 +189,28 @@ def _large_page_cache(session: Session) -> Iterator[None]:
 
 
 def bulk_add_organizations(session: Session, records: Iterable[OrganizationRecord], *,
-                           on_chunk=None) -> list[uuid.UUID]:
+                           on_chunk=None, queue: bool = False) -> list[uuid.UUID]:
     """Insert many organizations with their name index, fast; no audit event per row.
 
     ``on_chunk(n)`` is called after each chunk with the number of organizations it held.
-    Returns the new ids in input order.
+    ``queue``: also queue an insert op for each, for the centre. Returns the new ids in input
+    order.
     """
     with _large_page_cache(session):
-        return _bulk_add(session, records, on_chunk)
+        return _bulk_add(session, records, on_chunk, queue)
 
 
-def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk) -> list[uuid.UUID]:
+def _queue_added(session: Session, org_rows: list[dict]) -> None:
+    """Insert ops for organizations added with Core, as the ORM capture queues them."""
+    conn = session.connection()
+    cursor = registry_position(conn)
+    conn.execute(insert(OutboxOp.__table__), [
+        outbox_row("organizations", str(row["id"]), "insert", {k: json_value(v) for k, v in row.items()},
+                   row_version=1, base_version=0, cursor=cursor)
+        for row in org_rows])
+
+
+def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk, queue: bool) -> list[uuid.UUID]:
     names = _NameRows(_next_name_id(session))
     ids: list[uuid.UUID] = []
     now = utcnow()
@@ -216,6 +229,8 @@ def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk)
             ids.append(org_id)
         session.execute(insert(Organization.__table__), org_rows)
         names.flush(session)
+        if queue:
+            _queue_added(session, org_rows)
         if on_chunk is not None:
             on_chunk(len(chunk))
     return ids
@@ -228,3 +243,41 @@ def bulk_add_former_names(session: Session, formers: Iterable[tuple[uuid.UUID, s
         for org_id, org_type, former in chunk:
             names.add(org_id, org_type, former.name, is_current=False, renamed_on=former.renamed_on)
         names.flush(session)
+
+
+def name_index_payload(org_id: uuid.UUID, org_type: str, names: list[tuple[str, bool, date | None]]) -> list[dict]:
+    """Name-index entries as the centre keeps them (what a push sends along, sync.push):
+    (name, is current, renamed on) of each name of one organization."""
+    entries = []
+    for name, is_current, renamed_on in names:
+        row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)[0]
+        entries.append({k: json_value(row[k]) for k in ("name", "is_current", "renamed_on", "org_type", "compare_key",
+                                                         "compare_pinyin", "field", "form")})
+    return entries
+
+
+def propose_change(session: Session, org_id: uuid.UUID, values: dict, formers: Iterable[FormerName], *,
+                   actor: str) -> None:
+    """Queue a change to an organization of the registry for the centre's review (待复核):
+    the whole organization as it would be (``values`` over its columns, ``formers`` added to
+    or re-dated among its former names, the name index to match), leaving the local copy as
+    the centre has it until the centre decides; audited."""
+    org = _get(session, org_id)
+    record = _snapshot(org) | values
+    parsed = parse_name(record["name"], record["org_type"])
+    former_names = {e.name: e.renamed_on for e in org.names if not e.is_current}
+    former_names |= {normalize_name(f.name): f.renamed_on for f in formers}
+    former_names.pop(parsed.name, None)
+    payload = row_payload(org) | {k: json_value(v) for k, v in values.items()} | {
+        "zihao": parsed.zihao, "field": parsed.field, "form": parsed.form, "row_version": org.row_version + 1,
+        "former_names": [{"name": n, "renamed_on": json_value(d)} for n, d in former_names.items()],
+        "name_index": name_index_payload(org.id, record["org_type"], [(record["name"], True, None)] + [
+            (n, False, d) for n, d in former_names.items()]),
+    }
+    conn = session.connection()
+    conn.execute(insert(OutboxOp.__table__), [outbox_row(
+        "organizations", str(org.id), PROPOSE, payload, row_version=org.row_version + 1,
+        base_version=org.row_version, cursor=registry_position(conn))])
+    record_event(session, actor=actor, action="organization.propose", record_type="organization", record_id=org.id,
+                 before={k: json_value(getattr(org, k)) for k in values},
+                 after={k: json_value(v) for k, v in values.items()} | {"former_names": [f.name for f in formers]})

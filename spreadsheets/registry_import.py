@@ -1,30 +1,54 @@
 """Registry import (登记库导入) from a .xlsx or .csv file with a Chinese header row.
 
-All or nothing: every row is checked first and any bad row means nothing is imported, with every
-bad row reported (row, column, reason in Chinese). Rows match existing organizations by
-统一社会信用代码, else by name and type; unchanged organizations are left alone, so importing the
-same file twice changes nothing. A row with 登记状态 “已更名” is a former name (曾用名) of the
-organization with the same credit code, renamed on its 状态变更日期.
+All or nothing: every row is checked first and any bad row means nothing is imported; the
+report names each bad cell (row, column, reason in Chinese), the first ``REPORT_LIMIT`` of them
+and how many there are in all. Cells are read by the form fields' parsers (forms/), so the
+import refuses what a form refuses (control, invisible and bidirectional characters, line
+breaks in a name) with the same messages, and reads dates the same way. Rows match existing
+organizations by 统一社会信用代码, else by name and type; unchanged organizations are left
+alone, so importing the same file twice changes nothing. A row with 登记状态 “已更名” is a
+former name (曾用名) of the organization with the same credit code, renamed on its 状态变更日期.
+
+The rows stream: each checked row goes to a staging database (a temporary SQLite file), the
+checks across rows are SQL over it, and matching and writing go through it in chunks, so memory
+stays flat however long the file is (``StagedImport``).
+
+What the rows then do depends on where the file is imported:
+- a window with no centre set up writes them into its registry (``import_registry``);
+- a window that syncs adds the new organizations to its registry and queues them for the
+  centre like any registration (the centre enters them, or holds them for review when the name
+  or credit code clashes), and proposes every change to an organization already in the
+  registry to the centre's review (待复核), leaving its copy as the centre has it;
+- at the centre (sync/central_registry.py, ``central registry import``) they go into the
+  central registry, and the change log takes them to every window.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import heapq
+import itertools
+import json
+import sqlite3
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forms.fields import FieldInvalid, as_chinese_line, as_date, as_single_line, clean_text
+from forms.intake import as_street_code
 from models import reference
 from models.audit import record_event
 from models.errors import SoregError
 from models.progress import SILENT, Progress, stop_if_cancelled
 from models.registry import Organization, OrganizationName, OrgStatus
+from models.settings import get_setting
 from models.store import Store
 from registry.credit_code import validate_credit_code
 from registry.name_index import apply_parsed_parts, index_current_name, name_entry
@@ -32,20 +56,21 @@ from registry.names import normalize_name
 from registry.organizations import (
     FormerName,
     OrganizationRecord,
-    bulk_add_former_names,
     bulk_add_organizations,
+    propose_change,
 )
-from spreadsheets.readers import open_table
+from spreadsheets.readers import FormulaWithoutValue, open_table
+from sync.connection import URL_KEY
 
 RENAMED = "已更名"
 """登记状态 of a row that gives a former name, not an organization of its own."""
 REPORT_EVERY = 1000
-LOOKUP_CHUNK = 500
+REPORT_LIMIT = 1000
+"""How many problems the report lists; the count covers them all."""
+CHUNK = 5000
 
 
-class CellError(ValueError):
-    """A cell's value cannot be used; the message is the Chinese reason."""
-
+# ---- problems ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ImportProblem:
@@ -59,51 +84,86 @@ class ImportProblem:
         return f"第 {self.row} 行“{self.column}”列：{self.reason}"
 
 
-class ImportRejected(SoregError):
-    """The file has bad rows; nothing was imported. ``problems`` lists every one."""
+class ProblemLog:
+    """Every problem counted; the first ``REPORT_LIMIT`` by row kept (a bounded heap)."""
 
-    def __init__(self, file_name: str, problems: list[ImportProblem]) -> None:
+    def __init__(self) -> None:
+        self.count = 0
+        self._heap: list[tuple[int, int, ImportProblem]] = []
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        self.count += 1
+        entry = (-row, -self.count, ImportProblem(row, column, reason))
+        if len(self._heap) < REPORT_LIMIT:
+            heapq.heappush(self._heap, entry)
+        elif entry > self._heap[0]:
+            heapq.heapreplace(self._heap, entry)
+
+    def listed(self) -> list[ImportProblem]:
+        return [p for _, _, p in sorted(self._heap, reverse=True)]
+
+
+class ImportRejected(SoregError):
+    """The file has bad rows; nothing was imported. ``problems`` lists the first
+    ``REPORT_LIMIT`` by row, ``total`` says how many there are."""
+
+    def __init__(self, file_name: str, problems: list[ImportProblem], total: int | None = None) -> None:
+        total = len(problems) if total is None else total
         lines = "\n".join(str(p) for p in problems)
-        super().__init__(f"文件 {file_name} 有 {len(problems)} 处错误，未导入任何数据：\n{lines}", field="文件")
+        shown = f"（以下列出前 {len(problems)} 处）" if total > len(problems) else ""
+        super().__init__(f"文件 {file_name} 有 {total} 处错误，未导入任何数据{shown}：\n{lines}", field="文件")
         self.problems = problems
+        self.total = total
 
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """How many rows added, updated or left unchanged an organization (or former name)."""
+    """How many rows added, updated or left unchanged an organization (or former name), how
+    many were proposed to the centre's review instead, and the encoding a .csv was read in."""
 
     added: int
     updated: int
     unchanged: int
+    proposed: int = 0
+    encoding: str | None = None
 
     def __str__(self) -> str:
-        return f"新增 {self.added}，更新 {self.updated}，未变 {self.unchanged}"
+        text = f"新增 {self.added}，更新 {self.updated}，未变 {self.unchanged}"
+        if self.proposed:
+            text += f"；{self.proposed} 行是对登记库中已有组织的变更，已提交中心复核（待复核），同步后由中心处理"
+        if self.encoding:
+            text += f"（文件编码：{self.encoding}）"
+        return text
 
 
 # ---- cells ---------------------------------------------------------------------------------
 
 def _text(value: Any) -> str:
+    """The cell as text under the forms' text policy; a formula without a value is refused."""
     if value is None:
         return ""
+    if isinstance(value, FormulaWithoutValue):
+        raise FieldInvalid(f"单元格 {value.cell} 是公式，但文件中没有它的计算结果：请在 Excel 中打开并保存该文件"
+                           "（或把公式换成数值）后再导入")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return clean_text(value)
 
 
-def _limited(length: int) -> Callable[[Any], str | None]:
-    def parse(value: Any) -> str | None:
+def _line(length: int, parse: Callable[[str], str] = as_single_line) -> Callable[[Any], str | None]:
+    def read(value: Any) -> str | None:
         text = _text(value)
         if len(text) > length:
-            raise CellError(f"不能超过 {length} 个字，实为 {len(text)} 个字")
-        return text or None
+            raise FieldInvalid(f"不能超过 {length} 个字，实为 {len(text)} 个字")
+        return parse(text) if text else None
 
-    return parse
+    return read
 
 
 def _name(value: Any) -> str:
-    text = _limited(200)(value)
-    if not text or not normalize_name(text):
-        raise CellError("名称不能为空")
+    text = _line(200, as_chinese_line)(value)  # a name has a Chinese character, so it never normalizes to nothing
+    if not text:
+        raise FieldInvalid("名称不能为空")
     return text
 
 
@@ -112,17 +172,17 @@ def _org_type(value: Any) -> str:
     types = reference.org_types()
     if text not in types:
         shown = f"“{text}”" if text else "为空"
-        raise CellError(f"组织类型{shown}无效，应为{'、'.join(types)}之一")
+        raise FieldInvalid(f"组织类型{shown}无效，应为{'、'.join(types)}之一")
     return text
 
 
 def _credit_code(value: Any) -> str | None:
-    text = _text(value).replace(" ", "")
+    text = _text(value).replace(" ", "").upper()
     if not text:
         return None
     check = validate_credit_code(text)
     if not check.valid:
-        raise CellError(f"统一社会信用代码“{text}”无效：{check.reason}")
+        raise FieldInvalid(f"统一社会信用代码“{text}”无效：{check.reason}")
     return text
 
 
@@ -130,35 +190,34 @@ def _status(value: Any) -> str:
     text = _text(value) or OrgStatus.ACTIVE.value
     allowed = [s.value for s in OrgStatus] + [RENAMED]
     if text not in allowed:
-        raise CellError(f"登记状态“{text}”无效，应为{'、'.join(allowed)}之一")
+        raise FieldInvalid(f"登记状态“{text}”无效，应为{'、'.join(allowed)}之一")
     return text
 
 
+def _shown(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` with the cell's text before its reason: “静安寺街道”应为本区的街道或镇…"""
+
+    def read(text: str) -> Any:
+        try:
+            return parse(text)
+        except FieldInvalid as exc:
+            raise FieldInvalid(f"“{text}”{exc.reason}") from None
+
+    return read
+
+
 def _date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = _text(value)
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CellError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式的日期，例如 2024-03-01") from None
+    return _shown(as_date)(text) if text else None
 
 
 def _street(value: Any) -> str | None:
     text = _text(value)
-    if not text:
-        return None
-    for street in reference.streets():
-        if text in (street.code, street.name):
-            return street.code
-    names = "、".join(s.name for s in reference.streets())
-    raise CellError(f"所属街镇“{text}”不是{reference.district().district}的街镇，应为{names}之一（或其 9 位代码）")
+    return _shown(as_street_code)(text) if text else None
 
 
 def _rating(value: Any) -> str | None:
@@ -166,7 +225,7 @@ def _rating(value: Any) -> str | None:
     if not text:
         return None
     if text not in ("3A", "4A", "5A"):
-        raise CellError(f"评估等级“{text}”无效，应为 3A、4A、5A 之一或留空")
+        raise FieldInvalid(f"评估等级“{text}”无效，应为 3A、4A、5A 之一或留空")
     return text
 
 
@@ -187,224 +246,404 @@ COLUMNS = (
     Column("登记状态", "status", _status),
     Column("状态变更日期", "status_changed_on", _date),
     Column("成立日期", "established_on", _date),
-    Column("住所", "address", _limited(200)),
+    Column("住所", "address", _line(200)),
     Column("所属街镇", "street_code", _street),
-    Column("法定代表人", "legal_representative", _limited(64)),
-    Column("业务主管单位", "sponsor", _limited(100)),
+    Column("法定代表人", "legal_representative", _line(64)),
+    Column("业务主管单位", "sponsor", _line(100)),
     Column("证书有效期至", "certificate_valid_until", _date),
     Column("评估等级", "rating", _rating),
 )
 HEADERS = {c.header: c for c in COLUMNS}
+HEADER_OF = {c.attribute: c.header for c in COLUMNS}
+DATES = frozenset({"status_changed_on", "established_on", "certificate_valid_until"})
 DATED_STATUSES = (OrgStatus.DEREGISTERED.value, OrgStatus.REVOKED.value, RENAMED)
 
 
-# ---- rows ----------------------------------------------------------------------------------
-
-@dataclass
-class Row:
-    """A row that passed the checks of its own cells: the values of the columns present."""
-
-    number: int
-    values: dict[str, Any]
-
-    @property
-    def is_former_name(self) -> bool:
-        return self.values.get("status") == RENAMED
-
-    @property
-    def key(self) -> tuple:
-        code = self.values.get("credit_code")
-        return ("code", code) if code else ("name", self.values["name"], self.values["org_type"])
-
-
-@dataclass
-class _Checked:
-    """The outcome of reading the file: good rows, problems, and the header's columns."""
-
-    columns: list[Column | None]
-    rows: list[Row] = field(default_factory=list)
-    problems: list[ImportProblem] = field(default_factory=list)
-
-    @property
-    def present(self) -> set[str]:
-        return {c.attribute for c in self.columns if c is not None}
-
-
-def _header_columns(header: list[str], problems: list[ImportProblem]) -> list[Column | None]:
+def _header_columns(header: list[str], problems: ProblemLog) -> list[Column | None]:
     columns: list[Column | None] = []
     seen: set[str] = set()
     for text in header:
         column = HEADERS.get(text)
         if text and column is None:
-            problems.append(ImportProblem(1, text, f"无法识别的列，可用的列为：{'、'.join(HEADERS)}"))
+            problems.add(1, text, f"无法识别的列，可用的列为：{'、'.join(HEADERS)}")
         elif column is not None and text in seen:
-            problems.append(ImportProblem(1, text, "列名重复"))
+            problems.add(1, text, "列名重复")
             column = None
         seen.add(text)
         columns.append(column)
     for column in COLUMNS:
         if column.required and column.header not in seen:
-            problems.append(ImportProblem(1, column.header, "缺少必填列"))
+            problems.add(1, column.header, "缺少必填列")
     return columns
 
 
-def _check_row(number: int, values: tuple, columns: list[Column | None]) -> tuple[Row | None, list[ImportProblem]]:
+def _check_row(number: int, values: tuple, columns: list[Column | None], problems: ProblemLog) -> dict | None:
+    """The row's values by attribute, or None (its problems logged)."""
     parsed: dict[str, Any] = {}
-    problems = []
+    bad: set[str] = set()
     padded = tuple(values) + (None,) * (len(columns) - len(values))  # a short row: missing cells are empty
     for column, value in zip(columns, padded, strict=False):
         if column is None:
             continue
         try:
             parsed[column.attribute] = column.parse(value)
-        except CellError as exc:
-            problems.append(ImportProblem(number, column.header, str(exc)))
+        except FieldInvalid as exc:
+            problems.add(number, column.header, exc.reason)
+            bad.add(column.header)
     status = parsed.get("status")
-    if status in DATED_STATUSES and parsed.get("status_changed_on") is None and "状态变更日期" not in {
-            p.column for p in problems}:
-        problems.append(ImportProblem(number, "状态变更日期", f"登记状态为“{status}”时必须填写状态变更日期（YYYY-MM-DD）"))
-    if status == RENAMED and parsed.get("credit_code") is None and "统一社会信用代码" not in {p.column for p in problems}:
-        problems.append(ImportProblem(number, "统一社会信用代码", "“已更名”行是曾用名，必须填写该组织的统一社会信用代码"))
+    if status in DATED_STATUSES and parsed.get("status_changed_on") is None and "状态变更日期" not in bad:
+        problems.add(number, "状态变更日期", f"登记状态为“{status}”时必须填写状态变更日期（YYYY-MM-DD）")
+        bad.add("状态变更日期")
+    if status == RENAMED and parsed.get("credit_code") is None and "统一社会信用代码" not in bad:
+        problems.add(number, "统一社会信用代码", "“已更名”行是曾用名，必须填写该组织的统一社会信用代码")
+        bad.add("统一社会信用代码")
     code, org_type = parsed.get("credit_code"), parsed.get("org_type")
     if code and org_type and code[0] == reference.district().registration_department_code:
         digit = reference.org_types()[org_type].code_digit
         if code[1] != digit:
-            problems.append(ImportProblem(number, "统一社会信用代码",
-                                          f"第 2 位为 {code[1]}，与组织类型“{org_type}”的类别代码 {digit} 不符"))
-    return (None if problems else Row(number, parsed)), problems
+            problems.add(number, "统一社会信用代码", f"第 2 位为 {code[1]}，与组织类型“{org_type}”的类别代码 {digit} 不符")
+            bad.add("统一社会信用代码")
+    return None if bad else parsed
 
 
-def _cross_check(rows: list[Row], problems: list[ImportProblem]) -> list[Row]:
-    """Rows that name the same organization twice, and former names without their organization."""
-    first_row: dict[tuple, int] = {}
-    good: list[Row] = []
-    currents = {r.values["credit_code"]: r for r in rows if not r.is_former_name and r.values.get("credit_code")}
-    for row in rows:
-        if row.is_former_name:
-            key = ("former", row.values["credit_code"], normalize_name(row.values["name"]))
-            current = currents.get(row.values["credit_code"])
-            if current is not None and normalize_name(current.values["name"]) == key[2]:
-                problems.append(ImportProblem(row.number, "名称", f"曾用名与第 {current.number} 行的现名称相同"))
-                continue
-            if current is not None and current.values["org_type"] != row.values["org_type"]:
-                problems.append(ImportProblem(row.number, "组织类型",
-                                              f"与第 {current.number} 行（同一统一社会信用代码）的组织类型不同"))
-                continue
-        else:
-            key = row.key
-        if key in first_row:
-            column = "统一社会信用代码" if key[0] == "code" else "名称"
-            problems.append(ImportProblem(row.number, column, f"与第 {first_row[key]} 行重复"))
-            continue
-        first_row[key] = row.number
-        good.append(row)
-    return good
+# ---- the staging database ------------------------------------------------------------------
+
+def _encode(values: dict) -> str:
+    return json.dumps({k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}, ensure_ascii=False)
 
 
-def _read(path: Path, progress: Progress) -> _Checked:
-    with open_table(path) as table:
-        problems: list[ImportProblem] = []
-        checked = _Checked(_header_columns(table.header, problems), problems=problems)
-        present = {c.header for c in checked.columns if c is not None}
-        if not all(c.header in present for c in COLUMNS if c.required):
-            return checked  # rows cannot be read without their name and type
-        total = table.estimated_rows
-        rows = []
-        done = 0
-        for number, values in table.rows:
-            row, row_problems = _check_row(number, values, checked.columns)
-            if row is not None:
-                rows.append(row)
-            checked.problems += row_problems
-            done += 1
-            if done % REPORT_EVERY == 0:
-                progress.report(done, max(total, done) if total else None, "校验")
-                stop_if_cancelled(progress)
-        progress.report(done, done, "校验")
-    if not rows and not checked.problems:
-        checked.problems.append(ImportProblem(2, "名称", "文件没有数据行"))
-    checked.rows = _cross_check(rows, checked.problems)
-    return checked
+def _decode(text: str) -> dict:
+    return {k: date.fromisoformat(v) if k in DATES and v is not None else v for k, v in json.loads(text).items()}
 
 
-# ---- matching and writing ------------------------------------------------------------------
+_SCHEMA = """
+CREATE TABLE rows (
+    number INTEGER PRIMARY KEY,   -- the row in the file
+    former INTEGER NOT NULL,      -- 1: a 已更名 row (a former name)
+    code TEXT, name TEXT NOT NULL, org_type TEXT NOT NULL,
+    norm TEXT,                    -- a former name normalized (registry.names.normalize_name)
+    vals TEXT NOT NULL,           -- the row's values (JSON, by attribute)
+    bad INTEGER NOT NULL DEFAULT 0,
+    org_id TEXT,                  -- the registry organization the row is about
+    action TEXT,                  -- see Action
+    diff TEXT                     -- what a change changes (JSON)
+)
+"""
+_INDEXES = ("CREATE INDEX rows_code ON rows (former, code)", "CREATE INDEX rows_name ON rows (former, name, org_type)",
+            "CREATE INDEX rows_org ON rows (org_id)", "CREATE INDEX rows_action ON rows (action, org_id)")
 
-def _chunks(items: list, size: int = LOOKUP_CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+
+class Action:
+    """What the import does with a row (staging column ``action``)."""
+
+    NEW = "new"                    # a new organization
+    SAME = "same"                  # an organization already in the registry, unchanged
+    CHANGE = "change"              # changes an organization already in the registry
+    FORMER_NEW = "former_new"      # a former name of a new organization
+    FORMER_ADD = "former_add"      # a new former name of an organization in the registry
+    FORMER_DATE = "former_date"    # corrects the date of a former name
+    FORMER_SAME = "former_same"    # a former name the registry already has
 
 
-ORG_TABLE = Organization.__table__
+CHANGES = (Action.CHANGE, Action.FORMER_ADD, Action.FORMER_DATE)
 
 
-def _existing(session: Session, rows: list[Row]) -> tuple[dict[str, Any], dict[tuple[str, str], list[Any]]]:
-    """Organizations the rows may refer to (as plain column rows): by credit code, and by (name, type)."""
-    codes = sorted({r.values["credit_code"] for r in rows if r.values.get("credit_code")})
-    names = sorted({r.values["name"] for r in rows if not r.is_former_name})
-    by_code: dict[str, Any] = {}
-    by_name: dict[tuple[str, str], list[Any]] = {}
-    for chunk in _chunks(codes):
-        for org in session.execute(select(ORG_TABLE).where(ORG_TABLE.c.credit_code.in_(chunk))):
-            by_code[org.credit_code] = org
-    for chunk in _chunks(names):
-        for org in session.execute(select(ORG_TABLE).where(ORG_TABLE.c.name.in_(chunk))):
-            by_name.setdefault((org.name, org.org_type), []).append(org)
-    return by_code, by_name
+@dataclass(frozen=True)
+class Existing:
+    """An organization of the registry as the matching needs it: id and COLUMNS values."""
+
+    id: str
+    values: dict[str, Any]
+
+
+class RegistryLookup(Protocol):
+    """Where the import looks organizations up: the window's registry or the centre's."""
+
+    def by_codes(self, codes: list[str]) -> dict[str, Existing]: ...
+
+    def by_names(self, names: list[str]) -> dict[tuple[str, str], list[Existing]]: ...
+
+    def by_ids(self, ids: list[str]) -> dict[str, Existing]: ...
+
+    def former_names(self, ids: list[str]) -> dict[str, dict[str, date | None]]:
+        """Each organization's former names: normalized name → renamed_on."""
+        ...
+
+
+@dataclass(frozen=True)
+class OrganizationChange:
+    """What the file changes in one organization of the registry: the columns that differ
+    and the former names it adds or re-dates."""
+
+    org_id: uuid.UUID
+    values: dict[str, Any]
+    formers: tuple[FormerName, ...]
 
 
 @dataclass
-class _Plan:
-    """What the import will do, decided before anything is written: new rows, rows matched to
-    an existing organization (with its stored columns), and former-name rows with the id and
-    type of their organization (None: it is new in this file)."""
+class StagedImport:
+    """A checked file in its staging database: run ``match`` against a registry, then read
+    ``additions`` and ``changes``."""
 
-    new: list[Row] = field(default_factory=list)
-    matched: list[tuple[Row, Any]] = field(default_factory=list)
-    formers: list[tuple[Row, uuid.UUID | None]] = field(default_factory=list)
+    path: Path
+    db: sqlite3.Connection
+    encoding: str | None
+    problems: ProblemLog = field(default_factory=ProblemLog)
 
+    # -- reading the file --
 
-def _match(session: Session, rows: list[Row], problems: list[ImportProblem]) -> _Plan:
-    by_code, by_name = _existing(session, rows)
-    plan = _Plan()
-    claimed: dict[uuid.UUID, int] = {}
-    new_codes: set[str] = set()
-    for row in rows:
-        if row.is_former_name:
-            continue
-        code, name, org_type = row.values.get("credit_code"), row.values["name"], row.values["org_type"]
-        org = by_code.get(code) if code else None
-        if org is None:
-            same_name = [o for o in by_name.get((name, org_type), []) if not code or o.credit_code is None]
-            if len(same_name) > 1:
-                problems.append(ImportProblem(row.number, "名称",
-                                              f"登记库中有 {len(same_name)} 个同名同类型的组织，请填写统一社会信用代码以区分"))
+    def _load(self, progress: Progress) -> None:
+        with open_table(self.path) as table:
+            self.encoding = table.encoding
+            columns = _header_columns(table.header, self.problems)
+            present = {c.header for c in columns if c is not None}
+            if not all(c.header in present for c in COLUMNS if c.required):
+                return  # rows cannot be read without their name and type
+            total, done, batch = table.estimated_rows, 0, []
+            for number, values in table.rows:
+                parsed = _check_row(number, values, columns, self.problems)
+                if parsed is not None:
+                    former = parsed.get("status") == RENAMED
+                    batch.append((number, int(former), parsed.get("credit_code"), parsed["name"],
+                                  normalize_name(parsed["name"]) if former else None, parsed["org_type"],
+                                  _encode(parsed)))
+                done += 1
+                if len(batch) == CHUNK:
+                    self._insert(batch)
+                    batch = []
+                if done % REPORT_EVERY == 0:
+                    progress.report(done, max(total, done) if total else None, "校验")
+                    stop_if_cancelled(progress)
+            self._insert(batch)
+            progress.report(done, done, "校验")
+        if done == 0 and not self.problems.count:
+            self.problems.add(2, "名称", "文件没有数据行")
+
+    def _insert(self, batch: list[tuple]) -> None:
+        self.db.executemany("INSERT INTO rows (number, former, code, name, norm, org_type, vals)"
+                            " VALUES (?,?,?,?,?,?,?)", batch)
+
+    def _flag(self, found: list[tuple], column: str, reason: Callable[[int], str]) -> None:
+        """Refuse each row of the (row, other row) found, the reason naming the other row."""
+        for number, other in found:
+            self._refuse(number, column, reason(other))
+
+    def _refuse(self, number: int, column: str, reason: str) -> None:
+        """Log a problem of the row and leave the row out from now on."""
+        self.problems.add(number, column, reason)
+        self.db.execute("UPDATE rows SET bad = 1 WHERE number = ?", (number,))
+
+    def _cross_check(self) -> None:
+        """Rows that name the same organization twice, and former names that contradict the
+        current row of their organization in the file."""
+        sql = self.db.execute
+        self._flag(sql("""SELECT r.number, m.first FROM rows r JOIN (
+                              SELECT code, min(number) AS first FROM rows WHERE former = 0 AND code IS NOT NULL
+                              GROUP BY code HAVING count(*) > 1) m ON m.code = r.code
+                          WHERE r.former = 0 AND r.number > m.first""").fetchall(),
+                   "统一社会信用代码", lambda n: f"与第 {n} 行重复")
+        self._flag(sql("""SELECT r.number, m.first FROM rows r JOIN (
+                              SELECT name, org_type, min(number) AS first FROM rows WHERE former = 0 AND code IS NULL
+                              GROUP BY name, org_type HAVING count(*) > 1) m ON m.name = r.name AND m.org_type = r.org_type
+                          WHERE r.former = 0 AND r.code IS NULL AND r.number > m.first""").fetchall(),
+                   "名称", lambda n: f"与第 {n} 行重复")
+        pairs = [(f, c, norm == normalize_name(name), same_type) for f, c, norm, name, same_type in sql(
+            """SELECT f.number, c.number, f.norm, c.name, f.org_type = c.org_type FROM rows f
+                 JOIN (SELECT code, min(number) AS number FROM rows WHERE former = 0 AND code IS NOT NULL
+                       GROUP BY code) cm ON cm.code = f.code
+                 JOIN rows c ON c.number = cm.number
+                WHERE f.former = 1""")]
+        self._flag([(f, c) for f, c, same_name, _ in pairs if same_name], "名称", lambda n: f"曾用名与第 {n} 行的现名称相同")
+        self._flag([(f, c) for f, c, same_name, same_type in pairs if not same_name and not same_type], "组织类型",
+                   lambda n: f"与第 {n} 行（同一统一社会信用代码）的组织类型不同")
+        self._flag(sql("""SELECT r.number, m.first FROM rows r JOIN (
+                              SELECT code, norm, min(number) AS first FROM rows WHERE former = 1 AND bad = 0
+                              GROUP BY code, norm HAVING count(*) > 1) m ON m.code = r.code AND m.norm = r.norm
+                          WHERE r.former = 1 AND r.bad = 0 AND r.number > m.first""").fetchall(),
+                   "名称", lambda n: f"与第 {n} 行重复")
+
+    def _rows(self, where: str, params: tuple = (), columns: str = "code, name, org_type, vals") -> Iterator[list[tuple]]:
+        """Good rows matching ``where`` (number and ``columns``), in file order, a chunk at a time."""
+        last = 0
+        while chunk := self.db.execute(
+                f"SELECT number, {columns} FROM rows WHERE bad = 0 AND number > ? AND {where}"
+                f" ORDER BY number LIMIT {CHUNK}", (last, *params)).fetchall():
+            yield chunk
+            last = chunk[-1][0]
+
+    # -- matching --
+
+    def match(self, registry: RegistryLookup, progress: Progress) -> None:
+        """Decide what each row does against ``registry``; raise ImportRejected (listing the
+        problems of the whole file) if any row is bad."""
+        done = 0
+        for chunk in self._rows("former = 0"):
+            self._match_current(registry, chunk)
+            done += len(chunk)
+            progress.report(done, None, "比对")
+            stop_if_cancelled(progress)
+        claimed = self.db.execute("""SELECT r.number, m.first FROM rows r JOIN (
+                                         SELECT org_id, min(number) AS first FROM rows WHERE former = 0 AND org_id IS NOT NULL
+                                         GROUP BY org_id HAVING count(*) > 1) m ON m.org_id = r.org_id
+                                     WHERE r.former = 0 AND r.number > m.first""").fetchall()
+        self._flag(claimed, "名称", lambda n: f"与第 {n} 行对应登记库中的同一个组织")
+        for chunk in self._rows("former = 1"):
+            self._match_formers(registry, chunk)
+            stop_if_cancelled(progress)
+        if self.problems.count:
+            raise ImportRejected(self.path.name, self.problems.listed(), self.problems.count)
+
+    def _decide(self, decisions: list[tuple]) -> None:
+        """(action, org id, diff JSON, row number) of each row."""
+        self.db.executemany("UPDATE rows SET action = ?, org_id = ?, diff = ? WHERE number = ?", decisions)
+
+    def _match_current(self, registry: RegistryLookup, chunk: list[tuple]) -> None:
+        by_code = registry.by_codes(sorted({code for _, code, *_ in chunk if code}))
+        by_name = registry.by_names(sorted({name for _, code, name, *_ in chunk if code not in by_code}))
+        decisions = []
+        for number, code, name, org_type, vals in chunk:
+            org = by_code.get(code) if code else None
+            if org is None:
+                same_name = [o for o in by_name.get((name, org_type), []) if not code or o.values["credit_code"] is None]
+                if len(same_name) > 1:
+                    self._refuse(number, "名称", f"登记库中有 {len(same_name)} 个同名同类型的组织，请填写统一社会信用代码以区分")
+                    continue
+                org = same_name[0] if same_name else None
+            if org is None:
+                decisions.append((Action.NEW, None, None, number))
                 continue
-            org = same_name[0] if same_name else None
-        if org is None:
-            plan.new.append(row)
-            if code:
-                new_codes.add(code)
-            continue
-        if org.id in claimed:
-            problems.append(ImportProblem(row.number, "名称", f"与第 {claimed[org.id]} 行对应登记库中的同一个组织"))
-            continue
-        claimed[org.id] = row.number
-        plan.matched.append((row, org))
-    owners = dict(by_code)
-    owners.update((row.values["credit_code"], org) for row, org in plan.matched if row.values.get("credit_code"))
-    for row in (r for r in rows if r.is_former_name):
-        code = row.values["credit_code"]
-        owner = owners.get(code)
-        if code in new_codes:
-            plan.formers.append((row, None))
-        elif owner is None:
-            problems.append(ImportProblem(row.number, "统一社会信用代码",
-                                          f"找不到统一社会信用代码为 {code} 的组织：曾用名所属组织的现名称须在登记库中或本文件中"))
-        elif owner.org_type != row.values["org_type"] and owner.id not in claimed:
-            problems.append(ImportProblem(row.number, "组织类型", "与该统一社会信用代码所属组织的组织类型不同"))
-        else:
-            plan.formers.append((row, owner.id))
-    return plan
+            values = _decode(vals)
+            diff = {k: v for k, v in values.items() if org.values[k] != v}
+            decisions.append((Action.CHANGE, org.id, _encode(diff), number) if diff
+                             else (Action.SAME, org.id, None, number))
+        self._decide(decisions)
+
+    def _match_formers(self, registry: RegistryLookup, chunk: list[tuple]) -> None:
+        codes = sorted({code for _, code, *_ in chunk})
+        in_file = dict(self.db.execute(
+            f"SELECT code, coalesce(org_id, '') FROM rows WHERE former = 0 AND bad = 0 AND code IN"
+            f" ({','.join('?' * len(codes))})", codes).fetchall())
+        by_code = registry.by_codes([c for c in codes if c not in in_file])
+        owners = by_code | registry.by_ids(sorted({i for i in in_file.values() if i}))
+        known = registry.former_names(sorted({o.id for o in owners.values()}))
+        decisions = []
+        for number, code, name, org_type, vals in chunk:
+            owner_id = in_file.get(code)
+            if owner_id == "":
+                decisions.append((Action.FORMER_NEW, None, None, number))
+                continue
+            owner = owners.get(owner_id) if owner_id else by_code.get(code)
+            if owner is None:
+                self._refuse(number, "统一社会信用代码",
+                             f"找不到统一社会信用代码为 {code} 的组织：曾用名所属组织的现名称须在登记库中或本文件中")
+                continue
+            if owner_id is None and owner.values["org_type"] != org_type:
+                self._refuse(number, "组织类型", "与该统一社会信用代码所属组织的组织类型不同")
+                continue
+            renamed_on = _decode(vals)["status_changed_on"]
+            formers = known.get(owner.id, {})
+            norm = normalize_name(name)
+            action = (Action.FORMER_ADD if norm not in formers
+                      else Action.FORMER_DATE if formers[norm] != renamed_on else Action.FORMER_SAME)
+            decisions.append((action, owner.id, None, number))
+        self._decide(decisions)
+
+    # -- the plan --
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT action, count(*) FROM rows WHERE bad = 0 GROUP BY action").fetchall())
+
+    def additions(self) -> Iterator[list[OrganizationRecord]]:
+        """The new organizations with their former names from the file, a chunk at a time."""
+        formers = (f"(SELECT json_group_array(json_array(f.name, json_extract(f.vals, '$.status_changed_on'))) FROM rows f"
+                   f" WHERE f.former = 1 AND f.bad = 0 AND f.code = rows.code AND f.action = '{Action.FORMER_NEW}')")
+        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"vals, {formers}"):
+            yield [OrganizationRecord(**_decode(vals), former_names=tuple(
+                FormerName(name, date.fromisoformat(renamed_on)) for name, renamed_on in json.loads(names)))
+                   for _number, vals, names in chunk]
+
+    def changes(self) -> Iterator[OrganizationChange]:
+        """The changes to organizations already in the registry, one organization at a time."""
+        rows = self.db.execute(
+            f"SELECT org_id, action, name, vals, diff FROM rows WHERE bad = 0 AND action IN ({','.join('?' * len(CHANGES))})"
+            " ORDER BY org_id, number", CHANGES)
+        for org_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+            values: dict[str, Any] = {}
+            formers = []
+            for _, action, name, vals, diff in group:
+                if action == Action.CHANGE:
+                    values |= _decode(diff)
+                else:
+                    formers.append(FormerName(name, _decode(vals)["status_changed_on"]))
+            yield OrganizationChange(uuid.UUID(org_id), values, tuple(formers))
+
+
+@contextmanager
+def staged_import(path: Path | str, *, folder: Path | None = None,
+                  progress: Progress = SILENT) -> Iterator[StagedImport]:
+    """Read and check ``path`` into a staging database in ``folder`` (removed on exit)."""
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix=".registry-import-", dir=folder) as tmp:
+        db = sqlite3.connect(Path(tmp) / "staging.sqlite3", isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            db.execute(_SCHEMA)
+            staged = StagedImport(path, db, None)
+            db.execute("BEGIN")
+            staged._load(progress)
+            for index in _INDEXES:
+                db.execute(index)
+            staged._cross_check()
+            yield staged
+        finally:
+            db.close()
+
+
+# ---- the window's registry -----------------------------------------------------------------
+
+ORG_TABLE = Organization.__table__
+_COLUMNS = [c.attribute for c in COLUMNS]
+
+
+def _chunks(items: list, size: int = 500) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class WindowRegistry:
+    """The registry lookups of ``RegistryLookup`` on the window's SQLite copy."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _select(self, column, values: list) -> list[Existing]:
+        found = []
+        for chunk in _chunks(values):
+            for org in self.session.execute(select(ORG_TABLE).where(column.in_(chunk))):
+                found.append(Existing(str(org.id), {k: getattr(org, k) for k in _COLUMNS}))
+        return found
+
+    def by_codes(self, codes: list[str]) -> dict[str, Existing]:
+        return {o.values["credit_code"]: o for o in self._select(ORG_TABLE.c.credit_code, codes)}
+
+    def by_names(self, names: list[str]) -> dict[tuple[str, str], list[Existing]]:
+        found: dict[tuple[str, str], list[Existing]] = {}
+        for o in self._select(ORG_TABLE.c.name, names):
+            found.setdefault((o.values["name"], o.values["org_type"]), []).append(o)
+        return found
+
+    def by_ids(self, ids: list[str]) -> dict[str, Existing]:
+        return {o.id: o for o in self._select(ORG_TABLE.c.id, [uuid.UUID(i) for i in ids])}
+
+    def former_names(self, ids: list[str]) -> dict[str, dict[str, date | None]]:
+        found: dict[str, dict[str, date | None]] = {}
+        for chunk in _chunks([uuid.UUID(i) for i in ids]):
+            for org_id, name, renamed_on in self.session.execute(
+                    select(OrganizationName.organization_id, OrganizationName.name, OrganizationName.renamed_on).where(
+                        OrganizationName.organization_id.in_(chunk), OrganizationName.is_current.is_(False))):
+                found.setdefault(str(org_id), {})[name] = renamed_on
+        return found
 
 
 def _reindex(session: Session, org: Organization) -> None:
@@ -417,87 +656,65 @@ def _reindex(session: Session, org: Organization) -> None:
         org.names.append(name_entry(org, name, is_current=False, renamed_on=renamed_on))
 
 
-def _update(session: Session, row: Row, stored: Any) -> bool:
-    """Apply the row's values to the organization stored as ``stored``; False when nothing differs."""
-    changed = {k: v for k, v in row.values.items() if getattr(stored, k) != v}
-    if not changed:
-        return False
-    org = session.get(Organization, stored.id)
-    for key, value in changed.items():
+def _apply_change(session: Session, change: OrganizationChange) -> None:
+    """Write ``change`` into the window's registry (a window that does not sync)."""
+    org = session.get(Organization, change.org_id)
+    for key, value in change.values.items():
         setattr(org, key, value)
-    if "name" in changed or "org_type" in changed:
+    if "name" in change.values or "org_type" in change.values:
         apply_parsed_parts(org)
         _reindex(session, org)
-    return True
-
-
-def _former_names_of(session: Session, org_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], OrganizationName]:
-    found = {}
-    for chunk in _chunks(org_ids):
-        for entry in session.scalars(select(OrganizationName).where(
-                OrganizationName.organization_id.in_(chunk), OrganizationName.is_current.is_(False))):
-            found[(entry.organization_id, entry.name)] = entry
-    return found
-
-
-def _write(session: Session, plan: _Plan, progress: Progress) -> ImportSummary:
-    counts = {"added": 0, "updated": 0, "unchanged": 0}
-    total = len(plan.new) + len(plan.matched) + len(plan.formers)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        progress.report(done, total, "写入")
-        stop_if_cancelled(progress)
-
-    for row, stored in plan.matched:
-        counts["updated" if _update(session, row, stored) else "unchanged"] += 1
-    session.flush()
-    advance(len(plan.matched))
-
-    formers_of_new: dict[str, list[FormerName]] = {}
-    known = _former_names_of(session, sorted({org_id for _, org_id in plan.formers if org_id is not None}))
-    pending: list[tuple[uuid.UUID, str, FormerName]] = []
-    for row, org_id in plan.formers:
-        former = FormerName(row.values["name"], row.values["status_changed_on"])
-        entry = known.get((org_id, normalize_name(former.name)))
-        if org_id is None:
-            formers_of_new.setdefault(row.values["credit_code"], []).append(former)
-            counts["added"] += 1
-        elif entry is None:
-            pending.append((org_id, row.values["org_type"], former))
-            counts["added"] += 1
-        elif entry.renamed_on != former.renamed_on:
-            entry.renamed_on = former.renamed_on
-            counts["updated"] += 1
+    entries = {e.name: e for e in org.names if not e.is_current}
+    for former in change.formers:
+        entry = entries.get(normalize_name(former.name))
+        if entry is None:
+            org.names.append(name_entry(org, former.name, is_current=False, renamed_on=former.renamed_on))
         else:
-            counts["unchanged"] += 1
+            entry.renamed_on = former.renamed_on
     session.flush()
-    bulk_add_former_names(session, pending)
-    advance(len(plan.formers))
 
-    records = [
-        OrganizationRecord(**(row.values | {"former_names": tuple(formers_of_new.get(row.values.get("credit_code"), ()))}))
-        for row in plan.new
-    ]
-    bulk_add_organizations(session, records, on_chunk=advance)
-    counts["added"] += len(records)
-    return ImportSummary(**counts)
+
+def window_syncs(session: Session) -> bool:
+    """Whether this window is connected to a centre (its registry is the centre's copy)."""
+    return bool(get_setting(session, URL_KEY))
 
 
 def import_registry(store: Store, path: Path | str, *, actor: str, progress: Progress | None = None) -> ImportSummary:
-    """Import the file in one write transaction; raise ``ImportRejected`` (nothing imported)
-    listing every bad row if any row is bad."""
+    """Import the file into the window's registry in one write transaction (see the module
+    docstring for a window that syncs); raise ``ImportRejected`` (nothing imported) if any
+    row is bad."""
     path = Path(path)
     progress = progress or SILENT
-    checked = _read(path, progress)
-    with store.write() as session:
-        plan = _match(session, checked.rows, checked.problems)
-        if checked.problems:
-            raise ImportRejected(path.name, sorted(checked.problems, key=lambda p: p.row))
-        summary = _write(session, plan, progress)
-        record_event(session, actor=actor, action="registry.import", record_type="registry", record_id=path.name,
-                     after={"file": path.name, "added": summary.added, "updated": summary.updated,
-                            "unchanged": summary.unchanged})
+    with staged_import(path, folder=store.path.parent, progress=progress) as staged:
+        with store.write() as session:
+            staged.match(WindowRegistry(session), progress)
+            counts = staged.counts()
+            proposing = window_syncs(session)
+            total, done = sum(counts.values()), 0
+            for records in staged.additions():
+                bulk_add_organizations(session, records, queue=proposing)
+                done += len(records)
+                progress.report(done, total, "写入")
+                stop_if_cancelled(progress)
+            for n, change in enumerate(staged.changes(), start=1):
+                if proposing:
+                    propose_change(session, change.org_id, change.values, change.formers, actor=actor)
+                else:
+                    _apply_change(session, change)
+                if n % CHUNK == 0:  # written (and queued) at each flush: let go of the objects
+                    session.flush()
+                    session.expunge_all()
+                    stop_if_cancelled(progress)
+            progress.report(total, total, "写入")
+            changed = sum(counts.get(a, 0) for a in CHANGES)
+            summary = ImportSummary(
+                added=counts.get(Action.NEW, 0) + counts.get(Action.FORMER_NEW, 0)
+                + (0 if proposing else counts.get(Action.FORMER_ADD, 0)),
+                updated=0 if proposing else counts.get(Action.CHANGE, 0) + counts.get(Action.FORMER_DATE, 0),
+                unchanged=counts.get(Action.SAME, 0) + counts.get(Action.FORMER_SAME, 0),
+                proposed=changed if proposing else 0, encoding=staged.encoding)
+            record_event(session, actor=actor, action="registry.import", record_type="registry", record_id=path.name,
+                         after={"file": path.name, "added": summary.added, "updated": summary.updated,
+                                "unchanged": summary.unchanged, "proposed": summary.proposed,
+                                "encoding": summary.encoding})
     return summary

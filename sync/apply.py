@@ -82,6 +82,18 @@ class _Rows:
             conn.exec_driver_sql(self.sql, self.tuples(payloads))
 
 
+class NewerRows(_Rows):
+    """The same upsert, changing a row only where the centre's version is newer than the local
+    one (a window recovering its own records, sync.recovery)."""
+
+    def __init__(self, table) -> None:
+        super().__init__(table)
+        self.sql += f" WHERE excluded.row_version > {table.name}.row_version"
+
+    def upsert(self, conn: Connection, payloads: list[dict]) -> int:
+        """Write the newer ones; return how many rows were written."""
+        return conn.exec_driver_sql(self.sql, self.tuples(payloads)).rowcount if payloads else 0
+
 
 def _central_column(column) -> str:
     """PostgreSQL taking ``column`` from a change's jsonb ``payload`` as the ORM stores it on SQLite."""
@@ -220,6 +232,20 @@ def _release_clashing_codes(conn: Connection, orgs: list[tuple], own_only: bool)
                 detail={"credit_code": code, "central_id": str(uuid.UUID(central[_ORG_ID]))})
 
 
+def _delete_organizations(conn: Connection, hexes: list[str]) -> None:
+    """Remove organizations the centre deleted; one a local case refers to stays, with a
+    notice (仅本窗口), so that a foreign key never stops the pull."""
+    for chunk in _chunks(hexes):
+        marks = ",".join("?" * len(chunk))
+        kept = {r[0] for r in conn.exec_driver_sql(
+            f"SELECT DISTINCT organization_id FROM cases WHERE organization_id IN ({marks})", tuple(chunk))}
+        if kept:
+            _note_local_only(conn, f"id IN ({','.join('?' * len(kept))})", tuple(sorted(kept)))
+        gone = [h for h in chunk if h not in kept]
+        if gone:
+            conn.exec_driver_sql(f"DELETE FROM organizations WHERE id IN ({','.join('?' * len(gone))})", tuple(gone))
+
+
 INTO_EMPTY_REGISTRY = "sync.into_empty_registry"
 """session.info flag of a snapshot page: the registry was empty when the snapshot began."""
 
@@ -235,11 +261,15 @@ def apply_organizations(session: Session, orgs: list[tuple], deleted: list[str])
     for chunk in _chunks(sorted(known)):  # their name index is rebuilt below (or goes with them)
         conn.exec_driver_sql(
             f"DELETE FROM organization_names WHERE organization_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
-    for chunk in _chunks([_hex(d) for d in deleted]):
-        conn.exec_driver_sql(f"DELETE FROM organizations WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+    _delete_organizations(conn, [_hex(d) for d in deleted])
     if not orgs:
         return
     _release_clashing_codes(conn, orgs, own_only=session.info.get(INTO_EMPTY_REGISTRY, False))
+    if known:  # one noted as only local that the centre now sends is local no more
+        conn.exec_driver_sql("DELETE FROM sync_notices WHERE kind = ? AND key IN (SELECT 'local:' || value FROM"
+                             " json_each(?))", (NoticeKind.LOCAL_ONLY.value,
+                                                json.dumps([str(uuid.UUID(o[_ORG_ID])) for o in orgs
+                                                            if o[_ORG_ID] in known])))
     upserts = [o[_ORG_FIRST:_ORG_END] for o in orgs if o[_ORG_ID] in known]
     inserts = [o[_ORG_FIRST:_ORG_END] for o in orgs if o[_ORG_ID] not in known]
     if upserts:
@@ -249,12 +279,19 @@ def apply_organizations(session: Session, orgs: list[tuple], deleted: list[str])
     _insert_name_index(conn, orgs)
 
 
-def drop_organizations_not_in_snapshot(session: Session, low: str | None, high: str | None,
+_LOCAL_ONLY_REASON = ("'“' || name || '”只在本窗口的登记库中，中心登记库没有（可能是本窗口导入的或演示数据）：已保留，"
+                      "它不会出现在其他窗口。如属本局登记库，请由中心管理员导入（central registry import）。'")
+
+
+def note_organizations_not_in_snapshot(session: Session, low: str | None, high: str | None,
                                        page_ids: list[str]) -> None:
-    """Remove local organizations in the id range (low, high] of a snapshot page that the page
-    does not hold — rows imported locally before the window first synced, or lost centrally —
-    except this window's own registrations the centre does not hold yet (queued, held for
-    review or refused). Snapshot pages come in id order, so each range is checked once."""
+    """Local organizations in the id range (low, high] of a snapshot page that the page does
+    not hold — rows imported locally before the window first synced, demo data, or lost
+    centrally — are kept, each with a notice for the clerk (仅本窗口), which also leaves it out
+    of the registry check (sync.pull.local_digest). Never deleted: a case may refer to one, and
+    nothing leaves the registry unsaid. This window's own registrations the centre does not
+    hold yet (queued, held for review or refused) have notices of their own. Snapshot pages
+    come in id order, so each range is checked once."""
     hexes = [_hex(i) for i in page_ids]
     # only the bounds that exist go into the SQL: "(? IS NULL OR id > ?)" would keep SQLite from
     # reading the range through the primary key, and a scan of the whole table for every page
@@ -262,8 +299,20 @@ def drop_organizations_not_in_snapshot(session: Session, low: str | None, high: 
     bounds = [(sql, _hex(value)) for sql, value in (("id > ?", low), ("id <= ?", high)) if value]
     conditions = [sql for sql, _ in bounds] + ["id NOT IN (SELECT value FROM json_each(?))",
                                               f"id NOT IN ({_OWN_UNCONFIRMED_IDS})"]
-    session.connection().exec_driver_sql("DELETE FROM organizations WHERE " + " AND ".join(conditions),
-                                         (*(value for _, value in bounds), json.dumps(hexes)))
+    _note_local_only(session.connection(), " AND ".join(conditions),
+                     (*(value for _, value in bounds), json.dumps(hexes)))
+
+
+def _note_local_only(conn: Connection, where: str, params: tuple) -> None:
+    """A notice (仅本窗口) for each organization ``where`` selects that has none yet."""
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    row_id = ("lower(substr(id, 1, 8) || '-' || substr(id, 9, 4) || '-' || substr(id, 13, 4) || '-' ||"
+              " substr(id, 17, 4) || '-' || substr(id, 21))")
+    conn.exec_driver_sql(
+        "INSERT INTO sync_notices (key, kind, table_name, row_id, reason, status, detail, created_at, updated_at)"
+        f" SELECT 'local:' || {row_id}, ?, 'organizations', {row_id}, {_LOCAL_ONLY_REASON}, ?,"
+        f" json_object('credit_code', credit_code), ?, ? FROM organizations WHERE {where} ON CONFLICT(key) DO NOTHING",
+        (NoticeKind.LOCAL_ONLY.value, NoticeKind.LOCAL_ONLY.value, now, now, *params))
 
 
 def _notice(conn: Connection, *, key: str, kind: NoticeKind, table: str, row_id: str, reason: str, status: str,

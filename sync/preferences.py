@@ -14,6 +14,7 @@ from models.errors import SoregError
 from models.settings import get_setting, set_setting
 from models.store import Store
 from sync.connection import CentralSettings, check_url, save_central_settings
+from sync.recovery import check_reinstall
 
 AUTO_MINUTES_KEY = "sync.auto_minutes"
 DEFAULT_AUTO_MINUTES = 5
@@ -59,6 +60,7 @@ def save_sync_preferences(store: Store, settings: CentralSettings, password: str
     if not 0 <= auto_minutes <= MAX_AUTO_MINUTES:
         raise SoregError(f"自动同步间隔应在 0（关闭）到 {MAX_AUTO_MINUTES} 分钟之间。", field="自动同步")
     save_central_settings(store, settings, password, actor=actor)
+    check_reinstall(store, settings, actor=actor)
     if auto_minutes == auto_sync_minutes(store):
         return
     with store.write() as session:

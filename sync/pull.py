@@ -10,7 +10,8 @@ builds them with its last page (registry.registry_indexes); PostgreSQL hands the
 already taken apart into columns (sync_api.sync_snapshot_v2, sync.apply.CHANGE_COLUMNS).
 
 Every so often the registry copy is compared with the centre by count and checksum
-(``registry_digest``); on a mismatch the window reads the snapshot again.
+(``registry_digest``); on a mismatch the window reads the snapshot again. Local organizations
+the centre does not have are kept and reported as notices (仅本窗口), never deleted.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from models.audit import record_event
 from models.base import utcnow
 from models.errors import SoregError
-from models.outbox import FROM_CENTRE, NoticeKind, OutboxOp, SyncNotice, SyncState
+from models.outbox import FROM_CENTRE, PROPOSE, NoticeKind, OutboxOp, SyncNotice, SyncState
 from models.progress import Progress, stop_if_cancelled
 from models.store import Store
 from sync.apply import (
@@ -39,7 +40,7 @@ from sync.apply import (
     ORGANIZATION,
     SNAPSHOT_COLUMNS,
     apply_changes,
-    drop_organizations_not_in_snapshot,
+    note_organizations_not_in_snapshot,
 )
 from registry.registry_indexes import (
     drop_deferred_indexes,
@@ -221,9 +222,9 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
 
         def advance(s: SyncState, session: Session, last=last, finished=finished, covered=covered,
                     page_ids=page_ids) -> None:
-            # a registry that was empty when the snapshot began holds nothing the snapshot must replace
+            # a registry that was empty when the snapshot began holds nothing of its own to note
             if covered is not None and not deferring:
-                drop_organizations_not_in_snapshot(session, covered[0], covered[1], page_ids)
+                note_organizations_not_in_snapshot(session, covered[0], covered[1], page_ids)
             if last is not None:
                 s.snapshot_after_kind, s.snapshot_after_id = last[0], last[1]
             if finished:  # a copy just read whole needs no digest comparison for a while
@@ -294,10 +295,12 @@ def _checksum_term(org_id: str, row_version: int) -> int:
 def local_digest(session: Session) -> tuple[int, int]:
     """Count and checksum of the registry copy, leaving out this window's own registrations the
     centre does not hold (yet): those still queued, held for review, or rejected (已驳回) or refused
-    by it. A change held against the organization it changes (an outdated version) is no such
+    by it, and the organizations found only here (仅本窗口). A change held against the
+    organization it changes (an outdated version, or an import's proposal) is no such
     registration: the centre holds that organization, and so does the copy."""
     unsent = union(
-        select(OutboxOp.row_id).where(OutboxOp.table_name == "organizations"),
+        select(OutboxOp.row_id).where(OutboxOp.table_name == "organizations", OutboxOp.op != PROPOSE),
+        select(SyncNotice.row_id).where(SyncNotice.kind == NoticeKind.LOCAL_ONLY.value),
         select(SyncNotice.row_id).where(SyncNotice.table_name == "organizations",
                                         SyncNotice.kind.in_([NoticeKind.REVIEW.value, NoticeKind.REJECTED.value]),
                                         SyncNotice.status.in_(["待复核", "已驳回", "已拒绝"]),

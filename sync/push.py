@@ -8,7 +8,9 @@ it. An op an older version queued with a value the centre cannot take (a NUL, a 
 limit: ``models.op_rules``) is refused here alone, before it is sent, the same way. A batch the
 centre refuses whole (the window's quota of the day) stays queued, and the push stops. The
 SQLite write lock is held only to delete an acknowledged batch, never across the network, so the
-window keeps working while a push runs.
+window keeps working while a push runs. Changes an import proposes (op ``propose``,
+models.outbox.PROPOSE) go to ``sync_api.sync_propose_v1`` instead, which holds each for the
+centre's review; the batch is acknowledged once both have answered.
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from models.errors import SoregError
 from models.op_rules import PAYLOAD_LIMIT_BYTES, REFUSED_RANGES, op_problem
-from models.outbox import NoticeKind, OutboxOp, SyncNotice
+from models.outbox import PROPOSE, NoticeKind, OutboxOp, SyncNotice
 from models.progress import Progress, stop_if_cancelled
 from models.registry import OrganizationName
-from models.errors import SoregError
 from models.store import Store
 from sync.apply import review_reason
-
 
 BATCH_BYTES = 4 * 2**20
 """Payload bytes one batch carries at most (the centre takes 16 MiB in one call by default)."""
@@ -96,42 +97,57 @@ def _local_problem(op, payload: str, window: str) -> str | None:
 @dataclass
 class _Batch:
     ops: list  # the outbox rows the batch accounts for
-    body: str  # the JSON array sent (without the ops refused here)
+    body: str  # the JSON array sent to sync_push_v2 (without the ops refused here, nor the proposals)
+    sent: int  # how many ops the body holds
     refused_here: dict[str, str]  # op id → why it was not sent
+    proposals: list  # the changes an import proposes, for sync_propose_v1
 
 
 def _batch(session: Session, ops: list, window: str) -> _Batch:
     """The next batch as one JSON array, cut at BATCH_BYTES; payloads are already JSON text and
     are spliced in as they are."""
-    org_ids = [op.row_id for op in ops if op.table_name == "organizations" and op.payload]
+    org_ids = [op.row_id for op in ops if op.table_name == "organizations" and op.payload and op.op != PROPOSE]
     index = _name_index(session, org_ids) if org_ids else {}
-    parts, taken, refused, size = [], [], {}, 0
+    parts, taken, refused, proposals, size = [], [], {}, [], 0
     for op in ops:
         payload = op.payload or "null"
-        if op.table_name == "organizations" and op.payload:
+        if op.table_name == "organizations" and op.payload and op.op != PROPOSE:
             payload = _organization_payload(op.payload, index.get(op.row_id, []))
         if taken and size + len(payload) > BATCH_BYTES:
             break
         taken.append(op)
         size += len(payload)
+        if op.op == PROPOSE:  # carries its own name index; checked when it was queued
+            proposals.append(op)
+            continue
         problem = _local_problem(op, payload, window)
         if problem is not None:
             refused[op.op_id] = problem
             continue
         head = json.dumps(_head(op, window), ensure_ascii=False)
         parts.append(f'{head[:-1]},"payload":{payload}}}')
-    return _Batch(taken, "[" + ",".join(parts) + "]", refused)
+    return _Batch(taken, "[" + ",".join(parts) + "]", len(parts), refused, proposals)
 
 
-def _held_notice(problem: dict[str, Any], payload: str | None, window: str) -> dict[str, Any]:
-    """A registration held for review (待复核), noted in the transaction that acknowledges its op.
-    Until the review item comes down in the pull (its notice then replaces this one), this is
-    what keeps a snapshot from dropping the row as one the centre does not hold."""
-    review = {"window_code": window, "proposed": json.loads(payload) if payload else {}, "reason": problem["reason"]}
+def _proposals_json(ops: list, window: str) -> str:
+    """Proposed changes as sync_propose_v1 reads them; each payload carries its own name index."""
+    return json.dumps([{"window": window, "op_id": op.op_id, "row_id": op.row_id, "row_version": op.row_version,
+                        "base_version": op.base_version, "registry_cursor": op.registry_cursor,
+                        "payload": json.loads(op.payload)} for op in ops], ensure_ascii=False)
+
+
+def _held_notice(problem: dict[str, Any], payload: str | None, window: str, proposed: bool) -> dict[str, Any]:
+    """A registration (or a proposed change: held against the organization it changes) held
+    for review (待复核), noted in the transaction that acknowledges its op. Until the review item
+    comes down in the pull (its notice then replaces this one), this is what keeps a snapshot
+    from dropping the row as one the centre does not hold."""
+    held_against = {"existing_id": problem["row_id"], "organization_id": problem["row_id"]} if proposed else {}
+    review = {"window_code": window, "proposed": json.loads(payload) if payload else {}, "reason": problem["reason"],
+              **held_against}
     return {"key": problem["op_id"], "kind": NoticeKind.REVIEW.value, "table_name": problem["table_name"],
             "row_id": problem["row_id"], "reason": review_reason(review, window), "status": "待复核",
-            "detail": json.dumps({"window_code": window, "op_id": problem["op_id"], "reason": problem["reason"]},
-                                 ensure_ascii=False)}
+            "detail": json.dumps({"window_code": window, "op_id": problem["op_id"], "reason": problem["reason"],
+                                  **held_against}, ensure_ascii=False)}
 
 
 def _refused_here(op, problem: str) -> dict[str, Any]:
@@ -144,10 +160,11 @@ def _refused_here(op, problem: str) -> dict[str, Any]:
 def _acknowledge(session: Session, batch: _Batch, problems: list[dict[str, Any]], window: str) -> None:
     session.execute(delete(OutboxOp).where(OutboxOp.seq <= batch.ops[-1].seq))
     payloads = {op.op_id: op.payload for op in batch.ops}
+    proposals = {op.op_id for op in batch.proposals}
     notices = [
         {"key": p["op_id"], "kind": NoticeKind.REJECTED.value, "table_name": p["table_name"], "row_id": p["row_id"],
          "reason": p["reason"] or "中心拒绝了该记录", "status": "已拒绝", "detail": json.dumps(p, ensure_ascii=False)}
-        if p["status"] == "rejected" else _held_notice(p, payloads.get(p["op_id"]), window)
+        if p["status"] == "rejected" else _held_notice(p, payloads.get(p["op_id"]), window, p["op_id"] in proposals)
         for p in problems if p["status"] in ("rejected", "review")
     ] + [_refused_here(op, batch.refused_here[op.op_id]) for op in batch.ops if op.op_id in batch.refused_here]
     if notices:
@@ -188,16 +205,25 @@ def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, pro
             if not ops:
                 return result
             next_batch = _batch(session, ops, window)
-        try:
-            answer = _send(conn, next_batch.body)
-        except psycopg.Error as exc:
-            if not isinstance(exc, psycopg.OperationalError):
-                _name_the_culprit(conn, next_batch.body, exc)
-            raise
-        if answer.get("refused"):
-            result.refused = answer["refused"]
-            return result
-        problems = answer["problems"]
+        problems: list[dict[str, Any]] = []
+        if next_batch.sent:
+            try:
+                answer = _send(conn, next_batch.body)
+            except psycopg.Error as exc:
+                if not isinstance(exc, psycopg.OperationalError):
+                    _name_the_culprit(conn, next_batch.body, exc)
+                raise
+            if answer.get("refused"):
+                result.refused = answer["refused"]
+                return result
+            problems += answer["problems"]
+        if next_batch.proposals:
+            answer = conn.execute("SELECT sync_api.sync_propose_v1(%s::jsonb)", (
+                _proposals_json(next_batch.proposals, window),)).fetchone()[0]
+            if answer.get("refused"):  # what went to sync_push_v2 is recorded there: sent again, it is answered again
+                result.refused = answer["refused"]
+                return result
+            problems += answer["problems"]
         with store.write() as session:
             _acknowledge(session, next_batch, problems, window)
         result.sent += len(next_batch.ops)

@@ -1,9 +1,10 @@
 """One sync (同步) of this window with the centre, and the status shown in the status bar.
 
 ``run_sync`` connects as this window's role, checks that the centre knows it as this window,
-pushes the outbox, pulls the centre's changes, reserves a new block of organization codes when
-fewer than the threshold remain, now and then compares the registry copy with the centre, and
-finally pushes the records the sync itself wrote.
+pushes the outbox, pulls the centre's changes, now and then compares the registry copy with the
+centre, gets this window's own records back when it was restored or reinstalled (sync.recovery),
+reserves a new block of organization codes when fewer than the threshold remain, and finally
+pushes the records the sync itself wrote.
 Everything it commits stays committed if the network fails half-way; the next sync goes on
 from there. Whatever stops a sync is recorded as the window's last sync error, in Chinese
 (``sync.failures``), and raised as a SoregError; a window over its upload quota still pulls. A
@@ -37,6 +38,7 @@ from sync.pull import (
     verify_registry,
 )
 from sync.push import PushResult, push
+from sync.recovery import recover, recovery_due
 from sync.reference_use import use_central_reference
 
 
@@ -50,6 +52,7 @@ class SyncReport:
     pulled: int = 0
     snapshot_rows: int = 0
     codes_reserved: int = 0
+    recovered: int = 0
     registry_checked: bool = False
     registry_matched: bool | None = None
     seconds: float = 0.0
@@ -61,6 +64,8 @@ class SyncReport:
             parts.append(f"{self.rejected} 条被中心拒绝")
         if self.held_for_review:
             parts.append(f"{self.held_for_review} 条转待复核")
+        if self.recovered:
+            parts.append(f"从中心取回本窗口的记录 {self.recovered} 条")
         if self.codes_reserved:
             parts.append(f"新申领组织机构代码 {self.codes_reserved} 个")
         if self.registry_checked:
@@ -132,6 +137,8 @@ def _sync(store: Store, conn: psycopg.Connection, settings: CentralSettings, pro
             pulled.changes += again.changes
             pulled.add(again.counts)
     report.pulled, report.snapshot_rows, report.pulled_by_kind = pulled.changes, pulled.snapshot_rows, pulled.counts
+    if recovery_due(store):  # after the pull: the cases refer to organizations it brings
+        report.recovered = recover(store, conn, window, progress=progress)
     report.codes_reserved = _reserve_codes(store, conn, settings)
     if pushed.refused:  # the centre took nothing more today: what waits stays queued
         raise SoregError(f"上传未完成：{pushed.refused}。已下载中心的更新。", field="中心数据库")

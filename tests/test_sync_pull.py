@@ -21,7 +21,7 @@ from sync_fixtures import (  # noqa: F401
     private_server,
 )
 
-from models.outbox import SyncState
+from models.outbox import SyncNotice, SyncState
 from models.registry import Organization, OrganizationName
 from models.store import open_store
 from registry.organizations import OrganizationRecord, bulk_add_organizations
@@ -134,9 +134,16 @@ def test_registry_digest_catches_a_drifted_copy_and_resnapshots(tmp_path, centre
     report = run_sync(store, cfg)
     assert report.registry_checked and report.registry_matched is False
     assert "上海市长宁区核对3号服务中心" in _names(store)
-    assert "上海市长宁区导入服务中心" not in _names(store)
+    # the row the centre does not have is kept and reported, never deleted (issue 12)
+    assert "上海市长宁区导入服务中心" in _names(store)
     with store.read() as session:
         assert local_digest(session)[0] == 5
+        notices = session.scalars(select(SyncNotice)).all()
+    with store.write() as session:
+        session.get(SyncState, 1).last_digest_at = None
+    assert [(n.kind, n.reason[:16]) for n in notices] == [("仅本窗口", "“上海市长宁区导入服务中心”只在")]
+    again = run_sync(store, cfg)  # and the copy now matches: no new snapshot at every check
+    assert again.registry_checked and again.registry_matched and again.snapshot_rows == 0
 
 
 def test_a_page_size_above_the_centres_limit_still_brings_everything(tmp_path, centre, file_keyring):

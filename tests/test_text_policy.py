@@ -71,3 +71,19 @@ def test_normalizing_twice_changes_nothing(text: str) -> None:
     except TextRefused:
         return
     assert normalize_text(once) == once
+
+
+@given(st.text(alphabet=st.sampled_from(
+    [chr(c) for c in (*range(0x20, 0x7F), 0xB7, 0x2014, 0x201C, 0x2026, *range(0x3000, 0x3040), 0x3400, 0x4E00, 0x9FFF,
+                      *range(0xFF01, 0xFF60), 0xF900, 0x200B, 0x0A, 0x0D, 0x09, 0xA0, 0x301, 0xFEFF, 0x1F600)]),
+               max_size=12))
+def test_plain_text_takes_a_short_cut_to_the_same_result(text: str) -> None:
+    """ASCII, CJK and Chinese punctuation skip the full work (forms.text._PLAIN) and end as it would."""
+    from forms.text import _PLAIN
+
+    try:
+        full = normalize_text(text + "\u00a0")  # a wide space at the end: never plain, so the full work
+    except TextRefused:
+        assert not _PLAIN.fullmatch(text)
+        return
+    assert normalize_text(text) == full

@@ -13,6 +13,8 @@ from models.accounts import Role
 from models.base import utcnow
 from models.case_rules import case_rules
 from models.cases import BusinessType, Case, CaseMaterial, CasePerson, CaseScopeItem, CaseState
+from models.errors import SoregError
+from models.settings import RECOVERY_PENDING, get_setting
 from models.store import Store
 from workflow.case_numbers import next_case_no, this_window
 from workflow.deadlines import initial_due_dates, limits_for
@@ -62,6 +64,9 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
     today = today or date.today()
     with store.write() as session:
         window = this_window(session)
+        if get_setting(session, RECOVERY_PENDING):
+            raise SoregError("本窗口是从备份恢复或重新安装的，须先与中心同步一次，取回本窗口的办件和办件编号后才能受理新办件："
+                             "请到“同步”页面点“立即同步”（或运行 python main.py sync）。", field="办件编号")
         due, statutory_due = initial_due_dates(limits_for(case_rules(session), business_type), today)
         case = build_case(intake, case_no=next_case_no(session, today.year), window=window, user=user.username,
                           accepted_on=today, due_date=due, statutory_due_date=statutory_due)
