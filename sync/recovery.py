@@ -17,16 +17,19 @@ the window's own chain goes on from its copy.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import psycopg
 from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from models.audit import record_event
 from models.base import Base
 from models.cases import Case, CaseCounter
-from models.outbox import WINDOW_TABLES, SyncState
+from models.outbox import WINDOW_TABLES, NoticeKind, SyncNotice, SyncState
 from models.progress import Progress, stop_if_cancelled
 from models.settings import RECOVERY_PENDING, get_setting, set_setting
 from models.store import Store
@@ -77,7 +80,11 @@ def _missing_organizations(session: Session, payloads: list[dict]) -> None:
 
 def _restore_page(session: Session, table_name: str, rows: list) -> int:
     """Write one page of the centre's records of ``table_name``; return how many rows it
-    changed here (a record the local copy holds in the same version changes nothing)."""
+    changed here (a record the local copy holds in the same version changes nothing).
+
+    A record this window cannot hold (the centre keeps what a window sent, and a window's role
+    could send an incomplete row) is left out with a notice for the clerk, never stopping the
+    recovery: the page is tried whole, and row by row only when it fails."""
     table = Base.metadata.tables[table_name]
     conn = session.connection()
     gone = [row_id for row_id, _, deleted, _ in rows if deleted]
@@ -85,7 +92,26 @@ def _restore_page(session: Session, table_name: str, rows: list) -> int:
     payloads = [payload for _, _, deleted, payload in rows if not deleted and payload]
     if table_name == Case.__tablename__:
         _missing_organizations(session, payloads)
-    return removed + NewerRows(table).upsert(conn, payloads)
+    newer = NewerRows(table)
+    try:
+        with conn.begin_nested():
+            return removed + newer.upsert(conn, payloads)
+    except DBAPIError:
+        pass
+    written, unusable = removed, []
+    for payload in payloads:
+        try:
+            with conn.begin_nested():
+                written += newer.upsert(conn, [payload])
+        except DBAPIError as exc:
+            unusable.append((payload, exc))
+    session.execute(sqlite_insert(SyncNotice).on_conflict_do_nothing(index_elements=["key"]), [
+        {"key": f"recover:{table_name}:{payload.get('id')}", "kind": NoticeKind.REJECTED.value, "table_name": table_name,
+         "row_id": str(payload.get("id")), "status": "未恢复",
+         "reason": "中心保存的这条本窗口记录不完整或与本窗口的数据冲突，未能恢复；请管理员核对。",
+         "detail": json.dumps({"payload": payload, "error": str(exc.orig)}, ensure_ascii=False, default=str)}
+        for payload, exc in unusable])
+    return written
 
 
 def _raise_counters(session: Session, window: str) -> None:

@@ -108,7 +108,7 @@ END $$;
 
 CREATE FUNCTION sync_api.sync_records_v2(tbl text, after_row_id text, lim integer)
 RETURNS TABLE (row_id text, row_version integer, deleted boolean, payload jsonb)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp SET lock_timeout = '5s' AS $$
 #variable_conflict use_column
 DECLARE w text := central.require_window();
 BEGIN
