@@ -22,22 +22,23 @@ _opened: list[Store] = []
 
 def store_for(args: argparse.Namespace, *, create: bool = False) -> Store:
     """The store named by ``--db``, with the centre's reference data it holds in use; closed when
-    the command ends (``close_stores``). What went wrong with the day's backup made at opening
-    goes to stderr as a note."""
+    the command ends (``close_stores``)."""
     from sync.reference_use import use_central_reference
 
     store = open_store(args.db, create=create)
     _opened.append(store)
-    for problem in store.backup_problems:
-        sys.stderr.write(f"提示：{problem}\n")
     use_central_reference(store)
     return store
 
 
 def close_stores() -> None:
-    """Close the stores the command opened, so that none holds the database after it."""
+    """Close the stores the command opened, so that none holds the database after it; what went
+    wrong with the day's backup made at opening goes to stderr as a note."""
     while _opened:
-        _opened.pop().close()
+        store = _opened.pop()
+        store.close()
+        for problem in store.backup_problems:
+            sys.stderr.write(f"提示：{problem}\n")
 
 
 def read_password(prompt: str, *, from_stdin: bool = False, confirm: bool = False) -> str:

@@ -257,6 +257,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _remove_stale_parts(folder: Path) -> None:
+    """Half-written backups of runs that were killed (more than an hour old)."""
+    cutoff = datetime.now().timestamp() - 3600
+    for part in folder.glob(".*.part"):
+        try:
+            if part.stat().st_mtime < cutoff:
+                part.unlink()
+        except OSError:
+            pass
+
+
 def _rotate(folder: Path, db_path: Path, keep: int) -> None:
     for old in _backups_in(folder, db_path)[keep:]:
         old.path.unlink(missing_ok=True)
@@ -293,21 +304,22 @@ def backup_store(store: Store, reason: BackupReason | str, *, actor: str | None 
     folder = backup_folder(store.path)
     made_at = datetime.now()
     target = folder / f"{store.path.stem}-{made_at.strftime(STAMP)}-{reason.value}.sqlite3"
+    part = folder / f".{target.name}.part"  # renamed only once checked: a killed run leaves no backup that counts
     try:
         private_folder(folder)
-        _online_copy(store.path, target)
+        _remove_stale_parts(folder)
+        _online_copy(store.path, part)
     except (OSError, sqlite3.Error) as exc:
         if is_damage(exc):
             raise SoregError(damaged_store_message(store.path), field="数据库") from exc
         raise SoregError(f"无法在 {folder} 中写入备份（{exc}），请检查磁盘空间和文件夹权限。", field="备份") from exc
     try:
-        checked = check_database_file(target)
+        checked = check_database_file(part)
+        os.replace(part, target)
     except DamagedFile as exc:  # the backup API copies pages as they are: the database is damaged
-        target.unlink(missing_ok=True)
         raise SoregError(damaged_store_message(store.path), field="数据库") from exc
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    finally:
+        part.unlink(missing_ok=True)
     problems = [f"备份 {target.name} 的{checked.chain_problem}。备份已保存；请管理员运行 audit verify 查明原因。"] \
         if checked.chain_problem else []
     made = Backup(target, made_at, reason, target.stat().st_size)

@@ -3,7 +3,7 @@
 ``open_store`` refuses a path it cannot write, a file that is not a SQLite database, an empty
 file and a damaged database with a Chinese message (the last two naming the way to restore),
 copies an existing database to a timestamped backup before upgrading it, makes the day's backup
-(models/backup.py) the first time it opens a database on a day, and returns a ``Store`` whose
+(models/backup.py, on a thread of its own) the first time it opens a database on a day, and returns a ``Store`` whose
 sessions are the only way the rest of the program touches the data. The database and its folder
 are private to this account (models/private_files.py).
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -131,8 +132,9 @@ class Store:
     path: Path
     engine: Engine
     backup_path: Path | None = None
-    backup_problems: tuple[str, ...] = ()
-    """What went wrong with the day's backup made at opening (a second folder unplugged, …)."""
+    backup_problems: list[str] = field(default_factory=list)
+    """What went wrong with the day's backup made at opening (a second folder unplugged, damage found, …)."""
+    _daily: threading.Thread | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -152,7 +154,28 @@ class Store:
         with self._write() as session, session.begin():
             yield session
 
+    def start_daily_backup(self) -> None:
+        """Make the day's backup on a thread of its own: checking a large database takes seconds,
+        and the login window must not wait for it."""
+
+        def run() -> None:
+            try:
+                self.backup_problems.extend(daily_backup(self))
+            except SoregError as exc:
+                self.backup_problems.append(exc.message)
+            except Exception as exc:  # noqa: BLE001 - a backup that fails must not stop the work
+                self.backup_problems.append(f"今天的自动备份未完成（{exc.__class__.__name__}：{exc}），"
+                                            "请管理员用 backup 命令手动备份。")
+
+        self._daily = threading.Thread(target=run, name="daily-backup", daemon=True)
+        self._daily.start()
+
+    def wait_for_backup(self) -> None:
+        if self._daily is not None:
+            self._daily.join()
+
     def close(self) -> None:
+        self.wait_for_backup()
         self.engine.dispose()
 
 
@@ -186,7 +209,7 @@ def open_store(path: Path | str | None = None, *, create: bool = True, backups: 
         if pending:
             migrate.upgrade(engine)
         if backups and existed:
-            store.backup_problems = daily_backup(store)
+            store.start_daily_backup()
     except SoregError:
         engine.dispose()
         raise

@@ -109,6 +109,7 @@ def test_a_backup_whose_audit_chain_is_broken_is_kept_and_reported(store):
 def test_the_day_s_backup_is_made_once_a_day_when_the_store_is_opened(store):
     store.close()
     reopened = open_store(store.path)
+    reopened.wait_for_backup()  # made on a thread of its own: the login window does not wait for it
     (daily,) = list_backups(reopened)
     assert daily.reason is BackupReason.DAILY and daily.made_at.date() == date.today()
     assert daily_backup(reopened) == () and len(list_backups(reopened)) == 1  # not twice on one day

@@ -179,3 +179,22 @@ def test_damage_found_by_a_later_query_gets_the_same_message(tmp_path, capsys, m
     assert run(["--db", str(path), "--user", "admin", "audit", "verify"]) == 2
     err = capsys.readouterr().err
     assert "已损坏" in err and "restore" in err and "内部错误" not in err
+
+
+def test_damage_found_by_the_day_s_backup_is_told(tmp_path, capsys):
+    """The day's backup checks the whole database (integrity_check): a damaged page no command reads is told too."""
+    from accounts.window import init_window
+    from cli.app import run
+
+    path = tmp_path / "soreg.sqlite3"
+    store = open_store(path)
+    init_window(store, "W01", actor="system")
+    with store.read() as session:
+        root = session.execute(text("select rootpage from sqlite_master where name = 'audit_events'")).scalar()
+        page_size = session.execute(text("pragma page_size")).scalar()
+    store.close()
+    _corrupt(path, (root - 1) * page_size, page_size)
+    assert run(["--db", str(path), "codes", "status"]) == 0  # reads no audit event
+    err = capsys.readouterr().err
+    assert "提示：" in err and "已损坏" in err and "restore" in err
+    assert not list((tmp_path / "backups").glob("*.sqlite3"))  # no backup of a damaged database
