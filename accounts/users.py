@@ -187,9 +187,10 @@ def authenticate(store: Store, username: str, password: str, *, now: datetime | 
     passer-by anything about the accounts.
     """
     now = now or utcnow()
+    dummy = _dummy_hash()  # made on the first login of the run, whoever logs in: no first-time gap either
     with store.write() as session:
         user = session.scalar(select(User).where(User.username == username.strip()))
-        password_ok = _verify(user.password_hash if user is not None else _dummy_hash(), password)
+        password_ok = _verify(user.password_hash if user is not None else dummy, password)
         if user is None or not user.active:
             raise LoginFailed(LOGIN_REFUSED, field="用户名")
         if user.locked_until is not None and user.locked_until > now:
