@@ -6,9 +6,11 @@ each state change (user created, disabled, locked, logged in).
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts import ROLE_LABELS, Role, User, UserRole
 from models.audit import record_event
-from models.base import utcnow
+from models.base import local_time, utcnow
 from models.errors import SoregError
 from models.store import Store
 
@@ -162,45 +164,64 @@ def disable_user(store: Store, username: str, *, actor: str) -> UserInfo:
 
 
 class LoginFailed(SoregError):
-    """Wrong user name or password, a disabled account or a locked one."""
+    """Wrong user name or password, a disabled account or a locked one: one answer for all."""
+
+
+LOGIN_REFUSED = "用户名或密码不正确，或账户已停用、已锁定。请重新输入；如需帮助请联系管理员。"
+"""The only answer to a refused login: the login window does not tell which user names exist,
+which accounts are disabled or locked, or how many tries are left (the administrator sees that)."""
+
+
+@cache
+def _dummy_hash() -> str:
+    """An argon2id hash with the parameters of real ones, verified for a user name that does not
+    exist, so that an unknown user takes as long to refuse as a wrong password."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def authenticate(store: Store, username: str, password: str, *, now: datetime | None = None) -> UserInfo:
     """Check a login; count wrong passwords and lock the account after the fifth.
 
-    The message for an unknown user and for a wrong password is the same, so the window does not
-    tell a passer-by which user names exist.
+    Every refusal — unknown user, wrong password, disabled or locked account — has the same
+    message and costs one argon2 verification, so neither the answer nor its time tells a
+    passer-by anything about the accounts.
     """
     now = now or utcnow()
-    generic = "用户名或密码不正确，请重新输入。"
+    dummy = _dummy_hash()  # made on the first login of the run, whoever logs in: no first-time gap either
     with store.write() as session:
         user = session.scalar(select(User).where(User.username == username.strip()))
-        if user is None:
-            raise LoginFailed(generic, field="用户名")
-        if not user.active:
-            raise LoginFailed(f"用户“{user.username}”已停用，请联系管理员。", field="用户名")
+        password_ok = _verify(user.password_hash if user is not None else dummy, password)
+        if user is None or not user.active:
+            raise LoginFailed(LOGIN_REFUSED, field="用户名")
         if user.locked_until is not None and user.locked_until > now:
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            raise LoginFailed(f"密码连续输错 {MAX_FAILED_LOGINS} 次，账户已锁定，请 {minutes} 分钟后再试。", field="密码")
-        if not _verify(user.password_hash, password):
+            raise LoginFailed(LOGIN_REFUSED, field="用户名")
+        if not password_ok:
             user.failed_logins += 1
             if user.failed_logins >= MAX_FAILED_LOGINS:
                 user.locked_until = now + LOCK_DURATION
                 user.failed_logins = 0
-                record_event(session, actor=user.username, action="user.lock", record_type="user",
-                             record_id=user.id, after={"locked_until": user.locked_until.isoformat()})
-                message = f"密码连续输错 {MAX_FAILED_LOGINS} 次，账户已锁定 {int(LOCK_DURATION.total_seconds() // 60)} 分钟。"
-            else:
-                left = MAX_FAILED_LOGINS - user.failed_logins
-                message = f"{generic}再错 {left} 次账户将被锁定。"
+                record_event(session, actor=user.username, action="user.lock", record_type="user", record_id=user.id,
+                             after={"locked_until": user.locked_until.isoformat(), "reason": _lock_reason()})
             session.commit()  # the counter must survive the refusal
-            raise LoginFailed(message, field="密码")
+            raise LoginFailed(LOGIN_REFUSED, field="用户名")
         user.failed_logins = 0
         user.locked_until = None
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         record_event(session, actor=user.username, action="user.login", record_type="user", record_id=user.id)
         return _info(user)
+
+
+def _lock_reason() -> str:
+    return f"密码连续输错 {MAX_FAILED_LOGINS} 次"
+
+
+def lock_status(user: UserInfo, *, now: datetime | None = None) -> str | None:
+    """Why and until when an account is locked, for the administrator (never the login window)."""
+    now = now or utcnow()
+    if user.locked_until is None or user.locked_until <= now:
+        return None
+    return f"{_lock_reason()}，锁定至 {local_time(user.locked_until):%Y-%m-%d %H:%M}"
 
 
 def _verify(password_hash: str, password: str) -> bool:

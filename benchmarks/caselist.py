@@ -41,7 +41,7 @@ def make_store(path: Path, count: int):
     fresh = not path.exists()
     store = open_store(path)
     if fresh:
-        init_window(store, "W01", actor="system")
+        init_window(store, "W01", actor="system", demo=True)
         started = time.perf_counter()
         fill_demo_cases(store, count)
         print(f"demo cases: {count} in {time.perf_counter() - started:.1f} s", file=sys.stderr)

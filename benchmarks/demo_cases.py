@@ -40,7 +40,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="soreg-demo-cases-"))
     os.environ["SOREG_HOME"] = str(folder)
     store = open_store(folder / "cases.sqlite3")
-    init_window(store, "W01", actor="system")
+    init_window(store, "W01", actor="system", demo=True)
     reviewer = create_user(store, username="bench", display_name="bench", password="bench-password-1",
                            roles=frozenset({Role.REVIEWER}), actor="system")
 

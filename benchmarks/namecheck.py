@@ -49,7 +49,7 @@ def registry_store(path: Path, count: int, seed: int) -> tuple[Store, float | No
         present = session.scalar(select(func.count()).select_from(Organization))
     if present >= count:
         return store, None
-    init_window(store, "W01", actor="benchmark")
+    init_window(store, "W01", actor="benchmark", demo=True)
     started = time.perf_counter()
     fill_demo(store, count - present, seed=seed)
     with store.engine.connect() as conn:

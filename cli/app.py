@@ -79,8 +79,17 @@ def run(argv: Sequence[str]) -> int:
         sys.stderr.write("已取消。\n")
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence for the clerk
+        from models.store import damaged_store_message, default_db_path, is_damage
+
+        if is_damage(getattr(exc, "orig", exc)):  # a damaged page that opening the store did not read
+            sys.stderr.write(f"错误：{damaged_store_message(args.db or default_db_path())}\n")
+            return 2
         from cli.crashlog import write_crash_log
 
         log = write_crash_log(exc)
         sys.stderr.write(f"内部错误（{exc.__class__.__name__}），详情已写入 {log}，请联系管理员。\n")
         return 1
+    finally:
+        from cli.session import close_stores
+
+        close_stores()

@@ -7,8 +7,9 @@ import time
 from datetime import date
 
 from cli.registry_cmds import StderrProgress
-from cli.session import acting_user, store_for
-from workflow.dishonest import list_person, listed_persons, remove_person
+from cli.session import logged_in_store
+from models.accounts import Role
+from workflow.dishonest import MANAGERS, list_person, listed_persons, remove_person
 from workflow.demo import fill_demo_cases
 from workflow.queries import case_history, get_case
 from workflow.states import is_open
@@ -16,7 +17,7 @@ from workflow.states import is_open
 
 def register(sub: argparse._SubParsersAction) -> None:
     cases = sub.add_parser("cases", help="办件").add_subparsers(dest="cases_command", metavar="操作", required=True)
-    demo = cases.add_parser("demo", help="生成演示办件（分布于各个办理状态）")
+    demo = cases.add_parser("demo", help="生成演示办件（分布于各个办理状态；只能在 init --demo 建立的演示数据库中，需管理员 --user）")
     demo.add_argument("count", type=int, metavar="N", help="办件数量")
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="随机种子（默认 1）")
     demo.set_defaults(handler=cmd_demo)
@@ -36,11 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove.add_argument("id_number", metavar="身份证号")
     remove.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="移出日期")
     remove.set_defaults(handler=cmd_dishonest_remove)
-    ops.add_parser("list", help="列出名单").set_defaults(handler=cmd_dishonest_list)
+    ops.add_parser("list", help="列出名单（含身份证号；需管理员或审批人员 --user）").set_defaults(handler=cmd_dishonest_list)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    store = store_for(args)
+    store, _admin = logged_in_store(args, Role.ADMIN)
     started = time.perf_counter()
     count = fill_demo_cases(store, args.count, seed=args.seed, progress=StderrProgress())
     print(f"已生成 {count} 个演示办件，用时 {time.perf_counter() - started:.1f} 秒。")
@@ -48,7 +49,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = store_for(args)
+    store, _user = logged_in_store(args)
     case = get_case(store, args.case_no)
     deadline = case.deadline(date.today())
     if not is_open(case.state):
@@ -69,22 +70,22 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_dishonest_add(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    person = list_person(store, args.id_number, args.name, args.listed_on, source=args.source,
-                         user=acting_user(args, store))
+    store, user = logged_in_store(args, MANAGERS)
+    person = list_person(store, args.id_number, args.name, args.listed_on, source=args.source, user=user)
     print(f"已列入：{person.name}（{person.id_number}），自 {person.listed_on:%Y-%m-%d} 起。")
     return 0
 
 
 def cmd_dishonest_remove(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    remove_person(store, args.id_number, args.on, user=acting_user(args, store))
+    store, user = logged_in_store(args, MANAGERS)
+    remove_person(store, args.id_number, args.on, user=user)
     print(f"已移出：{args.id_number.strip()}，自 {args.on} 起。")
     return 0
 
 
 def cmd_dishonest_list(args: argparse.Namespace) -> int:
-    for p in listed_persons(store_for(args)):
+    store, _user = logged_in_store(args, MANAGERS)
+    for p in listed_persons(store):
         removed = f"{p.removed_on:%Y-%m-%d} 移出" if p.removed_on else "在册"
         print(f"{p.id_number}\t{p.name}\t{p.listed_on:%Y-%m-%d} 列入\t{removed}\t{p.source}")
     return 0

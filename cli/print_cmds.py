@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cli.session import acting_user, store_for
+from cli.session import logged_in_store, store_for
 from models.accounts import Role
 from models.errors import SoregError
 from models.print_records import DocumentKind
@@ -89,8 +89,7 @@ def cmd_verify_qr(args: argparse.Namespace) -> int:
 
 
 def cmd_window_key_create(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    actor = acting_user(args, store, role=Role.ADMIN)
+    store, actor = logged_in_store(args, Role.ADMIN)
     with store.read() as session:
         code = get_setting(session, WINDOW_CODE)
     if code is None:
@@ -126,8 +125,7 @@ def cmd_print_calibration(args: argparse.Namespace) -> int:
 
 
 def cmd_print_document(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    user = acting_user(args, store)
+    store, user = logged_in_store(args)
     kind = case_notice_kind(store, args.case_no) if args.print_command == "notice" else DOCUMENT_KINDS[args.print_command]
     copy = COPIES[args.copy] if kind is DocumentKind.CERTIFICATE else None
     printer = (args.printer or "").strip() or f"PDF 文件 {Path(args.out).name}"

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from cli.session import acting_user, store_for
+from cli.session import logged_in_store, store_for
 from models.accounts import Role
 from models.settings import get_setting
 from registry.code_blocks import (
@@ -69,23 +69,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     val.add_argument("--json", action="store_true", help='以 JSON 输出：[{"code", "valid", "reason"}]')
     val.set_defaults(handler=cmd_uscc_validate)
 
-    demo = sub.add_parser("demo", help="生成演示数据（虚构的社会组织）")
+    demo = sub.add_parser("demo", help="生成演示数据（虚构的社会组织；只能在 init --demo 建立的演示数据库中，需管理员 --user）")
     demo.add_argument("--orgs", type=int, required=True, metavar="N", help="组织数量")
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="随机种子（相同种子生成相同数据，默认 1）")
     demo.set_defaults(handler=cmd_demo)
 
 
 def cmd_registry_import(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    user = acting_user(args, store, role=Role.ADMIN)
+    store, user = logged_in_store(args, Role.ADMIN)
     summary = import_registry(store, args.file, actor=user.username, progress=StderrProgress())
     print(summary)
     return 0
 
 
 def cmd_codes_add_block(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    user = acting_user(args, store, role=Role.ADMIN)
+    store, user = logged_in_store(args, Role.ADMIN)
     block = add_block(store, args.first, args.count, actor=user.username)
     print(f"已载入号段 {block.first} 至 {block.last}，共 {block.count} 个组织机构代码。")
     return 0
@@ -118,7 +116,7 @@ def cmd_uscc_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    store = store_for(args, create=True)
+    store, _admin = logged_in_store(args, Role.ADMIN)
     started = time.monotonic()
     count = fill_demo(store, args.orgs, seed=args.seed, progress=StderrProgress())
     print(f"已生成 {count} 个演示组织（种子 {args.seed}），用时 {time.monotonic() - started:.1f} 秒。")

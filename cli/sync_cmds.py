@@ -12,7 +12,7 @@ from cli.central_limits_cmds import add_limit_commands
 from cli.central_registry_cmds import add_registry_commands
 from cli.central_review_cmds import add_review_commands
 from cli.reference_cmds import add_reference_commands
-from cli.session import acting_user, read_password, store_for
+from cli.session import acting_user, logged_in_store, read_password, store_for
 from models.accounts import Role
 
 
@@ -114,7 +114,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.connection import central_settings
     from sync.runner import run_sync, sync_status
 
-    store = store_for(args)
+    store, _user = logged_in_store(args)
     if not args.status:
         report = run_sync(store, central_settings(store), _StderrProgress())
         sys.stderr.write("\r")

@@ -3,7 +3,8 @@
 Names are built like real ones — 上海市长宁区 + 字号 + a field word from fields.json + an ending
 allowed for the type (社会团体: member composition or field instead of a 字号) — from the word
 lists in resources/demo/vocabulary.json. Every organization gets a valid 统一社会信用代码 built from
-a synthetic organization code; the same seed gives the same organizations.
+a synthetic organization code; the same seed gives the same organizations. Demo data is made only
+in a demo database (``init --demo``, setting ``store.demo``), never in a window's real registry.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from datetime import date, timedelta
 from functools import cache
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from models import reference
 from models.audit import record_event
 from models.errors import SoregError
 from models.registry import Organization, OrgStatus
+from models.settings import DEMO_DATABASE, get_setting
 from models.store import Store
 from registry.credit_code import ALPHABET, build_credit_code, organization_code
 from registry.organizations import (
@@ -161,6 +164,29 @@ class _Generator:
         )
 
 
+def require_demo_database_in(session: Session) -> None:
+    """Refuse to make demo data anywhere but in a demo database."""
+    if not get_setting(session, DEMO_DATABASE):
+        raise SoregError("演示数据只能生成在演示数据库中，不能混入本窗口的真实登记库和办件。"
+                         "请新建一个演示数据库，例如 --db demo.sqlite3 init --window D01 --demo。", field="数据库")
+
+
+def next_demo_serial_in(session: Session) -> int:
+    """The serial after the highest demo organization code in the registry.
+
+    Base-31 digits sort like their values, so the greatest code body is the highest serial; a
+    count would fall short once some serials were drawn but not stored (``cases demo`` stores
+    only the organizations of cases past approval)."""
+    body = session.scalar(select(func.max(func.substr(Organization.credit_code, 11, 6)))
+                          .where(func.substr(Organization.credit_code, 9, 2) == DEMO_CODE_PREFIX))
+    if body is None:
+        return 0
+    value = 0
+    for char in body:
+        value = value * len(ALPHABET) + ALPHABET.index(char)
+    return value + 1
+
+
 def demo_organizations(count: int, *, seed: int = 1, first_serial: int = 0) -> Iterator[OrganizationRecord]:
     """``count`` synthetic organizations, the same ones for the same seed and first serial."""
     generator = _Generator(seed, first_serial)
@@ -181,12 +207,10 @@ def fill_demo(store: Store, count: int, *, seed: int = 1, progress=None) -> int:
             progress.report(done, count, "生成演示数据")
 
     with store.write() as session:
+        require_demo_database_in(session)
         # demo codes continue after those of earlier demo runs, so credit codes stay unique
-        existing = session.scalar(
-            select(func.count()).select_from(Organization)
-            .where(func.substr(Organization.credit_code, 9, 2) == DEMO_CODE_PREFIX)
-        )
-        ids = bulk_add_organizations(session, demo_organizations(count, seed=seed, first_serial=existing),
+        ids = bulk_add_organizations(session, demo_organizations(count, seed=seed,
+                                                                 first_serial=next_demo_serial_in(session)),
                                      on_chunk=report)
         record_event(session, actor=DEMO_ACTOR, action="registry.demo", record_type="registry", record_id="demo",
                      after={"organizations": len(ids), "seed": seed})

@@ -3,6 +3,7 @@
 Rows are streamed from the database in the list's order and written with openpyxl's write-only
 mode, so 100,000 cases need little memory; the file is written next to the target and renamed
 into place only when complete, so a cancelled or failed export leaves no half-written ledger.
+Text that a spreadsheet would take for a formula stays text (spreadsheets/text_cells.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from openpyxl.styles import Font
 from models.errors import SoregError
 from models.progress import Progress, stop_if_cancelled
 from models.store import Store
+from spreadsheets.text_cells import safe_row
 from workflow.case_queries import CaseFilter, CaseOrder, CaseRow, count_cases, iter_cases
 
 REPORT_EVERY = 500
@@ -88,7 +90,7 @@ def _write(store: Store, flt: CaseFilter, order: CaseOrder, path: Path, today: d
             total = count_cases(session, flt, today)
             progress.report(0, total, "正在导出办件台账…")
             for row in iter_cases(session, flt, order, today):
-                sheet.append([value(row) for _label, _width, value in COLUMNS])
+                sheet.append(safe_row(sheet, [value(row) for _label, _width, value in COLUMNS]))
                 done += 1
                 if done % REPORT_EVERY == 0:
                     stop_if_cancelled(progress)

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from models.audit import record_event
+from models.backup import BackupReason, backup_store
 from models.base import utcnow
 from models.errors import SoregError
 from models.outbox import FROM_CENTRE, PROPOSE, NoticeKind, OutboxOp, SyncNotice, SyncState
@@ -182,6 +183,7 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
               result: PullResult) -> None:
     state = read_state(store)
     if state.snapshot_start_xid is None:
+        backup_store(store, BackupReason.SNAPSHOT)  # a snapshot replaces the registry: back up first
         start = conn.execute("SELECT sync_api.sync_cursor_now_v1()").fetchone()[0]
         with store.write() as session:
             s = sync_state(session)

@@ -8,7 +8,7 @@ import pytest
 
 from models.cases import CaseState
 from registry.organizations import OrganizationRecord, add_organization
-from tests.workflow_fixtures import make_window
+from tests.workflow_fixtures import demo_cases, make_window
 from workflow.case_queries import (
     CaseFilter,
     CaseOrder,
@@ -20,7 +20,6 @@ from workflow.case_queries import (
     list_cases,
     week_end,
 )
-from workflow.demo import fill_demo_cases
 from workflow.queries import get_case
 from workflow.states import UNDER_REVIEW
 
@@ -30,7 +29,7 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     w = make_window(tmp_path_factory.mktemp("cases"))
-    fill_demo_cases(w.store, 120, seed=7, today=TODAY)
+    demo_cases(w, 120, seed=7, today=TODAY)
     yield w
     w.store.close()
 
@@ -98,7 +97,7 @@ def test_my_cases_are_the_ones_waiting_for_my_role(demo):
 
 def test_dashboard_counts_and_expiring_certificates(demo, tmp_path):
     w = make_window(tmp_path)
-    fill_demo_cases(w.store, 24, seed=3, today=TODAY)
+    demo_cases(w, 24, seed=3, today=TODAY)
     with w.store.write() as session:
         for n, (days, status) in enumerate(((0, "正常"), (90, "正常"), (91, "正常"), (-1, "正常"), (30, "已注销"))):
             add_organization(session, OrganizationRecord(

@@ -44,9 +44,9 @@ def test_init_user_add_and_list(db):
     added = soreg("--db", str(db), "--user", "admin", "user", "add", "zhang", "--name", "张三", "--roles",
                   "clerk,reviewer", "--password-stdin", stdin="clerk-pass-1\n", password="admin-pass-1")
     assert added.returncode == 0, added.stderr
-    listing = soreg("--db", str(db), "user", "list")
+    listing = soreg("--db", str(db), "--user", "admin", "user", "list", password="admin-pass-1")
     assert "zhang\t张三\t窗口受理、审核\t启用" in listing.stdout
-    assert soreg("--db", str(db), "audit", "verify").returncode == 0
+    assert soreg("--db", str(db), "--user", "admin", "audit", "verify", password="admin-pass-1").returncode == 0
 
 
 def test_wrong_password_and_unknown_user_are_refused_and_nothing_is_added(db):
@@ -55,7 +55,7 @@ def test_wrong_password_and_unknown_user_are_refused_and_nothing_is_added(db):
                        "--password-stdin", stdin="li-pass-123\n", password=password)
         assert result.returncode != 0
         assert "用户名或密码不正确" in _one_chinese_line(result.stderr)
-    assert "li\t" not in soreg("--db", str(db), "user", "list").stdout
+    assert "li\t" not in soreg("--db", str(db), "--user", "admin", "user", "list", password="admin-pass-1").stdout
 
 
 def test_first_user_must_be_an_administrator(tmp_path):
@@ -95,7 +95,7 @@ def test_audit_verify_names_the_edited_row(db):
 
     with sqlite3.connect(db) as conn:
         conn.execute("update audit_events set actor = 'mallory' where seq = 2")
-    result = soreg("--db", str(db), "audit", "verify")
+    result = soreg("--db", str(db), "--user", "admin", "audit", "verify", password="admin-pass-1")
     assert result.returncode != 0
     assert "第 2 条记录的内容已被改动" in _one_chinese_line(result.stderr)
 

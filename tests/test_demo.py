@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from accounts.window import init_window
 from cli.app import run
 from models import reference
 from models.audit import AuditEvent
@@ -68,6 +69,7 @@ def test_every_credit_code_is_valid_unique_and_matches_the_type(sample):
 
 def test_fill_writes_organizations_names_and_index_with_one_audit_event(tmp_path):
     store = open_store(tmp_path / "d.sqlite3")
+    init_window(store, "D01", actor="system", demo=True)
     assert fill_demo(store, 400, seed=3) == 400
     assert fill_demo(store, 400, seed=3) == 400  # a second run adds new codes, never repeats one
     records = list(demo_organizations(400, seed=3))
@@ -90,11 +92,13 @@ def test_fill_writes_organizations_names_and_index_with_one_audit_event(tmp_path
     store.close()
 
 
-def test_demo_command(tmp_path, capsys):
-    db = tmp_path / "cli.sqlite3"
-    assert run(["--db", str(db), "demo", "--orgs", "60", "--seed", "5"]) == 0
+def test_demo_command(tmp_path, capsys, monkeypatch):
+    from tests.test_workflow_demo import demo_admin_args
+
+    admin = demo_admin_args(tmp_path / "cli.sqlite3", capsys, monkeypatch)
+    assert run([*admin, "demo", "--orgs", "60", "--seed", "5"]) == 0
     out = capsys.readouterr()
     assert out.out.startswith("已生成 60 个演示组织（种子 5）")
     assert "生成演示数据 100%" in out.err
-    assert run(["--db", str(tmp_path / "x.sqlite3"), "demo", "--orgs", "0"]) != 0
+    assert run([*admin, "demo", "--orgs", "0"]) != 0
     assert "演示组织数量应为正整数" in capsys.readouterr().err

@@ -135,3 +135,85 @@ def test_every_mapper_is_configured_when_the_store_opens(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_an_empty_database_file_is_called_empty_and_the_way_to_restore_is_named(tmp_path, capsys):
+    """It used to be reported as missing ("不存在，请先运行 init"), or silently set up anew."""
+    from cli.app import run
+
+    path = tmp_path / "soreg.sqlite3"
+    path.write_bytes(b"")
+    for create in (False, True):
+        with pytest.raises(SoregError, match="是空的") as refused:
+            open_store(path, create=create)
+        assert "restore" in refused.value.message and "不存在" not in refused.value.message
+    assert run(["--db", str(path), "audit", "verify"]) == 2
+    err = capsys.readouterr().err
+    assert "是空的" in err and "restore" in err and len(err.strip().splitlines()) == 1
+    assert path.read_bytes() == b""
+
+
+def _corrupt(path: Path, start: int, length: int) -> None:
+    with path.open("r+b") as fh:
+        fh.seek(start)
+        fh.write(bytes((n * 37 + 11) % 256 for n in range(length)))
+
+
+def test_a_corrupted_database_gets_its_own_message_and_the_way_to_restore(tmp_path, capsys):
+    """It used to end in a generic internal error (内部错误（DatabaseError）)."""
+    from cli.app import run
+
+    path = tmp_path / "soreg.sqlite3"
+    open_store(path).close()
+    size = path.stat().st_size
+    _corrupt(path, 100, size - 100)  # the SQLite header stays, everything after it is garbage
+    with pytest.raises(SoregError, match="已损坏") as refused:
+        open_store(path)
+    assert "restore" in refused.value.message and "DatabaseError" not in refused.value.message
+    assert run(["--db", str(path), "audit", "verify"]) == 2
+    err = capsys.readouterr().err
+    assert "已损坏" in err and "restore" in err and "内部错误" not in err
+
+
+def test_damage_found_by_a_later_query_gets_the_same_message(tmp_path, capsys, monkeypatch):
+    """A damaged page that opening does not read fails the command that reads it, with the same message."""
+    from accounts.users import create_user
+    from accounts.window import init_window
+    from cli.app import run
+    from models.accounts import Role
+    from models.backup import backup_store
+
+    path = tmp_path / "soreg.sqlite3"
+    store = open_store(path)
+    init_window(store, "W01", actor="system")
+    create_user(store, username="admin", display_name="管", password="admin-pass-1", roles=frozenset({Role.ADMIN}),
+                actor="system")
+    backup_store(store, "manual")  # today's backup is made: opening does not read every page again
+    with store.read() as session:
+        root = session.execute(text("select rootpage from sqlite_master where name = 'audit_events'")).scalar()
+        page_size = session.execute(text("pragma page_size")).scalar()
+    store.close()
+    _corrupt(path, (root - 1) * page_size, page_size)
+    monkeypatch.setenv("SOREG_PASSWORD", "admin-pass-1")
+    assert run(["--db", str(path), "--user", "admin", "audit", "verify"]) == 2
+    err = capsys.readouterr().err
+    assert "已损坏" in err and "restore" in err and "内部错误" not in err
+
+
+def test_damage_found_by_the_day_s_backup_is_told(tmp_path, capsys):
+    """The day's backup checks the whole database (integrity_check): a damaged page no command reads is told too."""
+    from accounts.window import init_window
+    from cli.app import run
+
+    path = tmp_path / "soreg.sqlite3"
+    store = open_store(path)
+    init_window(store, "W01", actor="system")
+    with store.read() as session:
+        root = session.execute(text("select rootpage from sqlite_master where name = 'audit_events'")).scalar()
+        page_size = session.execute(text("pragma page_size")).scalar()
+    store.close()
+    _corrupt(path, (root - 1) * page_size, page_size)
+    assert run(["--db", str(path), "codes", "status"]) == 0  # reads no audit event
+    err = capsys.readouterr().err
+    assert "提示：" in err and "已损坏" in err and "restore" in err
+    assert not list((tmp_path / "backups").glob("*.sqlite3"))  # no backup of a damaged database

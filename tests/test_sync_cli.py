@@ -30,6 +30,13 @@ def central_url(private_server):
     drop_database(private_server, name)
 
 
+def _admin(db, monkeypatch) -> None:
+    """The window's first administrator; sync runs as that user (SOREG_PASSWORD)."""
+    _stdin(monkeypatch, "admin-pass-1\n")
+    assert run(["--db", str(db), "user", "add", "admin", "--roles", "admin", "--password-stdin"]) == 0
+    monkeypatch.setenv("SOREG_PASSWORD", "admin-pass-1")
+
+
 def test_central_init_add_window_connect_and_sync(tmp_path, central_url, file_keyring, monkeypatch, capsys):
     fresh_pg_url = central_url
     db = tmp_path / "w.sqlite3"
@@ -48,11 +55,12 @@ def test_central_init_add_window_connect_and_sync(tmp_path, central_url, file_ke
         assert run(["--db", str(db), "central", "connect", "--url", window_url, "--password-stdin"]) == 0
         assert file_keyring.get_password(SERVICE, role) == "s3cret-W01"
         assert "s3cret" not in db.read_bytes().decode("latin-1")
+        _admin(db, monkeypatch)
         capsys.readouterr()
-        assert run(["--db", str(db), "sync"]) == 0
+        assert run(["--db", str(db), "--user", "admin", "sync"]) == 0
         out = capsys.readouterr().out
         assert "同步完成" in out and "新申领组织机构代码 200 个" in out and "待上传" in out
-        assert run(["--db", str(db), "sync", "--status"]) == 0
+        assert run(["--db", str(db), "--user", "admin", "sync", "--status"]) == 0
         assert "上次同步：20" in capsys.readouterr().out
     finally:
         drop_central_roles(fresh_pg_url)
@@ -64,11 +72,12 @@ def test_sync_when_the_centre_is_unreachable_says_so_in_chinese(tmp_path, file_k
     _stdin(monkeypatch, "pw\n")
     assert run(["--db", str(db), "central", "connect", "--url", "postgresql://soreg_w_w01@127.0.0.1:1/soreg",
                 "--password-stdin"]) == 0
+    _admin(db, monkeypatch)
     capsys.readouterr()
-    assert run(["--db", str(db), "sync"]) == 2
+    assert run(["--db", str(db), "--user", "admin", "sync"]) == 2
     err = capsys.readouterr().err
     assert "中心暂时无法访问" in err and "Traceback" not in err
-    assert run(["--db", str(db), "sync", "--status"]) == 0
+    assert run(["--db", str(db), "--user", "admin", "sync", "--status"]) == 0
     assert "上次同步出错" in capsys.readouterr().out
 
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QPushButton, QWizard
 
 from models.cases import CaseState
-from tests.workflow_fixtures import GROUP_FORM, make_window
+from tests.workflow_fixtures import GROUP_FORM, demo_cases, make_window
 from ui.case_view import CaseView, ReasonsDialog
 from ui.case_wizard import CaseWizard
 from ui.context import PageContext
@@ -23,7 +23,6 @@ from ui.pages.cases_page import CasesPage
 from ui.pages.dashboard_page import DashboardPage
 from ui.tasks import TaskRunner
 from workflow.case_queries import CaseFilter, count_cases
-from workflow.demo import fill_demo_cases
 from workflow.queries import get_case
 
 from screens import SCREENSHOTS  # noqa: E402
@@ -272,7 +271,7 @@ def test_refusals_supplement_and_rejection_with_reasons(window, qtbot):
 
 
 def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_path):
-    fill_demo_cases(window.store, 48, seed=5)
+    demo_cases(window, 48, seed=5)
     page = CasesPage(context(window, window.clerk))
     qtbot.addWidget(page)
     page.resize(1200, 700)
@@ -323,7 +322,7 @@ def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_pat
 
 
 def test_main_window_dashboard_and_list_screenshots(window, qtbot):
-    fill_demo_cases(window.store, 240, seed=2)
+    demo_cases(window, 240, seed=2)
     main = MainWindow(context(window, window.reviewer), idle_lock_ms=3_600_000)
     qtbot.addWidget(main)
     main.resize(1366, 768)

@@ -136,3 +136,12 @@ def print_certificates(window: Window, case_no: str, *, serial_base: str = "SZ20
         serial = f"{serial_base}{case_no[-6:]}{number}"
         record_print(window.store, PrintRequest(case_no, DocumentKind.CERTIFICATE, "测试打印机", copy, serial),
                      user=window.clerk)
+
+
+def demo_cases(window: Window, count: int, **options) -> None:
+    """``count`` demo cases in the window's database, flagged a demo database first (demo data is
+    made only there)."""
+    from workflow.demo import fill_demo_cases
+
+    init_window(window.store, "W01", actor="system", demo=True)
+    fill_demo_cases(window.store, count, **options)

@@ -47,7 +47,7 @@ def grab_printing(folder: Path) -> list[Path]:
         keyring.set_keyring(backend)
         os.environ[ALLOW_FILE_KEYRING] = "1"
         store = open_store(Path(tmp) / "soreg.sqlite3")
-        init_window(store, "W01", actor="system")
+        init_window(store, "W01", actor="system", demo=True)
         create_window_key(store, "W01", actor="system")
         user = create_user(store, username="zhangsan", display_name="张三", password="screenshot-1",
                            roles=frozenset({Role.CLERK}), actor="system")

@@ -4,7 +4,9 @@ Each case is built from a demo organization (registry/demo.py: realistic names, 
 representatives, addresses, valid credit codes) and given a history consistent with its state:
 the main line up to it, a 补正 with the clock stopped, or a rejection or withdrawal part way.
 Cases past approval have their organization in the registry. Rows go in with Core bulk inserts
-in one transaction with one audit event, so 100,000 cases take a couple of minutes.
+in one transaction with one audit event, so 100,000 cases take a couple of minutes. Only a demo
+database (``init --demo``) takes them, as often as asked: each run continues the case numbers and
+the demo organization codes of the runs before.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 
 from forms.materials import required_items
 from models.audit import record_event
@@ -25,9 +27,8 @@ from models.case_rules import case_rules
 from models.cases import BusinessType, Case, CaseMaterial, CasePerson, CaseScopeItem, CaseState, CaseStep
 from models.errors import SoregError
 from models.reference import scope_catalogue
-from models.registry import Organization
 from models.store import Store
-from registry.demo import DEMO_CODE_PREFIX, demo_organizations
+from registry.demo import demo_organizations, next_demo_serial_in, require_demo_database_in
 from registry.organizations import OrganizationRecord, bulk_add_organizations
 from workflow.approval import certificate_valid_until
 from workflow.case_numbers import format_case_no, reserve_case_numbers
@@ -152,12 +153,11 @@ def fill_demo_cases(store: Store, count: int, *, seed: int = 1, today: date | No
         raise SoregError(f"演示办件数量应为正整数，实为 {count}。", field="N")
     today = today or date.today()
     with store.write() as session:
+        require_demo_database_in(session)
         rules = case_rules(session)
         maker = _CaseMaker(seed, today, rules)
         window, first_seq = reserve_case_numbers(session, today.year, count)
-        existing = session.scalar(select(func.count()).select_from(Organization)
-                                  .where(func.substr(Organization.credit_code, 9, 2) == DEMO_CODE_PREFIX))
-        records = demo_organizations(count, seed=seed, first_serial=existing)
+        records = demo_organizations(count, seed=seed, first_serial=next_demo_serial_in(session))
         states = _states(random.Random(seed), count)
         done = 0
         while chunk := list(islice(zip(records, states, strict=False), CHUNK)):

@@ -22,6 +22,7 @@ from models.audit import record_event
 from models.case_rules import case_rules
 from models.cases import Case, CaseAttachment, CaseMaterial
 from models.errors import SoregError
+from models.private_files import private_folder
 from models.store import Store, data_home
 from workflow.permissions import require_role
 from workflow.queries import find_case
@@ -69,8 +70,9 @@ def _store_copy(path: Path) -> tuple[str, str]:
     relative = Path(ATTACHMENTS) / sha[:2] / f"{sha}{path.suffix.lower()}"
     target = data_home() / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        for folder in (data_home(), data_home() / ATTACHMENTS, target.parent):
+            private_folder(folder)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")  # mkstemp makes it 0600
         os.close(fd)
         try:
             shutil.copyfile(path, tmp)
