@@ -54,6 +54,7 @@ ANY_ROLE = {
 OPEN = {
     "namecheck", "uscc validate", "verify-qr", "window-key list", "codes status", "print calibration",
     "central init", "central add-window", "central reviews", "central resolve", "central publish-reference",
+    "central registry import", "central limits", "central watchdog",
 }
 
 

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import insert, select
 from sync_fixtures import centre, file_keyring, make_window, private_server  # noqa: F401
 
+from accounts.users import create_user
 from cli.app import run
+from models.accounts import Role
 from models.audit import record_event
 from models.errors import SoregError
 from models.outbox import OutboxOp, SyncNotice
@@ -87,7 +89,7 @@ def _crash_logs(home: Path) -> list[Path]:
 
 
 def test_a_failure_nobody_foresaw_is_recorded_in_chinese_with_a_crash_log_naming_the_change(
-        tmp_path, centre, file_keyring, _private_home, capsys):
+        tmp_path, centre, file_keyring, _private_home, capsys, monkeypatch):
     """Issue 12: run_sync recorded only psycopg and SoregError failures; an IntegrityError showed nothing."""
     _central_org(centre)
     store, settings = make_window(tmp_path, centre, "W01")
@@ -104,7 +106,10 @@ def test_a_failure_nobody_foresaw_is_recorded_in_chinese_with_a_crash_log_naming
     text = log.read_text(encoding="utf-8")
     assert "IntegrityError" in text and f"organization {CENTRAL_ORG}" in text
     assert sync_status(store).last_error == message
-    assert run(["--db", str(store.path), "sync", "--status"]) == 0
+    create_user(store, username="clerk", display_name="窗口甲", password="Clerk-pass-2026",
+                roles=frozenset({Role.CLERK}), actor="system")
+    monkeypatch.setenv("SOREG_PASSWORD", "Clerk-pass-2026")
+    assert run(["--db", str(store.path), "--user", "clerk", "sync", "--status"]) == 0
     assert f"上次同步出错：{message}" in capsys.readouterr().out
 
 
