@@ -5,7 +5,7 @@ may not approve it), the idle lock (闲置锁屏), the window's own time limit p
 Each change is one write transaction with an audit event that holds the value before and after;
 setting a value to what it already is changes nothing and records nothing. The statutory limits
 (法定时限) are the law's, from the rules file or the centre (``models.case_rules``): the window
-only shortens its own commitment, which must end within them.
+only sets its own commitment in working days, never more of them than the statutory calendar days.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from printing.calibration import Calibration, calibration_for
 from printing.printers import printer_for, remember_printer
 
 MIN_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES = 1, 120
-WORKING_DAYS_PER_WEEK = 5
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,8 @@ class Deadline:
 
     @property
     def max_working_days(self) -> int:
-        """The longest commitment that still ends within the statutory limit (5 working days a week)."""
-        return max(1, self.statutory_calendar_days * WORKING_DAYS_PER_WEEK // 7)
+        """The longest commitment allowed: no more working days than the statutory calendar days."""
+        return self.statutory_calendar_days
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,7 @@ def set_commitment(store: Store, business: str, working_days: int, *, actor: str
         if not 1 <= working_days <= current.max_working_days:
             raise SoregError(
                 f"“{business}”的承诺时限应在 1 到 {current.max_working_days} 个工作日之间"
-                f"（法定时限 {current.statutory_calendar_days} 日，按每周 {WORKING_DAYS_PER_WEEK} 个工作日计），"
-                f"实为 {working_days}。", field="承诺时限")
+                f"（不能多于法定时限 {current.statutory_calendar_days} 日），实为 {working_days}。", field="承诺时限")
         if working_days == current.local_working_days:
             return current
         overrides = get_setting(session, RULES_SETTING, {}) or {}

@@ -23,6 +23,7 @@ from models.errors import SoregError
 from models.registry import CodeBlock, OrganizationCode
 from models.settings import get_setting
 from models.store import Store
+from forms.fields import Field, FieldInvalid, as_single_line
 from forms.text import TextRefused, normalize_text
 from registry.credit_code import ALPHABET, build_credit_code, organization_code, organization_code_check
 
@@ -133,6 +134,9 @@ def _body_of(code: str, label: str) -> str:
     return body
 
 
+BLOCK_NOTE = Field("note", "备注", as_single_line, max_length=200)
+
+
 def add_block_between(store: Store, first_code: str, last_code: str, *, actor: str,
                       note: str | None = None) -> BlockSummary:
     """Load the block from ``first_code`` to ``last_code`` (full 9-character codes, both ends
@@ -146,6 +150,10 @@ def add_block_between(store: Store, first_code: str, last_code: str, *, actor: s
         raise SoregError(f"截止代码应与起始代码同属一个号段（前 {len(stem)} 位同为 {stem}），且不小于起始代码。",
                          field="截止代码")
     count = int(tail) - int(digits.group()) + 1
+    try:
+        note = BLOCK_NOTE.read(note)
+    except FieldInvalid as exc:
+        raise SoregError(f"“备注”{exc.reason}", field="备注") from None
     return add_block(store, first, count, actor=actor, note=note)
 
 

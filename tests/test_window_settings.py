@@ -60,9 +60,11 @@ def test_the_commitment_changes_within_the_statutory_limit(store):
     assert _events(store, "setting.change")[0] == (
         "admin", "workflow.rules.deadlines.成立登记",
         {"before": {"local_working_days": 20}, "after": {"local_working_days": 15}})
-    assert set_commitment(store, "成立登记", 42, actor="admin").local_working_days == 42
-    with pytest.raises(SoregError, match="承诺时限应在 1 到 42 个工作日之间（法定时限 60 日"):
-        set_commitment(store, "成立登记", 43, actor="admin")
+    assert set_commitment(store, "成立登记", 60, actor="admin").local_working_days == 60
+    with pytest.raises(SoregError, match="承诺时限应在 1 到 60 个工作日之间（不能多于法定时限 60 日）"):
+        set_commitment(store, "成立登记", 61, actor="admin")
+    with pytest.raises(SoregError, match="承诺时限应在 1 到 20 个工作日之间"):
+        set_commitment(store, "慈善组织认定", 0, actor="admin")
     with pytest.raises(SoregError, match="业务类型“开会”没有办理时限"):
         set_commitment(store, "开会", 5, actor="admin")
 
