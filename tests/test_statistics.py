@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from openpyxl import load_workbook
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, event, select, update
 
 from models import migrate
 from models.cases import Case
@@ -73,13 +73,22 @@ def test_cases_are_counted_by_state_business_and_month_of_any_year(store):
     assert this_year.organizations == everything.organizations  # the registry is not cut by year
 
 
-def test_the_organization_counts_read_only_their_index(store):
-    with store.read() as session:
-        plan = " ".join(row[-1] for row in session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT org_type, street_code, status, count(*) FROM organizations "
-            "GROUP BY org_type, street_code, status"))
-    assert "COVERING INDEX ix_organizations_type_street_status" in plan
-    assert "TEMP B-TREE" not in plan
+@pytest.mark.parametrize("year", [None, 2026])
+def test_the_counts_read_only_covering_indexes(store, year):
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT") and "GROUP BY" in statement:
+            plans.append(" ".join(row[-1] for row in cursor.connection.execute("EXPLAIN QUERY PLAN " + statement,
+                                                                                 parameters)))
+
+    event.listen(store.engine, "before_cursor_execute", explain)
+    statistics(store, year=year)
+    event.remove(store.engine, "before_cursor_execute", explain)
+    cases, organizations = plans
+    assert ("SEARCH" if year else "SCAN") + " cases USING COVERING INDEX ix_cases_accepted_state_business" in cases
+    assert "SCAN organizations USING COVERING INDEX ix_organizations_type_street_status" in organizations
+    assert "TEMP B-TREE" not in organizations
 
 
 def test_the_export_holds_each_table_as_shown_and_text_stays_text(tmp_path):
@@ -128,9 +137,10 @@ def test_migration_0010_adds_the_index_to_a_database_of_the_previous_head_and_ta
         with engine.connect() as conn:
             return {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
 
-    assert "ix_organizations_type_street_status" in indexes()
+    added = {"ix_organizations_type_street_status", "ix_cases_accepted_state_business"}
+    assert added <= indexes()
     config = migrate._config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, previous)
-    assert "ix_organizations_type_street_status" not in indexes()
+    assert not added & indexes()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,6 +35,10 @@ from ui.login_dialog import ERROR_STYLE, OK_STYLE
 
 
 class StatisticsPage(QWidget):
+    """``loaded`` fires each time the tables show fresh counts."""
+
+    loaded = Signal()
+
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
@@ -108,6 +113,7 @@ class StatisticsPage(QWidget):
             box.show_table(table)
         self.export_all_button.setEnabled(True)
         self._say(self.tr("统计时间：{0:%Y-%m-%d %H:%M:%S}").format(datetime.now()), None)
+        self.loaded.emit()
 
     def _failed(self, error: SoregError) -> None:
         self._loading = False

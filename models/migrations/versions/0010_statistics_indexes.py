@@ -1,4 +1,4 @@
-"""organizations: an index on (org_type, street_code, status) from which the 统计 page counts
+"""statistics indexes: the 统计 page counts organizations and cases from an index alone
 
 Revision ID: 0010
 Revises: 0006
@@ -16,7 +16,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_index('ix_organizations_type_street_status', 'organizations', ['org_type', 'street_code', 'status'],
                     unique=False)
+    op.create_index('ix_cases_accepted_state_business', 'cases', ['accepted_at', 'state', 'business_type'],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_cases_accepted_state_business', table_name='cases')
     op.drop_index('ix_organizations_type_street_status', table_name='organizations')
