@@ -73,7 +73,7 @@ class StatisticsPage(QWidget):
         self.organization_boxes = [CountTableBox() for _ in range(3)]
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        for title, boxes in ((self.tr("办件（本窗口）"), self.case_boxes), (self.tr("登记库组织（全区）"), self.organization_boxes)):
+        for title, boxes in ((self.tr("办件（本窗口）"), self.case_boxes), (self.tr("登记库组织"), self.organization_boxes)):
             group = QGroupBox(title)
             row = QHBoxLayout(group)
             for box in boxes:
