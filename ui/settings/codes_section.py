@@ -5,14 +5,11 @@ block from the first and last codes of the allocation notice (both check charact
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGroupBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,7 +18,7 @@ from PySide6.QtWidgets import (
 from registry.code_blocks import BlockSummary, CodeSupply, add_block_between, code_supply
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE
-from ui.settings.section import Section
+from ui.settings.section import Section, intro_label, read_only_table
 
 COLUMNS = ("起始代码", "截止代码", "数量", "已用", "剩余")
 
@@ -42,12 +39,7 @@ class CodesSection(Section):
         self.notice.setObjectName("codesNotice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet(ERROR_STYLE)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("blocksTable")
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table("blocksTable", [self.tr(c) for c in COLUMNS])
 
         self.first_edit = QLineEdit()
         self.first_edit.setPlaceholderText(self.tr("例如 MJ000001-8"))
@@ -58,9 +50,8 @@ class CodesSection(Section):
         self.load_button = QPushButton(self.tr("载入号段"))
         self.load_button.clicked.connect(self.load_block)
         box = QGroupBox(self.tr("载入新号段"))
-        hint = QLabel(self.tr("按区局的号段通知，填写号段第一个和最后一个组织机构代码（9 位，含最后一位校验位）。"
-                              "两端的校验位都会核对，抄错一位即不载入。"))
-        hint.setWordWrap(True)
+        hint = intro_label(self.tr("按区局的号段通知，填写号段第一个和最后一个组织机构代码（9 位，含最后一位校验位）。"
+                                   "两端的校验位都会核对，抄错一位即不载入。"))
         for edit in (self.first_edit, self.last_edit, self.note_edit):
             edit.setMinimumWidth(320)
         form = QFormLayout(box)

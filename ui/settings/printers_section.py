@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -23,7 +20,7 @@ from printing.calibration import NO_CALIBRATION
 from ui.context import PageContext
 from ui.pages.printing_page import CHOICES
 from ui.print_dialogs import CalibrationDialog
-from ui.settings.section import Section
+from ui.settings.section import Section, intro_label, read_only_table
 
 DOCUMENTS = tuple(dict.fromkeys(choice.printer_key for choice in CHOICES))
 """The documents as the 打印 page remembers a printer for each (certificates share one, notices one)."""
@@ -35,18 +32,9 @@ class PrintersSection(Section):
         super().__init__(context, parent)
         self.choices: list[PrinterChoice] = []
         self.calibration_dialog: CalibrationDialog | None = None
-        intro = QLabel(self.tr("每类文书打印到哪台打印机（打印页上选过的会记在这里），以及每台打印机的套打校准。"
-                               "校准前先在“打印”页用该打印机打印“套打校准页”，量出偏差。"))
-        intro.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("printersTable")
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        intro = intro_label(self.tr("每类文书打印到哪台打印机（打印页上选过的会记在这里），以及每台打印机的套打校准。"
+                                    "校准前先在“打印”页用该打印机打印“套打校准页”，量出偏差。"))
+        self.table = read_only_table("printersTable", [self.tr(c) for c in COLUMNS], pick_rows=True)
         self.table.itemSelectionChanged.connect(self._selected_changed)
         self.printer_combo = QComboBox()
         self.printer_combo.setEditable(True)

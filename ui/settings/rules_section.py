@@ -4,16 +4,12 @@ business type (承诺时限), saved through ``accounts.window_settings`` (each c
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -30,7 +26,7 @@ from accounts.window_settings import (
     window_settings,
 )
 from ui.context import PageContext
-from ui.settings.section import Section
+from ui.settings.section import Section, intro_label, read_only_table
 
 DEADLINE_COLUMNS = ("业务类型", "法定时限", "承诺时限", "默认承诺时限")
 
@@ -52,18 +48,12 @@ class RulesSection(Section):
         rules_form.addRow(self.tr("无操作多久后锁定屏幕："), self.idle_spin)
         rules_form.addRow("", self.save_rules_button)
 
-        self.deadline_table = QTableWidget(0, len(DEADLINE_COLUMNS))
-        self.deadline_table.setObjectName("deadlineTable")
-        self.deadline_table.setHorizontalHeaderLabels([self.tr(c) for c in DEADLINE_COLUMNS])
-        self.deadline_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.deadline_table.verticalHeader().hide()
-        self.deadline_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.deadline_table = read_only_table("deadlineTable", [self.tr(c) for c in DEADLINE_COLUMNS])
         self.save_deadlines_button = QPushButton(self.tr("保存办理时限"))
         self.save_deadlines_button.clicked.connect(self.save_deadlines)
         deadlines = QGroupBox(self.tr("办理时限"))
-        note = QLabel(self.tr("法定时限由法规规定（日历日），本窗口不能更改；承诺时限是本窗口对申请人承诺的工作日数，"
-                              "不能多于法定时限的天数。修改只影响此后受理的办件。"))
-        note.setWordWrap(True)
+        note = intro_label(self.tr("法定时限由法规规定（日历日），本窗口不能更改；承诺时限是本窗口对申请人承诺的工作日数，"
+                                   "不能多于法定时限的天数。修改只影响此后受理的办件。"))
         save_row = QHBoxLayout()
         save_row.addStretch(1)
         save_row.addWidget(self.save_deadlines_button)

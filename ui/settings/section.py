@@ -6,12 +6,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QWidget
 
 from models.errors import SoregError
 from models.progress import Progress
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
+
+
+def read_only_table(name: str, headers: list[str], *, pick_rows: bool = False) -> QTableWidget:
+    """A table the section fills and the clerk reads; ``pick_rows``: one row at a time can be chosen,
+    and the columns fit their contents (else they share the width)."""
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    if pick_rows:
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def intro_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
 
 
 class Section(QWidget):

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,7 +27,7 @@ from models.accounts import Role
 from models.base import local_time, utcnow
 from ui.context import PageContext
 from ui.settings.account_dialog import AccountDialog, AccountForm
-from ui.settings.section import Section
+from ui.settings.section import Section, intro_label, read_only_table
 
 COLUMNS = ("用户名", "姓名", "角色", "状态")
 
@@ -41,18 +37,9 @@ class UsersSection(Section):
         super().__init__(context, parent)
         self.users: list[UserInfo] = []
         self.dialog: AccountDialog | None = None
-        intro = QLabel(self.tr("每位工作人员用自己的账户登录；角色决定能办理哪些步骤。"
-                               "不能停用自己的账户或取消自己的管理员角色，本窗口至少要有一位启用的管理员。"))
-        intro.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("usersTable")
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        intro = intro_label(self.tr("每位工作人员用自己的账户登录；角色决定能办理哪些步骤。"
+                                    "不能停用自己的账户或取消自己的管理员角色，本窗口至少要有一位启用的管理员。"))
+        self.table = read_only_table("usersTable", [self.tr(c) for c in COLUMNS], pick_rows=True)
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
         self.add_button = QPushButton(self.tr("新增用户…"))
