@@ -14,9 +14,10 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forms.fields import Field, FieldInvalid, as_single_line
 from models.accounts import ROLE_LABELS, Role, User, UserRole
 from models.audit import record_event
 from models.base import local_time, utcnow
@@ -44,6 +45,10 @@ class UserInfo:
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+    def is_locked(self, now: datetime) -> bool:
+        """Locked out after too many wrong passwords (``now`` in UTC, as ``locked_until``)."""
+        return self.locked_until is not None and self.locked_until > now
 
     @property
     def role_labels(self) -> str:
@@ -91,6 +96,16 @@ def _check_username(username: str) -> str:
     return username
 
 
+DISPLAY_NAME = Field("display_name", "姓名", as_single_line, max_length=64)
+
+
+def _check_display_name(display_name: str) -> str:
+    try:
+        return DISPLAY_NAME.read(display_name) or ""
+    except FieldInvalid as exc:
+        raise SoregError(f"“姓名”{exc.reason}", field="姓名") from None
+
+
 def has_users(store: Store) -> bool:
     with store.read() as session:
         return session.scalar(select(User.id).limit(1)) is not None
@@ -107,7 +122,7 @@ def create_user(
 ) -> UserInfo:
     """Create an account; the password is stored only as an argon2id hash."""
     username = _check_username(username)
-    display_name = display_name.strip() or username
+    display_name = _check_display_name(display_name) or username
     check_password_rule(password)
     if not roles:
         raise SoregError("请至少给出一个角色。", field="角色")
@@ -145,11 +160,31 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
+def _active_admins(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).join(UserRole)
+        .where(User.active.is_(True), UserRole.role == Role.ADMIN.value)
+    ) or 0
+
+
+def _keep_an_administrator(session: Session, user: User, *, actor: str, what: str) -> None:
+    """Refuse to ``what`` (停用 the account / 取消 its 管理员角色) when ``user`` is the actor's own
+    account or the window's last active administrator: the window would lose its administration."""
+    own = {"停用": "停用自己的账户", "取消管理员角色": "取消自己的管理员角色"}[what]
+    if user.username == actor:
+        raise SoregError(f"不能{own}：请由另一位管理员操作，以免本窗口无人能管理。", field="用户名")
+    if user.active and Role.ADMIN in user.role_set and _active_admins(session) <= 1:
+        raise SoregError(f"“{user.username}”是本窗口唯一启用的管理员，不能{what}：请先给另一位用户管理员角色。",
+                         field="用户名")
+
+
 def disable_user(store: Store, username: str, *, actor: str) -> UserInfo:
+    """停用: the account can no longer log in; never the actor's own nor the last administrator."""
     with store.write() as session:
         user = _get(session, username)
         if not user.active:
             raise SoregError(f"用户“{username}”已经停用。", field="用户名")
+        _keep_an_administrator(session, user, actor=actor, what="停用")
         user.active = False
         record_event(
             session,
@@ -160,6 +195,70 @@ def disable_user(store: Store, username: str, *, actor: str) -> UserInfo:
             before={"active": True},
             after={"active": False},
         )
+        return _info(user)
+
+
+def enable_user(store: Store, username: str, *, actor: str) -> UserInfo:
+    """重新启用 a disabled account."""
+    with store.write() as session:
+        user = _get(session, username)
+        if user.active:
+            raise SoregError(f"用户“{username}”已是启用状态。", field="用户名")
+        user.active = True
+        record_event(session, actor=actor, action="user.enable", record_type="user", record_id=user.id,
+                     before={"active": False}, after={"active": True})
+        return _info(user)
+
+
+def set_roles(store: Store, username: str, roles: frozenset[Role], *, actor: str) -> UserInfo:
+    """Give the account exactly ``roles`` (更改角色); the administrator role is never taken from
+    the actor nor from the last active administrator."""
+    if not roles:
+        raise SoregError("请至少给出一个角色。", field="角色")
+    with store.write() as session:
+        user = _get(session, username)
+        before = user.role_set
+        if before == roles:
+            raise SoregError(f"用户“{username}”的角色没有变化。", field="角色")
+        if Role.ADMIN in before and Role.ADMIN not in roles:
+            _keep_an_administrator(session, user, actor=actor, what="取消管理员角色")
+        user.roles = [UserRole(role=r.value) for r in sorted(roles)]
+        record_event(session, actor=actor, action="user.roles", record_type="user", record_id=user.id,
+                     before={"roles": sorted(r.value for r in before)}, after={"roles": sorted(r.value for r in roles)})
+        return _info(user)
+
+
+def _lock_state(user: User) -> dict:
+    return {"locked_until": user.locked_until.isoformat() if user.locked_until else None,
+            "failed_logins": user.failed_logins}
+
+
+def reset_password(store: Store, username: str, password: str, *, actor: str) -> UserInfo:
+    """重置密码: a new password chosen by the administrator; the lockout and the count of wrong
+    passwords are cleared too, so the user can log in with it at once. The audit event says that
+    the password changed, never what it is."""
+    check_password_rule(password)
+    with store.write() as session:
+        user = _get(session, username)
+        before = _lock_state(user)
+        user.password_hash = _hasher.hash(password)
+        user.failed_logins, user.locked_until = 0, None
+        record_event(session, actor=actor, action="user.reset_password", record_type="user", record_id=user.id,
+                     before=before, after={"password": "已重置", "locked_until": None, "failed_logins": 0})
+        return _info(user)
+
+
+def unlock_user(store: Store, username: str, *, actor: str, now: datetime | None = None) -> UserInfo:
+    """解锁: clear a lockout after too many wrong passwords (and the count of wrong passwords)."""
+    now = now or utcnow()
+    with store.write() as session:
+        user = _get(session, username)
+        if not (user.locked_until is not None and user.locked_until > now) and not user.failed_logins:
+            raise SoregError(f"用户“{username}”没有被锁定，无需解锁。", field="用户名")
+        before = _lock_state(user)
+        user.failed_logins, user.locked_until = 0, None
+        record_event(session, actor=actor, action="user.unlock", record_type="user", record_id=user.id,
+                     before=before, after={"locked_until": None, "failed_logins": 0})
         return _info(user)
 
 

@@ -114,7 +114,10 @@ class Case(SyncedMixin, Base):
         cascade="all, delete-orphan", order_by="CaseMaterial.position", lazy="selectin"
     )
 
-    __table_args__ = (Index("ix_cases_state_due", "state", "due_date"),)
+    __table_args__ = (
+        Index("ix_cases_state_due", "state", "due_date"),
+        Index("ix_cases_accepted_state_business", "accepted_at", "state", "business_type"),  # 统计 counts
+    )
 
 
 class CaseScopeItem(SyncedMixin, Base):

@@ -51,7 +51,10 @@ class Organization(SyncedMixin, Base):
         back_populates="organization", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    __table_args__ = (Index("ix_organizations_name_type", "name", "org_type"),)
+    __table_args__ = (
+        Index("ix_organizations_name_type", "name", "org_type"),
+        Index("ix_organizations_type_street_status", "org_type", "street_code", "status"),  # 统计 counts
+    )
 
 
 class OrganizationName(Base):

@@ -1,8 +1,11 @@
 """Reserved blocks of organization codes (组织机构代码号段) and credit-code assignment (赋码).
 
 A window that registers offline needs organization codes of its own: the authority hands it a
-block, loaded here with ``add_block``; ``assign_credit_code`` takes the next free code inside the
-registration's own transaction, so a code is used exactly when the registration commits.
+block, loaded here with ``add_block`` (first body and count, the command line) or
+``add_block_between`` (the first and last full codes as the allocation notice prints them, both
+check characters verified: the 设置 page); a window connected to the centre also reserves blocks
+when it syncs. ``assign_credit_code`` takes the next free code inside the registration's own
+transaction, so a code is used exactly when the registration commits.
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ from models.errors import SoregError
 from models.registry import CodeBlock, OrganizationCode
 from models.settings import get_setting
 from models.store import Store
-from registry.credit_code import ALPHABET, build_credit_code, organization_code
+from forms.fields import Field, FieldInvalid, as_single_line
+from forms.text import TextRefused, normalize_text
+from registry.credit_code import ALPHABET, build_credit_code, organization_code, organization_code_check
 
 LOW_WARNING_SETTING = "codes.low_warning"
 """Setting: warn when fewer than this many codes remain (default 20)."""
 LOW_WARNING_DEFAULT = 20
 _CHUNK = 500
 _TRAILING_DIGITS = re.compile(r"\d+$")
+WHAT_TO_DO = "请管理员在“设置 → 代码段”中载入区局分配的号段（已连接区中心的窗口，同步时会自动领取）"
+"""Where a window gets codes, in the words the clerk sees wherever codes run short."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class AssignedCode:
     def warning(self) -> str | None:
         if self.remaining >= self.low_threshold:
             return None
-        return f"本窗口的组织机构代码只剩 {self.remaining} 个，请尽快申领并载入新的号段（codes add-block）。"
+        return f"本窗口的组织机构代码只剩 {self.remaining} 个，{WHAT_TO_DO}。"
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,46 @@ def add_block(store: Store, first_body8: str, count: int, *, actor: str, note: s
         return BlockSummary(block.id, codes[0], codes[-1], count, 0)
 
 
+def _body_of(code: str, label: str) -> str:
+    """The 8-character body of a full organization code typed as ``label``, its check character verified."""
+    try:
+        code = normalize_text(code).upper().replace("-", "")
+    except TextRefused as exc:
+        raise SoregError(f"“{label}”{exc.reason}", field=label) from None
+    if len(code) != 9 or any(ch not in ALPHABET for ch in code):
+        raise SoregError(f"“{label}”应为 9 位组织机构代码：8 位数字或大写字母（不含 I、O、S、V、Z）加 1 位校验位，"
+                         f"例如 MJ000001-8，实为“{code}”。", field=label)
+    body, check = code[:8], code[8]
+    expected = organization_code_check(body)
+    if check != expected:
+        raise SoregError(f"“{label}”{body}-{check} 的校验位不对，应为 {expected}：请对照号段通知核对，多半是抄错了一位。",
+                         field=label)
+    return body
+
+
+BLOCK_NOTE = Field("note", "备注", as_single_line, max_length=200)
+
+
+def add_block_between(store: Store, first_code: str, last_code: str, *, actor: str,
+                      note: str | None = None) -> BlockSummary:
+    """Load the block from ``first_code`` to ``last_code`` (full 9-character codes, both ends
+    included); each check character is verified, so a code copied wrongly is refused."""
+    first, last = _body_of(first_code, "起始代码"), _body_of(last_code, "截止代码")
+    digits = _TRAILING_DIGITS.search(first)
+    if digits is None:
+        raise SoregError(f"起始代码“{first}”的本体末尾没有数字，无法依次编号。", field="起始代码")
+    stem, tail = first[: digits.start()], last[digits.start():]
+    if last[: digits.start()] != stem or not tail.isdigit() or int(tail) < int(digits.group()):
+        raise SoregError(f"截止代码应与起始代码同属一个号段（前 {len(stem)} 位同为 {stem}），且不小于起始代码。",
+                         field="截止代码")
+    count = int(tail) - int(digits.group()) + 1
+    try:
+        note = BLOCK_NOTE.read(note)
+    except FieldInvalid as exc:
+        raise SoregError(f"“备注”{exc.reason}", field="备注") from None
+    return add_block(store, first, count, actor=actor, note=note)
+
+
 def codes_remaining(session: Session) -> int:
     """How many loaded organization codes are still free."""
     return session.scalar(select(func.count()).select_from(OrganizationCode).where(OrganizationCode.used_by.is_(None)))
@@ -130,7 +177,7 @@ def assign_credit_code(session: Session, org_type: str, *, division: str | None 
         .limit(1)
     )
     if org_code is None:
-        raise SoregError("本窗口没有可用的组织机构代码：号段已用完，请先载入新的号段（codes add-block）。",
+        raise SoregError(f"本窗口没有可用的组织机构代码，不能核准登记：{WHAT_TO_DO}，然后再核准。",
                          field="统一社会信用代码")
     credit_code = build_credit_code(org_code, types[org_type].code_digit, division=division, dept=dept)
     marked = session.execute(
@@ -155,3 +202,31 @@ def block_status(store: Store) -> list[BlockSummary]:
             .order_by(CodeBlock.created_at, CodeBlock.id)
         ).all()
     return [BlockSummary(id=r[0], first=r[2], last=r[3], count=r[1], used=r[4]) for r in rows]
+
+
+@dataclass(frozen=True)
+class CodeSupply:
+    """The window's organization codes as the 设置 page and the 首页 show them."""
+
+    blocks: list[BlockSummary]
+    low_threshold: int
+
+    @property
+    def remaining(self) -> int:
+        return sum(b.free for b in self.blocks)
+
+    @property
+    def notice(self) -> str | None:
+        """What the clerk must know, in the clerk's words; None while codes are plentiful."""
+        if self.remaining == 0:
+            had = "号段已用完" if self.blocks else "还没有组织机构代码号段"
+            return f"本窗口{had}，核准登记时无法给新组织赋统一社会信用代码。{WHAT_TO_DO}。"
+        if self.remaining < self.low_threshold:
+            return f"本窗口的组织机构代码只剩 {self.remaining} 个，{WHAT_TO_DO}。"
+        return None
+
+
+def code_supply(store: Store) -> CodeSupply:
+    with store.read() as session:
+        threshold = int(get_setting(session, LOW_WARNING_SETTING, LOW_WARNING_DEFAULT))
+    return CodeSupply(block_status(store), threshold)

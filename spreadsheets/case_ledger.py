@@ -2,27 +2,28 @@
 
 Rows are streamed from the database in the list's order and written with openpyxl's write-only
 mode, so 100,000 cases need little memory; the file is written next to the target and renamed
-into place only when complete, so a cancelled or failed export leaves no half-written ledger.
-Text that a spreadsheet would take for a formula stays text (spreadsheets/text_cells.py).
+into place only when complete (``spreadsheets.xlsx_files``), so a cancelled or failed export
+leaves no half-written ledger, and text that begins like a formula stays text.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from models.errors import SoregError
 from models.progress import Progress, stop_if_cancelled
 from models.store import Store
-from spreadsheets.text_cells import safe_row
-from workflow.case_queries import CaseFilter, CaseOrder, CaseRow, count_cases, iter_cases
+from spreadsheets.xlsx_files import text_safe_row, xlsx_target
+from workflow.case_queries import (
+    CaseFilter,
+    CaseOrder,
+    CaseRow,
+    count_cases,
+    iter_cases,
+)
 
 REPORT_EVERY = 500
 
@@ -51,24 +52,8 @@ HEADERS = tuple(c[0] for c in COLUMNS)
 def export_case_ledger(store: Store, flt: CaseFilter, order: CaseOrder, target: Path, *, today: date,
                        progress: Progress) -> int:
     """Write the cases matching ``flt`` (in ``order``) to ``target``; return how many rows."""
-    target = Path(target)
-    if target.suffix.lower() != ".xlsx":
-        raise SoregError(f"台账文件应以 .xlsx 结尾，实为“{target.name}”，请更改文件名。", field="文件")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".ledger-", suffix=".xlsx")
-        os.close(fd)
-    except OSError:
-        raise SoregError(f"无法在文件夹 {target.parent} 中写入，请换一个位置保存台账。", field="文件") from None
-    try:
-        written = _write(store, flt, order, Path(temp), today, progress)
-        os.replace(temp, target)
-    except OSError:
-        raise SoregError(f"无法保存台账文件 {target}（文件可能正被 Excel 打开），请关闭后重试或换一个文件名。",
-                         field="文件") from None
-    finally:
-        Path(temp).unlink(missing_ok=True)
-    return written
+    with xlsx_target(target, "台账") as temp:
+        return _write(store, flt, order, temp, today, progress)
 
 
 def _write(store: Store, flt: CaseFilter, order: CaseOrder, path: Path, today: date, progress: Progress) -> int:
@@ -77,20 +62,14 @@ def _write(store: Store, flt: CaseFilter, order: CaseOrder, path: Path, today: d
     for n, (_label, width, _value) in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + n)].width = width
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for label in HEADERS:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    sheet.append(text_safe_row(sheet, HEADERS, bold=True))
     done = 0
     try:
         with store.read() as session:
             total = count_cases(session, flt, today)
             progress.report(0, total, "正在导出办件台账…")
             for row in iter_cases(session, flt, order, today):
-                sheet.append(safe_row(sheet, [value(row) for _label, _width, value in COLUMNS]))
+                sheet.append(text_safe_row(sheet, [value(row) for _label, _width, value in COLUMNS]))
                 done += 1
                 if done % REPORT_EVERY == 0:
                     stop_if_cancelled(progress)

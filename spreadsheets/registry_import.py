@@ -41,7 +41,13 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forms.fields import FieldInvalid, as_chinese_line, as_date, as_single_line, clean_text
+from forms.fields import (
+    FieldInvalid,
+    as_chinese_line,
+    as_date,
+    as_single_line,
+    clean_text,
+)
 from forms.intake import as_street_code
 from models import reference
 from models.audit import record_event

@@ -19,9 +19,11 @@ from models.registry import OrganizationCode
 from models.store import open_store
 from registry.code_blocks import (
     add_block,
+    add_block_between,
     assign_credit_code,
     block_codes,
     block_status,
+    code_supply,
     codes_remaining,
 )
 from registry.credit_code import organization_code, validate_credit_code
@@ -85,8 +87,10 @@ def test_assignment_never_repeats_and_every_code_validates(store):
     with store.read() as session:
         used = set(session.scalars(select(OrganizationCode.used_by)))
     assert used == set(codes)
-    with pytest.raises(SoregError, match="号段已用完"):
+    with pytest.raises(SoregError) as refused:
         assign(store)
+    assert refused.value.message == ("本窗口没有可用的组织机构代码，不能核准登记：请管理员在“设置 → 代码段”中载入区局分配的号段"
+                                     "（已连接区中心的窗口，同步时会自动领取），然后再核准。")
 
 
 def test_warning_when_fewer_than_twenty_remain(store):
@@ -95,7 +99,8 @@ def test_warning_when_fewer_than_twenty_remain(store):
     assert (first.remaining, first.warning) == (21, None)
     assert second.remaining == 20 and second.warning is None
     assert third.remaining == 19
-    assert third.warning == "本窗口的组织机构代码只剩 19 个，请尽快申领并载入新的号段（codes add-block）。"
+    assert third.warning == ("本窗口的组织机构代码只剩 19 个，请管理员在“设置 → 代码段”中载入区局分配的号段"
+                             "（已连接区中心的窗口，同步时会自动领取）。")
     assert [(b.count, b.used, b.free) for b in block_status(store)] == [(22, 3, 19)]
 
 
@@ -156,3 +161,35 @@ def test_code_taken_by_a_killed_process_is_still_free(store):
         assert codes.count(taken_by_child) == 1 and len(set(codes)) == 5
     finally:
         reopened.close()
+
+
+def test_a_block_loads_from_its_first_and_last_codes_with_both_check_characters_verified(store):
+    assert organization_code("MJ000001") == "MJ0000018" and organization_code("MJ000200") == "MJ0002005"
+    with pytest.raises(SoregError, match="“起始代码”MJ000001-7 的校验位不对，应为 8") as refused:
+        add_block_between(store, "MJ0000017", "MJ0002005", actor="admin")
+    assert refused.value.field == "起始代码"
+    with pytest.raises(SoregError, match="“截止代码”MJ000200-6 的校验位不对，应为 5"):
+        add_block_between(store, "MJ0000018", "MJ0002006", actor="admin")
+    with pytest.raises(SoregError, match="应为 9 位组织机构代码"):
+        add_block_between(store, "MJ000001", "MJ0002005", actor="admin")
+    with pytest.raises(SoregError, match="截止代码应与起始代码同属一个号段（前 2 位同为 MJ）"):
+        add_block_between(store, "MJ0002005", "MJ0000018", actor="admin")
+    assert codes_total(store) == 0
+    block = add_block_between(store, "ｍｊ000001-8", " MJ0002005 ", actor="admin", note="长民〔2026〕1号")
+    assert (block.first, block.last, block.count) == ("MJ0000018", "MJ0002005", 200)
+
+
+def codes_total(store) -> int:
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(OrganizationCode))
+
+
+def test_the_code_supply_tells_a_new_window_where_to_get_codes(store):
+    empty = code_supply(store)
+    assert empty.remaining == 0
+    assert empty.notice == ("本窗口还没有组织机构代码号段，核准登记时无法给新组织赋统一社会信用代码。"
+                            "请管理员在“设置 → 代码段”中载入区局分配的号段（已连接区中心的窗口，同步时会自动领取）。")
+    add_block(store, "L0000001", 20, actor="admin")
+    assert code_supply(store).notice is None
+    assign(store)
+    assert code_supply(store).notice.startswith("本窗口的组织机构代码只剩 19 个，请管理员在“设置 → 代码段”")

@@ -119,22 +119,22 @@ def _closed_port() -> int:
 
 def test_admin_saves_the_connection_and_the_password_goes_to_the_keyring(qtbot, store, runner, file_keyring):
     window, page = _open(qtbot, store, runner)
-    qtbot.waitUntil(lambda: "尚未设置中心连接" in page.settings_message.text())
-    page.address_edit.setText("127.0.0.1:5432")  # no database name
-    page.role_edit.setText("soreg_w_w01")
-    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
-    assert "主机:端口/库名" in page.settings_message.text() and page.address_edit.hasFocus()
-    page.address_edit.setText("127.0.0.1:5432/soreg")
-    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
-    assert "请输入" in page.settings_message.text() and page.password_edit.hasFocus()
+    qtbot.waitUntil(lambda: "尚未设置中心连接" in page.connection.settings_message.text())
+    page.connection.address_edit.setText("127.0.0.1:5432")  # no database name
+    page.connection.role_edit.setText("soreg_w_w01")
+    qtbot.mouseClick(page.connection.save_button, Qt.MouseButton.LeftButton)
+    assert "主机:端口/库名" in page.connection.settings_message.text() and page.connection.address_edit.hasFocus()
+    page.connection.address_edit.setText("127.0.0.1:5432/soreg")
+    qtbot.mouseClick(page.connection.save_button, Qt.MouseButton.LeftButton)
+    assert "请输入" in page.connection.settings_message.text() and page.connection.password_edit.hasFocus()
 
-    page.password_edit.setFocus()
-    QTest.keyClicks(page.password_edit, "s3cret-W01")
-    page.sslmode_combo.setCurrentText("require")
-    page.auto_spin.setValue(7)
-    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "已保存" in page.settings_message.text())
-    assert page.password_edit.text() == ""
+    page.connection.password_edit.setFocus()
+    QTest.keyClicks(page.connection.password_edit, "s3cret-W01")
+    page.connection.sslmode_combo.setCurrentText("require")
+    page.connection.auto_spin.setValue(7)
+    qtbot.mouseClick(page.connection.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已保存" in page.connection.settings_message.text())
+    assert page.connection.password_edit.text() == ""
     saved = central_settings(store)
     assert (saved.url, saved.sslmode) == ("postgresql://soreg_w_w01@127.0.0.1:5432/soreg", "require")
     assert file_keyring.get_password(SERVICE, "soreg_w_w01") == "s3cret-W01"
@@ -148,10 +148,10 @@ def test_other_users_see_the_connection_read_only(qtbot, store, runner, file_key
                           actor="system")
     _no_auto_sync(store)
     _window, page = _open(qtbot, store, runner, Role.REVIEWER)
-    qtbot.waitUntil(lambda: page.address_edit.text() == "10.0.0.5:5432/soreg")
-    assert page.role_edit.text() == "soreg_w_w01" and page.address_edit.isReadOnly()
-    assert not page.sslmode_combo.isEnabled() and not page.save_button.isVisible()
-    assert "只有管理员" in page.settings_message.text()
+    qtbot.waitUntil(lambda: page.connection.address_edit.text() == "10.0.0.5:5432/soreg")
+    assert page.connection.role_edit.text() == "soreg_w_w01" and page.connection.address_edit.isReadOnly()
+    assert not page.connection.sslmode_combo.isEnabled() and not page.connection.save_button.isVisible()
+    assert "只有管理员" in page.connection.settings_message.text()
 
 
 def test_sync_without_a_connection_says_where_to_set_it(qtbot, store, runner):

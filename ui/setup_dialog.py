@@ -2,18 +2,18 @@
 
 Shown when the store has no window code or no user. The rules are the domain's
 (``normalize_window_code``, ``check_password_rule``, ``create_user``); the dialog only asks them
-and marks the field they name.
+and marks the field they name. It also says, in the clerk's words, what the window still lacks
+after set-up: a block of organization codes (``registry.code_blocks.code_supply``), without which
+the first 核准登记 cannot give a credit code.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -26,8 +26,10 @@ from accounts.window import init_window, normalize_window_code
 from models.accounts import Role
 from models.errors import SoregError
 from models.store import Store
+from registry.code_blocks import CodeSupply, code_supply
 from signing.setup import window_key_at_setup
-from ui.login_dialog import ERROR_STYLE
+from ui.login_dialog import ERROR_STYLE, NOTE_STYLE
+from ui.role_checks import RoleChecks
 from ui.tasks import TaskRunner
 
 DEFAULT_ROLES = frozenset({Role.ADMIN, Role.CLERK})
@@ -74,27 +76,26 @@ class SetupDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_again = QLineEdit()
         self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
-        self.roles = {role: QCheckBox(role.label) for role in Role}
-        for role, box in self.roles.items():
-            box.setChecked(role in DEFAULT_ROLES)
+        self.roles = RoleChecks(DEFAULT_ROLES)
         self.roles[Role.ADMIN].setEnabled(False)  # the first user must be able to add the others
-        role_row = QHBoxLayout()
-        for box in self.roles.values():
-            role_row.addWidget(box)
-        role_row.addStretch(1)
         admin = QGroupBox(self.tr("第一个管理员"))
         admin_form = QFormLayout(admin)
         admin_form.addRow(self.tr("用户名"), self.username)
         admin_form.addRow(self.tr("姓名"), self.display_name)
         admin_form.addRow(self.tr("密码"), self.password)
         admin_form.addRow(self.tr("确认密码"), self.password_again)
-        admin_form.addRow(self.tr("角色"), role_row)
+        admin_form.addRow(self.tr("角色"), self.roles)
         admin.setVisible(self._needs_admin)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
+        self.codes_notice = QLabel()
+        self.codes_notice.setObjectName("codesNotice")
+        self.codes_notice.setWordWrap(True)
+        self.codes_notice.setStyleSheet(NOTE_STYLE)
+        self.codes_notice.hide()
 
         buttons = QDialogButtonBox()
         self.submit = buttons.addButton(self.tr("完成设置"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -106,6 +107,7 @@ class SetupDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(window_form)
         layout.addWidget(admin)
+        layout.addWidget(self.codes_notice)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
@@ -113,6 +115,12 @@ class SetupDialog(QDialog):
             field.textChanged.connect(self._update_submit)
         self._update_submit()
         (self.window_code if self._needs_code else self.username).setFocus()
+        tasks.run(lambda _progress: code_supply(store), on_success=self._show_code_supply, parent=self)
+
+    def _show_code_supply(self, supply: CodeSupply) -> None:
+        if supply.notice is not None:
+            self.codes_notice.setText(self.tr("设置完成后还要做一件事：{0}").format(supply.notice))
+            self.codes_notice.show()
 
     def _required(self) -> list[QLineEdit]:
         fields = [self.window_code] if self._needs_code else []
@@ -150,7 +158,7 @@ class SetupDialog(QDialog):
                 "username": self.username.text(),
                 "display_name": self.display_name.text(),
                 "password": self.password.text(),
-                "roles": frozenset(role for role, box in self.roles.items() if box.isChecked()),
+                "roles": self.roles.roles(),
             }
         store = self._store
 

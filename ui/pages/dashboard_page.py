@@ -2,7 +2,8 @@
 
 Each card shows a count and the first few rows; its title opens the 办件 list with the same
 filter, a row opens that case, and an expiring certificate (seed §6.2) opens the organization
-in the 登记库.
+in the 登记库. Above the cards, a window without enough organization codes is told so, and an
+administrator is offered 设置 → 代码段.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -22,12 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models.accounts import Role
+from registry.code_blocks import CodeSupply, code_supply
 from ui.context import PageContext
+from ui.login_dialog import ERROR_STYLE
 from ui.pages import main_window_page
 from workflow.case_queries import EXPIRY_WARNING_DAYS, CaseFilter, Dashboard, dashboard, dashboard_filters
 
 CASES_PAGE = "ui.pages.cases_page:CasesPage"
 REGISTRY_PAGE = "ui.pages.registry_page:RegistryPage"
+SETTINGS_PAGE = "ui.pages.settings_page:SettingsPage"
 CARDS = (
     ("mine", "我的办件", "#1565c0"),
     ("due_this_week", "本周到期", "#ef6c00"),
@@ -96,6 +102,16 @@ class DashboardPage(QWidget):
         heading = QLabel(self.tr("首页"))
         heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.greeting = QLabel()
+        self.codes_notice = QLabel()
+        self.codes_notice.setObjectName("codesNotice")
+        self.codes_notice.setWordWrap(True)
+        self.codes_notice.setStyleSheet(ERROR_STYLE)
+        self.codes_button = QPushButton(self.tr("前往 设置 → 代码段"))
+        self.codes_button.clicked.connect(self.open_code_blocks)
+        codes_row = QHBoxLayout()
+        codes_row.addWidget(self.codes_notice, 1)
+        codes_row.addWidget(self.codes_button)
+        self.show_code_supply(None)
         self.cards = {key: Card(key, title, colour) for key, title, colour in CARDS}
         self.cards["expiring"].button.setToolTip(self.tr("{0} 天内登记证书到期的正常登记组织；双击一项在登记库中查看").format(
             EXPIRY_WARNING_DAYS))
@@ -108,6 +124,7 @@ class DashboardPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.greeting)
+        layout.addLayout(codes_row)
         layout.addLayout(grid, 1)
         for card in self.cards.values():
             card.opened.connect(self.open_card)
@@ -139,6 +156,13 @@ class DashboardPage(QWidget):
             self.greeting.setText(self.tr("无法读取首页数据：{0}").format(error.message))
 
         self.context.tasks.run(work, on_success=self._loaded, on_failure=failed, parent=self)
+        self.context.tasks.run(lambda _p: code_supply(store), on_success=self.show_code_supply, parent=self)
+
+    def show_code_supply(self, supply: CodeSupply | None) -> None:
+        notice = supply.notice if supply is not None else None
+        self.codes_notice.setText(notice or "")
+        self.codes_notice.setVisible(notice is not None)
+        self.codes_button.setVisible(notice is not None and self.context.user.has(Role.ADMIN))
 
     def _loaded(self, data: Dashboard) -> None:
         self.loading = False
@@ -164,6 +188,11 @@ class DashboardPage(QWidget):
         page = main_window_page(self, CASES_PAGE)
         if page is not None:
             page.show_filter(self.filter_for(key))
+
+    def open_code_blocks(self) -> None:
+        page = main_window_page(self, SETTINGS_PAGE)
+        if page is not None:
+            page.show_section("代码段")
 
     def open_row(self, key: str, target: str) -> None:
         if key == "expiring":

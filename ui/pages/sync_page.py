@@ -1,45 +1,37 @@
-"""The 同步 page: the centre's connection (administrators edit it), 立即同步 (F5) with its progress
-and outcome, the pending count, last sync time and the failure the last sync recorded, and the
-notices the clerk must see."""
+"""The 同步 page: the centre's connection (``ui.central_connection``; administrators edit it),
+立即同步 (F5) with its progress and outcome, the pending count, last sync time and the failure the
+last sync recorded, and the notices the clerk must see."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from models.accounts import Role
 from models.base import local_time
 from models.errors import SoregError
-from sync.connection import SSLMODES, CentralSettings, central_settings
 from sync.notices import LIST_LIMIT, NoticeView, list_notices
-from sync.preferences import (
-    MAX_AUTO_MINUTES,
-    auto_sync_minutes,
-    central_url,
-    save_sync_preferences,
-    split_central_url,
-)
 from sync.runner import SyncReport, SyncStatus
+from ui.central_connection import (
+    CentralConnectionBox,
+    SavedConnection,
+    saved_connection,
+)
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
 from ui.sync_status import SyncController, controller_of, what_to_do
@@ -51,17 +43,12 @@ NOTICE_COLUMNS = ("类别", "状态", "记录", "涉及窗口", "内容", "时�
 class _Saved:
     """What the page found in the store when it opened."""
 
-    settings: CentralSettings | None
-    auto_minutes: int
+    connection: SavedConnection
     notices: list[NoticeView]
 
 
 def _load(store) -> _Saved:
-    try:
-        settings = central_settings(store)
-    except SoregError:  # not set up yet: the form starts empty
-        settings = None
-    return _Saved(settings, auto_sync_minutes(store), list_notices(store))
+    return _Saved(saved_connection(store), list_notices(store))
 
 
 class SyncPage(QWidget):
@@ -70,9 +57,7 @@ class SyncPage(QWidget):
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.is_admin = context.user.has(Role.ADMIN)
         self.sync: SyncController | None = None  # the main window's, found when the page is first shown
-        self.saved: CentralSettings | None = None
         self.notices: list[NoticeView] = []
         self.recorded_error: str | None = None
 
@@ -86,55 +71,14 @@ class SyncPage(QWidget):
         layout.addWidget(heading)
         layout.addWidget(intro)
         top = QHBoxLayout()
-        top.addWidget(self._connection_box(), 1)
+        self.connection = CentralConnectionBox(context)
+        top.addWidget(self.connection, 1)
         top.addWidget(self._status_box(), 1)
         layout.addLayout(top)
         layout.addWidget(self._notice_box(), 1)
         self._set_busy(False)
 
     # -- building --
-    def _connection_box(self) -> QGroupBox:
-        box = QGroupBox(self.tr("中心连接"))
-        self.address_edit = QLineEdit()
-        self.address_edit.setPlaceholderText(self.tr("主机:端口/库名，例如 10.0.0.5:5432/soreg"))
-        self.role_edit = QLineEdit()
-        self.role_edit.setPlaceholderText(self.tr("中心管理员给本窗口的账户，例如 soreg_w_w01"))
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.sslmode_combo = QComboBox()
-        self.sslmode_combo.addItems(SSLMODES)
-        self.sslmode_combo.setCurrentText("prefer")
-        self.auto_spin = QSpinBox()
-        self.auto_spin.setRange(0, MAX_AUTO_MINUTES)
-        self.auto_spin.setSuffix(self.tr(" 分钟"))
-        self.auto_spin.setSpecialValueText(self.tr("关闭"))
-        self.file_keyring_check = QCheckBox(self.tr("没有系统密钥环时改用文件密钥环（安全性较低）"))
-        self.save_button = QPushButton(self.tr("保存连接设置"))
-        self.save_button.clicked.connect(self.save_settings)
-        self.settings_message = QLabel()
-        self.settings_message.setWordWrap(True)
-
-        form = QFormLayout(box)
-        form.addRow(self.tr("中心地址(&D)："), self.address_edit)
-        form.addRow(self.tr("窗口账户(&R)："), self.role_edit)
-        form.addRow(self.tr("密码(&P)："), self.password_edit)
-        form.addRow(self.tr("SSL 模式："), self.sslmode_combo)
-        form.addRow(self.tr("自动同步间隔："), self.auto_spin)
-        form.addRow("", self.file_keyring_check)
-        form.addRow(self.settings_message)
-        form.addRow("", self.save_button)
-        if self.is_admin:
-            self.password_edit.setPlaceholderText(self.tr("输入后存入系统密钥环；已保存的不必再填"))
-        else:
-            for edit in (self.address_edit, self.role_edit, self.password_edit):
-                edit.setReadOnly(True)
-            for widget in (self.sslmode_combo, self.auto_spin, self.file_keyring_check):
-                widget.setEnabled(False)
-            self.password_edit.setPlaceholderText(self.tr("已保存在系统密钥环中"))
-            self.save_button.hide()
-            self._say(self.settings_message, self.tr("只有管理员可以修改中心连接设置。"), None)
-        return box
-
     def _status_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("同步状态"))
         self.online_value = QLabel(self.tr("尚未连接"))
@@ -226,17 +170,7 @@ class SyncPage(QWidget):
         self.context.tasks.run(lambda _progress: list_notices(store), on_success=self._show_notices, parent=self)
 
     def _show_saved(self, saved: _Saved) -> None:
-        self.saved = saved.settings
-        if saved.settings is not None:
-            address, role = split_central_url(saved.settings.url)
-            self.address_edit.setText(address)
-            self.role_edit.setText(role)
-            self.sslmode_combo.setCurrentText(saved.settings.sslmode)
-            self.file_keyring_check.setChecked(saved.settings.allow_file_keyring)
-        elif self.is_admin:
-            self._say(self.settings_message, self.tr("本窗口尚未设置中心连接：请填写中心管理员提供的地址、账户和密码后保存。"),
-                      ERROR_STYLE)
-        self.auto_spin.setValue(saved.auto_minutes)
+        self.connection.show_saved(saved.connection)
         self._show_notices(saved.notices)
 
     def _show_notices(self, notices: list[NoticeView]) -> None:
@@ -321,47 +255,6 @@ class SyncPage(QWidget):
         self._show_online(self.sync is not None and self.sync.online)
         self._show_recorded_error()
         self.reload_notices()
-
-    # -- settings --
-    def save_settings(self) -> None:
-        """Check the form, then save the connection (password to the keyring) on the worker."""
-        if not self.is_admin:
-            return
-        try:
-            url = central_url(self.address_edit.text(), self.role_edit.text())
-        except SoregError as error:
-            self._refuse(error)
-            return
-        password = self.password_edit.text() or None
-        if password is None and (self.saved is None or self.saved.url != url):
-            self._refuse(SoregError(self.tr("请输入中心管理员为该窗口账户设置的密码。"), field="密码"))
-            return
-        settings = replace(self.saved or CentralSettings(url=url), url=url, sslmode=self.sslmode_combo.currentText(),
-                           allow_file_keyring=self.file_keyring_check.isChecked())
-        minutes = self.auto_spin.value()
-        store, actor = self.context.store, self.context.user.username
-        self.save_button.setEnabled(False)
-        self.context.tasks.run(
-            lambda _progress: save_sync_preferences(store, settings, password, minutes, actor=actor),
-            on_success=lambda _none: self._saved(settings, minutes), on_failure=self._refuse, parent=self)
-
-    def _saved(self, settings: CentralSettings, minutes: int) -> None:
-        self.saved = settings
-        self.save_button.setEnabled(True)
-        self.password_edit.clear()
-        self._say(self.settings_message, self.tr("已保存：密码存入系统密钥环，不写入数据库文件。"), OK_STYLE)
-        if self.sync is not None:
-            self.sync.set_auto_interval(minutes * 60_000)
-
-    def _refuse(self, error: SoregError) -> None:
-        self.save_button.setEnabled(True)
-        self._say(self.settings_message, error.message, ERROR_STYLE)
-        fields = {"中心地址": self.address_edit, "--url": self.address_edit, "窗口账户": self.role_edit,
-                  "密码": self.password_edit, "--sslmode": self.sslmode_combo, "自动同步": self.auto_spin,
-                  "密钥环": self.file_keyring_check}
-        widget = fields.get(error.field or "")
-        if widget is not None:
-            widget.setFocus()
 
     @staticmethod
     def _say(label: QLabel, text: str, style: str | None) -> None:
