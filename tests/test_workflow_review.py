@@ -14,8 +14,8 @@ from models.audit import AuditEvent, verify_chain
 from models.cases import Case, CaseState, CollectorKind
 from models.errors import SoregError
 from models.outbox import OutboxOp
-from tests.test_workflow_cases import corrected_form, walk_to
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, id_number, make_window, print_certificates
+from tests.test_workflow_cases import corrected_form, walk_to, window  # noqa: F401  (the fixture)
+from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, id_number
 from workflow.amend import amend_case, may_amend
 from workflow.intake import open_case
 from workflow.queries import case_history, get_case
@@ -23,13 +23,6 @@ from workflow.transitions import Action, Collector, StepRefused, perform, previe
 
 ACCEPTED_ON = date(2026, 9, 21)
 ON = date(2026, 9, 22)
-
-
-@pytest.fixture
-def window(tmp_path):
-    w = make_window(tmp_path)
-    yield w
-    w.store.close()
 
 
 def outbox_seq(window) -> int:

@@ -2,7 +2,7 @@
 persons, corrected during review or 补正, with the reason for the correction.
 
 The dialog renders the intake form's fields with the wizard's widgets (``FieldInput``,
-``FieldTable``), starts from ``workflow.amend.correction_form`` and checks every change with
+``RowsEditor``), starts from ``workflow.amend.correction_form`` and checks every change with
 ``correction_errors``: a bad value is marked at its field with the same Chinese message as at
 intake, each tab says how many places need a change, and 保存更正 stays disabled until the form
 and the reason are right. Saving runs ``amend_case`` on the task runner; the dialog closes with
@@ -11,7 +11,6 @@ the ``Amended`` result (``amended``), or shows the refusal and stays open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import shiboken6
@@ -23,74 +22,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from forms.fields import Field, FieldError
+from forms.fields import FieldError
 from forms.intake import PERSON_FIELDS, SCOPE_FIELDS
 from forms.review import CORRECTION_REASON
 from models.errors import SoregError
-from ui.case_wizard import MESSAGE_STYLE, FieldInput, FieldTable, _split_path
+from ui.case_wizard import MESSAGE_STYLE, FieldInput, RowsEditor
 from ui.context import PageContext
 from workflow.amend import ITEM_FIELDS, Amended, amend_case, correction_errors, correction_form
 from workflow.case_queries import CaseDetail
-
-
-class RowsTab(QWidget):
-    """One table of the form (业务范围 items or persons) with add and remove buttons and its messages."""
-
-    def __init__(self, part: str, fields: Sequence[Field], rows: list[dict[str, str]], add_text: str,
-                 remove_text: str, on_change) -> None:
-        super().__init__()
-        self.part = part
-        self.on_change = on_change
-        self.table = FieldTable(fields)
-        self.table.setObjectName(f"amend_{part}")
-        for values in rows:
-            self.table.add_row(values)
-        self.table.itemChanged.connect(on_change)
-        self.add_button = QPushButton(add_text)
-        self.add_button.setObjectName(f"add_{part}")
-        self.remove_button = QPushButton(remove_text)
-        self.remove_button.setObjectName(f"remove_{part}")
-        self.add_button.clicked.connect(self.add_row)
-        self.remove_button.clicked.connect(self.remove_row)
-        self.messages = QLabel()
-        self.messages.setObjectName(f"messages_{part}")
-        self.messages.setTextFormat(Qt.TextFormat.PlainText)
-        self.messages.setStyleSheet(MESSAGE_STYLE)
-        self.messages.setWordWrap(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.messages)
-
-    def add_row(self) -> None:
-        self.table.blockSignals(True)
-        self.table.add_row()
-        self.table.blockSignals(False)
-        self.on_change()
-
-    def remove_row(self) -> None:
-        self.table.remove_current_row()
-        self.on_change()
-
-    def show_errors(self, errors: Sequence[FieldError]) -> int:
-        """Mark this table's errors; return how many there are."""
-        mine = [e for e in errors if _split_path(e.path)[0] == self.part]
-        self.table.blockSignals(True)
-        self.table.mark({(n, key): e.message for e in mine for _part, n, key in [_split_path(e.path)] if n is not None})
-        self.table.blockSignals(False)
-        self.messages.setText("\n".join(e.message for e in mine))
-        return len(mine)
 
 
 class AmendDialog(QDialog):
@@ -112,10 +57,12 @@ class AmendDialog(QDialog):
         for key, field_input in self.inputs.items():
             field_input.set_text(self.start["organization"][key])
             field_input.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.scope_tab = RowsTab("scope_items", SCOPE_FIELDS, self.start["scope_items"], self.tr("添加一项(&A)"),
-                                 self.tr("删除所选项(&D)"), self._changed)
-        self.persons_tab = RowsTab("persons", PERSON_FIELDS, self.start["persons"], self.tr("添加人员(&P)"),
-                                   self.tr("删除所选人员(&M)"), self._changed)
+        self.scope_tab = RowsEditor("scope_items", SCOPE_FIELDS, self.tr("添加一项(&A)"), self.tr("删除所选项(&D)"))
+        self.persons_tab = RowsEditor("persons", PERSON_FIELDS, self.tr("添加人员(&P)"), self.tr("删除所选人员(&M)"))
+        for tab in (self.scope_tab, self.persons_tab):
+            for values in self.start[tab.part]:
+                tab.add_row(values)
+            tab.changed.connect(self._changed)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._items_tab(), "")
         self.tabs.addTab(self.scope_tab, "")
@@ -203,8 +150,8 @@ class AmendDialog(QDialog):
         for key, field_input in self.inputs.items():
             field_input.show_error(by_key.get(key))
         self.reason.show_error(by_key.get(CORRECTION_REASON.key) if self.reason_touched else None)
-        counts = (sum(1 for e in self.errors if e.path in self.inputs), self.scope_tab.show_errors(self.errors),
-                  self.persons_tab.show_errors(self.errors))
+        counts = (sum(1 for e in self.errors if e.path in self.inputs), len(self.scope_tab.show_errors(self.errors)),
+                  len(self.persons_tab.show_errors(self.errors)))
         for n, (title, count) in enumerate(zip((self.tr("登记事项"), self.tr("业务范围与前置审批"), self.tr("人员")),
                                                counts, strict=True)):
             self.tabs.setTabText(n, title + (self.tr("（{0} 处待改）").format(count) if count else ""))

@@ -451,8 +451,9 @@ class CaseView(QWidget):
             self.items_form.addRow(self.tr(label) + "：", shown)
 
     def _render_review(self, snapshot: CaseSnapshot) -> None:
-        state = snapshot.detail.state
-        self.step_label.setText(self.tr("当前环节：{0}").format(state))
+        state, resume = snapshot.detail.state, snapshot.detail.items["resume_state"]
+        self.step_label.setText(self.tr("当前环节：{0}").format(state) if not resume else
+                                self.tr("当前环节：{0}（材料补齐后回到“{1}”，以下为该环节的审查结果）").format(state, resume))
         for i in reversed(range(self.findings_layout.count())):
             item = self.findings_layout.takeAt(i)
             if item.widget() is not None:
@@ -461,15 +462,11 @@ class CaseView(QWidget):
         for view in self.finding_views:
             self.findings_layout.addWidget(view)
         if not snapshot.findings:
-            step = review_step(state, snapshot.detail.items["resume_state"])
+            step = review_step(state, resume)
             note = plain_label("noFindings", self.tr("本环节的系统审查未发现问题。") if step in STEP_CHECKS
                                else self.tr("本环节没有系统审查要点。"))
             self.findings_layout.addWidget(note)
         self.findings_layout.addStretch(1)
-        has_warnings = any(f.level == "warn" for f in snapshot.findings)
-        self.acknowledge.setVisible(has_warnings)
-        self.acknowledge.setChecked(False)
-
         while self.actions_row.count():
             item = self.actions_row.takeAt(0)
             if item.widget() is not None:
@@ -483,6 +480,9 @@ class CaseView(QWidget):
             self.actions_row.addWidget(button)
             self.action_buttons[transition.action] = button
         self.actions_row.addStretch(1)
+        passing = any(t.action in (Action.ADVANCE, Action.APPROVE) for t in offered)
+        self.acknowledge.setVisible(passing and any(f.level == "warn" for f in snapshot.findings))
+        self.acknowledge.setChecked(False)
         takes_opinion = any(t.roles & REVIEWING & self.context.user.roles for t in offered)
         self.opinion_label.setVisible(takes_opinion)
         self.opinion.setVisible(takes_opinion)
