@@ -97,6 +97,7 @@ class AmendDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.resize(1180, 700)
+        self.initial = self.form_data()  # what "unchanged" means, as the widgets hold the case
         self._ready = True
         self.revalidate()
 
@@ -134,7 +135,7 @@ class AmendDialog(QDialog):
                 "persons": self.persons_tab.table.rows()}
 
     def changed_from_start(self) -> bool:
-        return self.form_data() != self.start or bool(self.reason.text().strip())
+        return self.form_data() != self.initial or bool(self.reason.text().strip())
 
     def _changed(self, *_args: object) -> None:
         if not self._ready:
