@@ -167,6 +167,14 @@ def test_a_prior_approval_is_added_and_an_unsaved_correction_is_discarded_only_w
     view = open_view(qtbot, window, window.reviewer, case.case_no)
     assert [v.finding.rule for v in view.finding_views] == ["scope.prior_approval_missing", "scope.free_text"]
 
+    # 取消 on an untouched form closes at once
+    asked: dict = {}
+    waiting = answer_box(qtbot, view, "discardAmendment", "放弃更正", asked)
+    when_shown(lambda: shown_child(view, AmendDialog), lambda d: qtbot.mouseClick(d.cancel_button, LEFT))
+    qtbot.mouseClick(view.amend_button, LEFT)
+    waiting["stop"] = True
+    assert shown_child(view, AmendDialog) is None and asked == {}
+
     # 取消 with a change asks first: 继续填写 keeps the dialog, 放弃更正 closes it and saves nothing
     seen: dict = {}
 

@@ -171,10 +171,15 @@ def shown_child(parent, kind, name: str = ""):
     return next((w for w in parent.findChildren(kind) if w.isVisible() and (not name or w.objectName() == name)), None)
 
 
-def when_shown(find, act) -> None:
+def when_shown(find, act) -> dict:
     """Once ``find()`` gives a visible dialog, run ``act(dialog)`` on it (from the dialog's own event
-    loop). If ``act`` fails, the dialog is closed so that the test reports the failure, not a hang."""
+    loop). If ``act`` fails, the dialog is closed so that the test reports the failure, not a hang.
+    Setting ``["stop"]`` of the returned dict stops the waiting."""
+    waiting = {"stop": False}
+
     def attempt() -> None:
+        if waiting["stop"]:
+            return
         dialog = find()
         if dialog is None or not dialog.isVisible():
             QTimer.singleShot(50, attempt)
@@ -186,16 +191,17 @@ def when_shown(find, act) -> None:
             raise
 
     QTimer.singleShot(0, attempt)
+    return waiting
 
 
-def answer_box(qtbot, view, name: str, button: str, seen: dict | None = None) -> None:
+def answer_box(qtbot, view, name: str, button: str, seen: dict | None = None) -> dict:
     """When the message box ``name`` opens over ``view``, note its text and buttons and click ``button``."""
     def act(box: QMessageBox) -> None:
         if seen is not None:
             seen.update(text=box.text(), buttons=[b.text() for b in box.buttons()], format=box.textFormat())
         qtbot.mouseClick(next(b for b in box.buttons() if b.text() == button), Qt.MouseButton.LeftButton)
 
-    when_shown(lambda: shown_child(view, QMessageBox, name), act)
+    return when_shown(lambda: shown_child(view, QMessageBox, name), act)
 
 
 def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
