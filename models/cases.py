@@ -58,6 +58,13 @@ class PersonRole(enum.StrEnum):
     RESPONSIBLE = "负责人"
 
 
+class CollectorKind(enum.StrEnum):
+    """Who collected the certificate at 发证 (领证人)."""
+
+    LEGAL_REPRESENTATIVE = "法定代表人"
+    AGENT = "代理人"
+
+
 class Case(SyncedMixin, Base):
     __tablename__ = "cases"
 
@@ -103,6 +110,11 @@ class Case(SyncedMixin, Base):
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # who collected the certificate at 发证 (领证人): the legal representative or an agent (代理人)
+    collector_kind: Mapped[str | None] = mapped_column(String(8))  # CollectorKind value
+    collector_name: Mapped[str | None] = mapped_column(String(64))
+    collector_id_number: Mapped[str | None] = mapped_column(String(18))
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     scope_items: Mapped[list[CaseScopeItem]] = relationship(
         cascade="all, delete-orphan", order_by="CaseScopeItem.position", lazy="selectin"
@@ -200,6 +212,9 @@ class CaseStep(SyncedMixin, Base):
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reasons: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # JSON list of strings
+    opinion: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")  # 审查意见
+    # a correction (更正登记事项): JSON list of [item, before, after] as shown to the clerk
+    changes: Mapped[str] = mapped_column(Text, nullable=False, default="[]", server_default="[]")
 
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_steps_case_seq"),)
 

@@ -161,6 +161,48 @@ def buttons(view: CaseView) -> list[str]:
     return [b.text() for b in view.action_buttons.values()]
 
 
+def button_for(view: CaseView, action: str) -> QPushButton:
+    return view.action_buttons[next(a for a in view.action_buttons if a.value == action)]
+
+
+def shown_child(parent, kind, name: str = ""):
+    """The visible child window of ``parent`` of type ``kind`` (and object name ``name``), if any."""
+    return next((w for w in parent.findChildren(kind) if w.isVisible() and (not name or w.objectName() == name)), None)
+
+
+def when_shown(find, act) -> dict:
+    """Once ``find()`` gives a visible dialog, run ``act(dialog)`` on it (from the dialog's own event
+    loop). If ``act`` fails, the dialog is closed so that the test reports the failure, not a hang.
+    Setting ``["stop"]`` of the returned dict stops the waiting."""
+    waiting = {"stop": False}
+
+    def attempt() -> None:
+        if waiting["stop"]:
+            return
+        dialog = find()
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(50, attempt)
+            return
+        try:
+            act(dialog)
+        except BaseException:
+            dialog.done(0)
+            raise
+
+    QTimer.singleShot(0, attempt)
+    return waiting
+
+
+def answer_box(qtbot, view, name: str, button: str, seen: dict | None = None) -> dict:
+    """When the message box ``name`` opens over ``view``, note its text and buttons and click ``button``."""
+    def act(box: QMessageBox) -> None:
+        if seen is not None:
+            seen.update(text=box.text(), buttons=[b.text() for b in box.buttons()], format=box.textFormat())
+        qtbot.mouseClick(next(b for b in box.buttons() if b.text() == button), Qt.MouseButton.LeftButton)
+
+    return when_shown(lambda: shown_child(view, QMessageBox, name), act)
+
+
 def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
     # intake by a user who is both clerk and approver: four-eyes keeps them from approving it
     wizard = CaseWizard(context(window, window.clerk_approver))
@@ -185,6 +227,8 @@ def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
     assert [clerk_view.tabs.tabText(i) for i in range(clerk_view.tabs.count())] == ["基本信息", "人员", "材料", "审查", "历史"]
     reviewer_view = open_view(qtbot, window, window.reviewer, case_no)
     assert buttons(reviewer_view) == ["通知补正"]
+    clerk_view.tabs.setCurrentWidget(clerk_view.review)
+    reviewer_view.tabs.setCurrentWidget(reviewer_view.review)
     act(qtbot, clerk_view, "advance")
     assert clerk_view.snapshot.detail.state == "名称核准"
 
@@ -192,8 +236,12 @@ def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
         reviewer_view.reload()
         qtbot.waitUntil(lambda step=step: not reviewer_view.loading and reviewer_view.snapshot.detail.state == step, timeout=10000)
         assert reviewer_view.step_label.text() == f"当前环节：{step}"
-        assert buttons(reviewer_view) == ["审查通过", "通知补正"]
+        assert buttons(reviewer_view) == ["审查通过", "通知补正", "退回"]
+        assert reviewer_view.opinion.isVisible()
+        reviewer_view.opinion.setFocus()
+        reviewer_view.opinion.insertPlainText(f"{step}审查无误，同意。")  # as an input method commits Chinese text
         act(qtbot, reviewer_view, "advance")
+        assert reviewer_view.opinion.toPlainText() == ""
     assert reviewer_view.snapshot.detail.state == "核准登记"
     reviewer_view.tabs.setCurrentIndex(3)
     shot(reviewer_view, "case_review.png")
@@ -202,9 +250,15 @@ def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
     own_view = open_view(qtbot, window, window.clerk_approver, case_no)
     assert "核准登记" not in buttons(own_view) and "四眼原则" in own_view.note_label.text()
     approver_view = open_view(qtbot, window, window.approver, case_no)
-    assert buttons(approver_view) == ["核准登记", "不予登记"]
+    assert buttons(approver_view) == ["核准登记", "退回", "不予登记"]
+    # 核准登记 asks first; 取消 leaves the case as it was
+    seen: dict = {}
+    answer_box(qtbot, approver_view, "confirmApprove", "取消", seen)
+    qtbot.mouseClick(button_for(approver_view, "approve"), Qt.MouseButton.LeftButton)
+    assert seen["buttons"] == ["核准登记", "取消"] and "核准“上海市长宁区养老服务协会”的成立登记？" in seen["text"]
+    assert get_case(window.store, case_no).state == "核准登记" and not approver_view.loading
+    answer_box(qtbot, approver_view, "confirmApprove", "核准登记")
     act(qtbot, approver_view, "approve")
-    box = approver_view.findChild(QMessageBox, "approvedBox")
     qtbot.waitUntil(lambda: approver_view.findChild(QMessageBox, "approvedBox") is not None, timeout=5000)
     box = approver_view.findChild(QMessageBox, "approvedBox")
     done = get_case(window.store, case_no)
@@ -214,8 +268,16 @@ def test_a_whole_case_from_the_wizard_to_certificate_printing(window, qtbot):
     box.close()
     assert buttons(approver_view) == [] and "没有可执行的操作" in approver_view.note_label.text()
     assert [b.text() for b in approver_view.print_buttons.values()] == ["打印受理回执…", "打印登记证书…", "打印领证回执…"]
-    history = [approver_view.history_table.item(r, 2).text() for r in range(approver_view.history_table.rowCount())]
-    assert history == ["受理", "名称核准", "业务范围审定", "业务主管单位审查", "发起人/拟任负责人审查", "核准登记", "制证"]
+    table = approver_view.history_table
+    history = [[table.item(r, c).text() for c in (2, 3, 4)] for r in range(table.rowCount())]
+    assert history == [
+        ["受理", "both", "受理"], ["提交审查", "both", "受理 → 名称核准"],
+        ["审查通过（名称核准）", "reviewer", "名称核准 → 业务范围审定"],
+        ["审查通过（业务范围审定）", "reviewer", "业务范围审定 → 业务主管单位审查"],
+        ["审查通过（业务主管单位审查）", "reviewer", "业务主管单位审查 → 发起人/拟任负责人审查"],
+        ["审查通过（发起人/拟任负责人审查）", "reviewer", "发起人/拟任负责人审查 → 核准登记"],
+        ["核准登记", "approver", "核准登记 → 制证"]]
+    assert table.item(2, 6).text().startswith("审查意见：名称核准审查无误，同意。")
     approver_view.tabs.setCurrentIndex(0)
     shot(approver_view, "case_page.png")
 
@@ -257,7 +319,7 @@ def test_refusals_supplement_and_rejection_with_reasons(window, qtbot):
     act(qtbot, view, "supplement")
     assert seen["items"] == ["会员名单"]
     assert view.snapshot.detail.state == "补正" and buttons(view) == ["材料补齐", "撤回"]
-    assert view.history_table.item(1, 6).text() == "会员名单；会员名单须由全体会员签字确认"
+    assert view.history_table.item(1, 5).text() == "会员名单；会员名单须由全体会员签字确认"
 
     # 不予登记 asks for reasons: 确定 stays disabled until one is written
     approver_view = open_view(qtbot, window, window.approver, case.case_no)
@@ -267,7 +329,7 @@ def test_refusals_supplement_and_rejection_with_reasons(window, qtbot):
     act(qtbot, approver_view, "reject")
     assert seen == {"items": [], "ok_enabled_before": False}
     assert approver_view.snapshot.detail.state == "不予登记" and buttons(approver_view) == []
-    assert approver_view.history_table.item(2, 6).text() == "拟任法定代表人不具备完全民事行为能力"
+    assert approver_view.history_table.item(2, 5).text() == "拟任法定代表人不具备完全民事行为能力"
 
 
 def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_path):

@@ -10,19 +10,21 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from models.audit import AuditEvent, verify_chain
-from models.cases import Case, CaseState, CaseStep
+from models.cases import Case, CaseState, CaseStep, CollectorKind
 from models.errors import SoregError
 from models.registry import Organization, OrganizationCode
 from models.settings import FOUR_EYES, set_setting
 from registry.credit_code import validate_credit_code
 from registry.name_check import check_name
 from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, make_window, print_certificates
-from workflow.amend import amend_items
+from workflow.amend import amend_case, correction_form
+from workflow.case_queries import case_detail
 from workflow.intake import open_case
 from workflow.materials import receive_material
 from workflow.queries import case_history, get_case
 from workflow.transitions import (
     Action,
+    Collector,
     StepRefused,
     WarningsNotAcknowledged,
     available_transitions,
@@ -50,10 +52,19 @@ def walk_to(window, case_no, state: CaseState, *, on=date(2026, 9, 22)):
             print_certificates(window, case_no)
             perform(window.store, case_no, Action.PRINT, user=window.clerk, on=on)
         elif current is CaseState.ISSUE:
-            perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=on)
+            perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=on,
+                    collector=Collector(CollectorKind.LEGAL_REPRESENTATIVE))
         else:
             perform(window.store, case_no, Action.ADVANCE, user=actors.get(current, window.reviewer), on=on,
                     acknowledge_warnings=True)
+
+
+def corrected_form(window, case_no: str, **items: str) -> dict:
+    """The case's correction form with some registered items changed."""
+    with window.store.read() as session:
+        data = correction_form(case_detail(session, case_no))
+    data["organization"].update(items)
+    return data
 
 
 @pytest.mark.parametrize("base", [GROUP_FORM, SERVICE_FORM], ids=["社会团体", "民办非企业单位"])
@@ -104,8 +115,8 @@ def test_supplement_round_trip_stops_the_clock_over_national_day(window):
     with pytest.raises(SoregError, match="不能执行“审查通过"):
         perform(window.store, case.case_no, Action.ADVANCE, user=window.reviewer, on=date(2026, 10, 9))
 
-    amend_items(window.store, case.case_no, {"direct_justification": "主要为本区社区老年居民提供日间照料，属城乡社区服务类"},
-                user=window.clerk)
+    corrected = corrected_form(window, case.case_no, direct_justification="主要为本区社区老年居民提供日间照料，属城乡社区服务类")
+    amend_case(window.store, case.case_no, corrected, reason="申请人补充了说明材料", user=window.clerk)
     outcome = perform(window.store, case.case_no, Action.RESUME, user=window.clerk, on=date(2026, 10, 9))
     # stopped 2026-09-29 up to 10-09: 9-29, 9-30 and 10-08 are working days; 10-01..10-07 is 国庆
     assert outcome.case.state == "业务主管单位审查" and outcome.case.resume_state is None
@@ -114,8 +125,13 @@ def test_supplement_round_trip_stops_the_clock_over_national_day(window):
     assert outcome.case.statutory_due_date == date(2026, 11, 30)  # was 11-20, plus 10 calendar days
     walk_to(window, case.case_no, CaseState.CLOSED, on=date(2026, 10, 12))
     history = case_history(window.store, case.case_no)
-    assert [s.action for s in history if s.to_state in ("补正", "业务主管单位审查")][:3] == ["advance", "supplement", "resume"]
+    assert [s.title for s in history if s.to_state in ("补正", "业务主管单位审查")][:4] == [
+        "审查通过（业务范围审定）", "通知补正", "更正登记事项", "材料补齐，恢复业务主管单位审查"]
     assert history[4].reasons == ("直接登记理由不充分，请补充说明材料",)
+    amended = history[5]
+    assert (amended.from_state, amended.to_state, amended.actor, amended.reasons) == ("补正", "补正", "clerk", ("申请人补充了说明材料",))
+    assert [str(c) for c in amended.changes] == [
+        "直接登记理由：主要面向本区社区居民提供服务，属城乡社区服务类 → 主要为本区社区老年居民提供日间照料，属城乡社区服务类"]
 
 
 def test_rejection_needs_reasons_and_is_final(window):
@@ -155,7 +171,8 @@ def test_roles_and_illegal_transitions_are_refused_in_chinese(window):
     with pytest.raises(SoregError, match="没有“窗口受理”角色，不能受理办件"):
         open_case(window.store, GROUP_FORM, user=window.reviewer)
     assert [t.label for t in available_transitions("受理", window.clerk)] == ["提交审查", "通知补正", "撤回"]
-    assert [t.label for t in available_transitions("名称核准", window.reviewer)] == ["审查通过", "通知补正"]
+    assert [t.label for t in available_transitions("名称核准", window.reviewer)] == ["审查通过", "通知补正", "退回"]
+    assert [t.label for t in available_transitions("核准登记", window.approver)] == ["核准登记", "退回", "不予登记"]
     assert get_case(window.store, case.case_no).state == "受理"
 
 

@@ -13,9 +13,9 @@ from models.case_rules import RULES_SETTING
 from models.cases import Case, CaseAttachment, CaseState
 from models.errors import SoregError
 from models.settings import set_setting
-from tests.test_workflow_cases import walk_to
+from tests.test_workflow_cases import corrected_form, walk_to
 from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, make_window
-from workflow.amend import amend_items, record_prior_approval
+from workflow.amend import amend_case
 from workflow.intake import open_case
 from workflow.materials import attachment_path, receive_material
 from workflow.transitions import Action, StepRefused, perform
@@ -83,11 +83,16 @@ def test_prior_approval_recorded_during_scope_review(window):
     walk_to(window, case.case_no, CaseState.SCOPE_REVIEW)
     with pytest.raises(StepRefused, match="须经区民政局养老服务科前置审批"):
         perform(window.store, case.case_no, Action.ADVANCE, user=window.reviewer, acknowledge_warnings=True)
-    with pytest.raises(SoregError, match="不是一个存在的日期"):
-        record_prior_approval(window.store, case.case_no, 1, "长民养〔2026〕5号", "2026-02-30", user=window.reviewer)
-    with pytest.raises(SoregError, match="没有第 3 项"):
-        record_prior_approval(window.store, case.case_no, 3, "长民养〔2026〕5号", "2026-08-01", user=window.reviewer)
-    record_prior_approval(window.store, case.case_no, 1, "长民养〔2026〕5号", "2026-08-01", user=window.reviewer)
+    corrected = corrected_form(window, case.case_no)
+    corrected["scope_items"][0].update(approval_doc_no="长民养〔2026〕5号", approval_date="2026-02-30")
+    with pytest.raises(SoregError, match="“第 1 项前置审批日期”不是一个存在的日期"):
+        amend_case(window.store, case.case_no, corrected, reason="申请人提交了前置审批文件", user=window.reviewer)
+    corrected["scope_items"][0]["approval_date"] = "2026-08-01"
+    amended = amend_case(window.store, case.case_no, corrected, reason="申请人提交了前置审批文件", user=window.reviewer,
+                         on=date(2026, 9, 22))
+    assert [str(c) for c in amended.changes] == ["业务范围第 1 项前置审批文号：（空） → 长民养〔2026〕5号",
+                                                 "业务范围第 1 项前置审批日期：（空） → 2026-08-01"]
+    assert not any(f.rule == "scope.prior_approval_missing" for f in amended.findings)
     outcome = perform(window.store, case.case_no, Action.ADVANCE, user=window.reviewer, on=date(2026, 9, 22),
                       acknowledge_warnings=True)
     assert outcome.case.state == "业务主管单位审查"
@@ -96,16 +101,23 @@ def test_prior_approval_recorded_during_scope_review(window):
 def test_amending_items_validates_like_the_form_and_stops_after_approval(window):
     case = open_case(window.store, GROUP_FORM, user=window.clerk, today=date(2026, 9, 21))
     with pytest.raises(SoregError, match="“个人会员数”应为不小于 0 的整数"):
-        amend_items(window.store, case.case_no, {"individual_members": "很多"}, user=window.reviewer)
-    with pytest.raises(SoregError, match="不是可更改的登记事项"):
-        amend_items(window.store, case.case_no, {"org_type": "基金会"}, user=window.reviewer)
-    assert amend_items(window.store, case.case_no, {"individual_members": "80", "unit_members": ""},
-                       user=window.reviewer) == {"individual_members": 80, "unit_members": None}
+        amend_case(window.store, case.case_no, corrected_form(window, case.case_no, individual_members="很多"),
+                   reason="会员数有误", user=window.reviewer)
+    with pytest.raises(SoregError, match="“更正理由”不能为空"):
+        amend_case(window.store, case.case_no, corrected_form(window, case.case_no, individual_members="80"),
+                   reason=" ", user=window.reviewer)
+    with pytest.raises(SoregError, match="没有“窗口受理”或“审核”角色"):
+        amend_case(window.store, case.case_no, corrected_form(window, case.case_no, individual_members="80"),
+                   reason="会员数有误", user=window.approver)
+    amended = amend_case(window.store, case.case_no, corrected_form(window, case.case_no, individual_members="80"),
+                         reason="会员名单更新", user=window.reviewer)
+    assert [str(c) for c in amended.changes] == ["个人会员数：50 → 80"]
     with window.store.read() as session:
         row = session.scalar(select(Case))
         assert (row.individual_members, row.unit_members) == (80, 0)
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.amend"))
-        assert '"individual_members": 50' in event.summary and '"individual_members": 80' in event.summary
+        assert '["个人会员数", "50", "80"]' in event.summary and "会员名单更新" in event.summary
     walk_to(window, case.case_no, CaseState.CERTIFICATE)
     with pytest.raises(SoregError, match="登记事项已不能更改"):
-        amend_items(window.store, case.case_no, {"individual_members": "90"}, user=window.reviewer)
+        amend_case(window.store, case.case_no, corrected_form(window, case.case_no, individual_members="90"),
+                   reason="会员数有误", user=window.reviewer)

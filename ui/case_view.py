@@ -1,9 +1,13 @@
 """The case page (办件页): tabs 基本信息 / 人员 / 材料 / 审查 / 历史 of one case.
 
-The 审查 tab shows the findings of the current step (in the name check's shape) and a button for
-each action the domain allows this user in this state (``available_transitions``); the approve
-button is left out when the four-eyes rule (四眼原则) would refuse it. Every action runs
-``workflow.transitions.perform`` on the task runner; a refusal is shown as its Chinese message.
+The 审查 tab shows the findings of the current step (in the name check's shape), a box for the
+reviewer's opinion (审查意见) and a button for each action the domain allows this user in this
+state (``available_transitions``); the approve button is left out when the four-eyes rule
+(四眼原则) would refuse it. 退回 asks for the step to return to and the reasons, 核准登记 and 发证
+ask for confirmation, 发证 for the certificate's collector. 更正登记事项 opens the correction
+dialog (ui/amend_dialog.py) for the roles that may correct. Every action runs a domain function
+on the task runner; a refusal is shown as its Chinese message. Text the clerks typed is shown as
+plain text everywhere (a name like ``<b>x</b>`` shows literally).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -38,25 +43,41 @@ from PySide6.QtWidgets import (
 
 from accounts.users import UserInfo
 from models.accounts import Role
-from models.cases import CaseState
+from models.base import local_time
+from models.cases import CaseState, PersonRole
 from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.reference import streets
 from printing.case_documents import NOTICES
 from models.settings import FOUR_EYES, get_setting
 from registry.name_rules import Finding
+from ui.amend_dialog import AmendDialog
+from ui.collector_dialog import CollectorDialog
 from ui.context import PageContext
 from ui.pages.name_check_page import FindingView
+from workflow.amend import Amended, may_amend
 from workflow.case_queries import CaseDetail, case_detail
-from workflow.checks import STEP_CHECKS
+from workflow.checks import STEP_CHECKS, has_rejects
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.materials import receive_material
 from workflow.queries import StepRecord, case_history
-from workflow.states import is_open
-from workflow.transitions import Action, Outcome, StepRefused, Transition, available_transitions, perform, preview_findings
+from workflow.states import FINAL, is_open
+from workflow.transitions import (
+    Action,
+    Collector,
+    Outcome,
+    StepRefused,
+    Transition,
+    available_transitions,
+    perform,
+    preview_findings,
+    return_targets,
+    review_step,
+)
 
-ACTION_NAMES = {"accept": "受理", "advance": "审查通过", "approve": "核准登记", "print": "制证完成", "issue": "发证",
-                "supplement": "通知补正", "resume": "材料补齐", "reject": "不予登记", "withdraw": "撤回"}
+STATE_TAG_COLOURS = {CaseState.SUPPLEMENT: ("#fff3e0", "#e65100"), CaseState.REJECTED: ("#ffebee", "#b71c1c"),
+                     CaseState.WITHDRAWN: ("#eeeeee", "#424242"), CaseState.CLOSED: ("#e8f5e9", "#1b5e20")}
+REVIEWING = frozenset({Role.REVIEWER, Role.APPROVER})  # the roles whose steps take an opinion (审查意见)
 ITEM_LABELS = (
     ("case_no", "办件编号"), ("business_type", "业务类型"), ("org_type", "组织类型"), ("state", "状态"),
     ("name", "拟定名称"), ("address", "住所"), ("street_code", "所属街镇"), ("purpose", "宗旨"),
@@ -118,6 +139,32 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _answered(dialog: QDialog) -> bool:
+    """Run ``dialog`` modally; True when accepted. It is deleted once its values have been read."""
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    dialog.deleteLater()
+    return accepted
+
+
+def plain_label(name: str = "", text: str = "") -> QLabel:
+    """A label that shows its text literally (Qt would take ``<b>…`` for rich text)."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def history_row(step: StepRecord) -> tuple[object, ...]:
+    """One line of the 历史 tab: 序号, 时间, 操作, 办理人, 流转, 理由, 意见与说明."""
+    moved = f"{step.from_state} → {step.to_state}" if step.from_state and step.from_state != step.to_state \
+        else step.to_state
+    details = ([f"审查意见：{step.opinion}"] if step.opinion else []) + ([step.note] if step.note else []) \
+        + [str(c) for c in step.changes]
+    return (step.seq, local_time(step.at).strftime("%Y-%m-%d %H:%M"), step.title, step.actor, moved,
+            "；".join(step.reasons), "\n".join(details))
+
+
 class ReasonsDialog(QDialog):
     """Asks for the reasons of 补正 (the missing items), 不予登记 or 撤回: one per line or ticked."""
 
@@ -155,6 +202,22 @@ class ReasonsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.reasons()))
 
 
+class ReturnDialog(ReasonsDialog):
+    """退回: the step to return to (one the case has passed) and the reasons."""
+
+    def __init__(self, targets: list[CaseState], parent: QWidget | None = None) -> None:
+        super().__init__("退回", "请填写退回的理由（每行一条）：", [], parent)
+        self.setWindowTitle(self.tr("退回"))
+        self.target = QComboBox()
+        self.target.setObjectName("returnTarget")
+        self.target.addItems([t.value for t in targets])
+        self.target.setCurrentIndex(len(targets) - 1)  # the step just before this one
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("退回至：")))
+        row.addWidget(self.target, 1)
+        self.layout().insertLayout(0, row)
+
+
 class CaseView(QWidget):
     """One case: its items, persons, materials, the current step's review and its history."""
 
@@ -174,16 +237,28 @@ class CaseView(QWidget):
         self.back_button = QPushButton(self.tr("← 返回办件列表"))
         self.back_button.setToolTip(self.tr("Esc"))
         self.back_button.clicked.connect(self.back_requested)
-        self.heading = QLabel()
-        self.heading.setObjectName("caseHeading")
+        self.heading = plain_label("caseHeading")
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.deadline_label = QLabel()
-        self.deadline_label.setObjectName("deadline")
+        self.state_tag = plain_label("stateTag")
+        self.deadline_label = plain_label("deadline")
+        self.deadline_label.setWordWrap(True)
+        self.amend_button = QPushButton(self.tr("更正登记事项(&E)…"))
+        self.amend_button.setObjectName("amendButton")
+        self.amend_button.setToolTip(self.tr("更正登记事项、业务范围与前置审批、人员，须写明理由"))
+        self.amend_button.clicked.connect(self.open_amend_dialog)
+        self.amend_button.hide()
+        facts = QHBoxLayout()
+        facts.addWidget(self.state_tag)
+        facts.addWidget(self.deadline_label, 1)
+        title = QVBoxLayout()
+        title.addWidget(self.heading)
+        title.addLayout(facts)
         top = QHBoxLayout()
-        top.addWidget(self.back_button)
-        top.addWidget(self.heading, 1)
-        top.addWidget(self.deadline_label)
+        top.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(title, 1)
+        top.addWidget(self.amend_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.tabs = QTabWidget()
         self.items_form = QFormLayout()
@@ -211,11 +286,12 @@ class CaseView(QWidget):
         material_buttons.addWidget(self.attach_button)
         material_buttons.addStretch(1)
         materials_layout.addLayout(material_buttons)
-        self.history_table = self._table(("序号", "时间", "环节", "操作", "办理人", "说明", "理由"))
+        self.history_table = self._table(("序号", "时间", "操作", "办理人", "流转", "理由", "意见与说明"))
+        self.history_table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Interactive)
+        self.history_table.setColumnWidth(5, 240)
 
         self.review = QWidget()
-        self.step_label = QLabel()
-        self.step_label.setObjectName("stepLabel")
+        self.step_label = plain_label("stepLabel")
         self.step_label.setStyleSheet("font-size: 12pt; font-weight: bold;")
         self.findings_box = QWidget()
         self.findings_layout = QVBoxLayout(self.findings_box)
@@ -226,14 +302,18 @@ class CaseView(QWidget):
         self.finding_views: list[FindingView] = []
         self.acknowledge = QCheckBox(self.tr("我已审核以上提示，确认继续(&K)"))
         self.acknowledge.setObjectName("acknowledge")
-        self.result_label = QLabel()
-        self.result_label.setObjectName("resultLabel")
+        self.result_label = plain_label("resultLabel")
         self.result_label.setStyleSheet("font-size: 12pt; color: #1b5e20;")
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.note_label = QLabel()
-        self.note_label.setObjectName("actionNote")
+        self.note_label = plain_label("actionNote")
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("color: #616161;")
+        self.opinion_label = QLabel(self.tr("审查意见（随本次操作记入办理过程，可不填）："))
+        self.opinion = QPlainTextEdit()
+        self.opinion.setObjectName("opinion")
+        self.opinion.setTabChangesFocus(True)
+        self.opinion.setFixedHeight(56)
+        self.opinion_label.setBuddy(self.opinion)
         self.actions_row = QHBoxLayout()
         self.print_row = QHBoxLayout()
         self.print_buttons: dict[DocumentKind, QPushButton] = {}
@@ -241,6 +321,8 @@ class CaseView(QWidget):
         review_layout.addWidget(self.step_label)
         review_layout.addWidget(findings_scroll, 1)
         review_layout.addWidget(self.acknowledge)
+        review_layout.addWidget(self.opinion_label)
+        review_layout.addWidget(self.opinion)
         review_layout.addLayout(self.actions_row)
         review_layout.addLayout(self.print_row)
         review_layout.addWidget(self.note_label)
@@ -294,7 +376,9 @@ class CaseView(QWidget):
         self.case_no = case_no
         self.snapshot = None
         self.result_label.clear()
+        self.opinion.clear()
         self.heading.setText(case_no)
+        self.state_tag.clear()
         self.reload()
 
     def reload(self) -> None:
@@ -315,7 +399,9 @@ class CaseView(QWidget):
             return
         self.snapshot = snapshot
         detail, items = snapshot.detail, snapshot.detail.items
-        self.heading.setText(f"{detail.case_no}　{items['name']}　[{detail.state}]")
+        self.heading.setText(f"{detail.case_no}　{items['name']}")
+        self._render_state_tag(detail.state)
+        self.amend_button.setVisible(may_amend(detail.state, self.context.user))
         self._render_deadline(snapshot)
         self._render_items(items)
         self._fill(self.scope_table, [(s.text, s.catalogue_code, s.approval_doc_no, s.approval_date) for s in detail.scope])
@@ -324,13 +410,17 @@ class CaseView(QWidget):
         self._fill(self.materials_table, [
             (m.label, m.item_code, self.tr("已收") if m.received else self.tr("待补"), m.received_on,
              "；".join(a.original_name for a in m.attachments)) for m in detail.materials])
-        self._fill(self.history_table, [
-            (s.seq, s.at, s.to_state, self.tr(ACTION_NAMES.get(s.action, s.action)), s.actor, s.note, "；".join(s.reasons))
-            for s in snapshot.history])
+        self._fill(self.history_table, [history_row(s) for s in snapshot.history])
         may_receive = Role.CLERK in self.context.user.roles and is_open(detail.state)
         self.receive_button.setEnabled(may_receive)
         self.attach_button.setEnabled(may_receive)
         self._render_review(snapshot)
+
+    def _render_state_tag(self, state: str) -> None:
+        background, colour = STATE_TAG_COLOURS.get(CaseState(state), ("#e3f2fd", "#0d47a1"))
+        self.state_tag.setText(state)
+        self.state_tag.setStyleSheet(f"background: {background}; color: {colour}; border-radius: 4px; "
+                                     "padding: 2px 8px; font-weight: bold;")
 
     def _render_deadline(self, snapshot: CaseSnapshot) -> None:
         items = snapshot.detail.items
@@ -339,11 +429,10 @@ class CaseView(QWidget):
             self.deadline_label.setStyleSheet("")
             return
         d = snapshot.deadline
-        text = self.tr("承诺办结日 {0}，剩余 {1} 个工作日").format(d.due_date.isoformat(), d.working_days_left)
+        text = (self.tr("承诺办结日 {0}，已超期 {1} 个工作日") if d.overdue else self.tr("承诺办结日 {0}，剩余 {1} 个工作日")
+                ).format(d.due_date.isoformat(), abs(d.working_days_left))
         if d.stopped:
             text += self.tr("（补正中，时限中止）")
-        if d.overdue:
-            text += self.tr("，已超期")
         self.deadline_label.setText(text + self.tr("；法定期限 {0}").format(d.statutory_due_date.isoformat()))
         self.deadline_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if d.overdue else "")
 
@@ -356,15 +445,15 @@ class CaseView(QWidget):
             if value in (None, "", 0) and key not in ("state", "funds_yuan"):
                 continue
             text = street_names.get(value, value) if key == "street_code" else value
-            shown = QLabel(_text(text))
-            shown.setObjectName(f"item_{key}")
+            shown = plain_label(f"item_{key}", _text(text))
             shown.setWordWrap(True)
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.items_form.addRow(self.tr(label) + "：", shown)
 
     def _render_review(self, snapshot: CaseSnapshot) -> None:
-        state = snapshot.detail.state
-        self.step_label.setText(self.tr("当前环节：{0}").format(state))
+        state, resume = snapshot.detail.state, snapshot.detail.items["resume_state"]
+        self.step_label.setText(self.tr("当前环节：{0}").format(state) if not resume else
+                                self.tr("当前环节：{0}（材料补齐后回到“{1}”，以下为该环节的审查结果）").format(state, resume))
         for i in reversed(range(self.findings_layout.count())):
             item = self.findings_layout.takeAt(i)
             if item.widget() is not None:
@@ -373,15 +462,11 @@ class CaseView(QWidget):
         for view in self.finding_views:
             self.findings_layout.addWidget(view)
         if not snapshot.findings:
-            note = QLabel(self.tr("本环节的系统审查未发现问题。") if CaseState(state) in STEP_CHECKS
-                          else self.tr("本环节没有系统审查要点。"))
-            note.setObjectName("noFindings")
+            step = review_step(state, resume)
+            note = plain_label("noFindings", self.tr("本环节的系统审查未发现问题。") if step in STEP_CHECKS
+                               else self.tr("本环节没有系统审查要点。"))
             self.findings_layout.addWidget(note)
         self.findings_layout.addStretch(1)
-        has_warnings = any(f.level == "warn" for f in snapshot.findings)
-        self.acknowledge.setVisible(has_warnings)
-        self.acknowledge.setChecked(False)
-
         while self.actions_row.count():
             item = self.actions_row.takeAt(0)
             if item.widget() is not None:
@@ -395,7 +480,19 @@ class CaseView(QWidget):
             self.actions_row.addWidget(button)
             self.action_buttons[transition.action] = button
         self.actions_row.addStretch(1)
+        passing = any(t.action in (Action.ADVANCE, Action.APPROVE) for t in offered)
+        self.acknowledge.setVisible(passing and any(f.level == "warn" for f in snapshot.findings))
+        self.acknowledge.setChecked(False)
+        takes_opinion = any(t.roles & REVIEWING & self.context.user.roles for t in offered)
+        self.opinion_label.setVisible(takes_opinion)
+        self.opinion.setVisible(takes_opinion)
         notes = []
+        if has_rejects(snapshot.findings) and CaseState(state) not in FINAL:
+            count = sum(1 for f in snapshot.findings if f.level == "reject")
+            ways = ([self.tr("更正登记事项后重新审查")] if may_amend(state, self.context.user) else []) + [
+                self.tr(t.label) for t in offered if t.action in (Action.SUPPLEMENT, Action.RETURN, Action.REJECT)]
+            notes.append(self.tr("本环节有 {0} 项问题须解决").format(count)
+                         + (self.tr("：可{0}。").format("、".join(ways)) if ways else self.tr("。")))
         if snapshot.four_eyes_blocks and any(t.action is Action.APPROVE for t in available_transitions(state, self.context.user)):
             notes.append(self.tr("本办件由您受理，按四眼原则须由其他审批人员核准。"))
         if not offered:
@@ -423,14 +520,55 @@ class CaseView(QWidget):
 
     # -- actions --
     def take(self, transition: Transition) -> None:
-        """Run one action of the 审查 tab, asking first for reasons where the domain needs them."""
+        """Run one action of the 审查 tab, asking first for what the domain needs: reasons, the step
+        to return to, the certificate's collector, or a confirmation."""
         reasons: list[str] = []
-        if transition.needs_reasons:
+        return_to: str | None = None
+        collector: Collector | None = None
+        if transition.action is Action.RETURN:
+            passed = [s.to_state for s in self.snapshot.history]
+            dialog = ReturnDialog(return_targets(self.snapshot.detail.state, passed), self)
+            if not _answered(dialog):
+                return
+            reasons, return_to = dialog.reasons(), dialog.target.currentText()
+        elif transition.needs_reasons:
             dialog = self._reasons_dialog(transition)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
+            if not _answered(dialog):
                 return
             reasons = dialog.reasons()
-        self.run_action(transition.action, reasons)
+        elif transition.action is Action.APPROVE:
+            question = self.tr("核准“{0}”的成立登记？\n核准后即赋予统一社会信用代码并登记入库，不能撤销。").format(
+                self.snapshot.detail.items["name"])
+            if not self._confirm(self.tr("确认核准登记"), question, self.tr("核准登记"), "confirmApprove"):
+                return
+        elif transition.action is Action.ISSUE:
+            collector = self._ask_collector()
+            if collector is None:
+                return
+        self.run_action(transition.action, reasons, return_to=return_to, collector=collector)
+
+    def _ask_collector(self) -> Collector | None:
+        """发证: who collects the certificate, then a confirmation naming them."""
+        legal = next(p for p in self.snapshot.detail.persons if PersonRole.LEGAL_REPRESENTATIVE in p.roles.split(","))
+        dialog = CollectorDialog(legal, self)
+        if not _answered(dialog):
+            return None
+        collector = dialog.collector()
+        question = self.tr("向{0}发放“{1}”的登记证书（正本、副本）？\n发证后办件办结。").format(
+            dialog.collector_text(), self.snapshot.detail.items["name"])
+        return collector if self._confirm(self.tr("确认发证"), question, self.tr("发证"), "confirmIssue") else None
+
+    def _confirm(self, title: str, question: str, yes: str, name: str) -> bool:
+        """Ask ``question`` with Chinese buttons ``yes`` / 取消; True when ``yes`` was clicked."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName(name)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(accept)
+        box.exec()
+        box.deleteLater()
+        return box.clickedButton() is accept
 
     def _reasons_dialog(self, transition: Transition) -> ReasonsDialog:
         if transition.action is Action.SUPPLEMENT:
@@ -440,21 +578,39 @@ class CaseView(QWidget):
                    Action.WITHDRAW: self.tr("请填写撤回的原因（每行一条）：")}
         return ReasonsDialog(self.tr(transition.label), prompts[transition.action], [], self)
 
-    def run_action(self, action: Action, reasons: list[str] | None = None) -> None:
+    def run_action(self, action: Action, reasons: list[str] | None = None, *, return_to: str | None = None,
+                   collector: Collector | None = None) -> None:
         store, user, case_no = self.context.store, self.context.user, self.case_no
-        acknowledged = self.acknowledge.isVisible() and self.acknowledge.isChecked()
+        acknowledged = not self.acknowledge.isHidden() and self.acknowledge.isChecked()
+        opinion = "" if self.opinion.isHidden() else self.opinion.toPlainText()
         for button in self.action_buttons.values():
             button.setEnabled(False)
         self._loading += 1
 
         def work(_progress) -> Outcome:
-            return perform(store, case_no, action, user=user, reasons=reasons or (), acknowledge_warnings=acknowledged)
+            return perform(store, case_no, action, user=user, reasons=reasons or (), opinion=opinion,
+                           acknowledge_warnings=acknowledged, return_to=return_to, collector=collector)
 
         self.context.tasks.run(work, on_success=self._performed, on_failure=self._refused, parent=self)
+
+    def open_amend_dialog(self) -> None:
+        """更正登记事项: the correction dialog; after a save the case is read again, its findings re-run."""
+        if self.snapshot is None:
+            return
+        dialog = AmendDialog(self.context, self.snapshot.detail, self)
+        if _answered(dialog) and dialog.amended is not None:
+            self._amended(dialog.amended)
+
+    def _amended(self, amended: Amended) -> None:
+        self.changed.emit(amended.case.case_no)
+        self.result_label.setText(self.tr("已更正 {0} 项，已记入办理过程；本环节系统审查已重新运行。").format(len(amended.changes)))
+        self.tabs.setCurrentWidget(self.review)
+        self.reload()
 
     def _performed(self, outcome: Outcome) -> None:
         self._loading -= 1
         self.last_outcome = outcome
+        self.opinion.clear()
         self.changed.emit(outcome.case.case_no)
         if outcome.registration is not None:
             r = outcome.registration
@@ -479,6 +635,8 @@ class CaseView(QWidget):
             return
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName(name)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.button(QMessageBox.StandardButton.Ok).setText(self.tr("确定"))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

@@ -288,26 +288,28 @@ class OrganizationPage(IntakePage):
         self.summary.setText(self.tr("还有 {0} 项必填项未填写。").format(len(hidden)) if hidden else "")
 
 
-class TablePage(IntakePage):
-    """A page holding one table of the form (业务范围 items or persons)."""
+class RowsEditor(QWidget):
+    """One table of the form (业务范围 items or persons) with its 添加/删除 buttons and the messages
+    of its rows; the wizard's pages and the correction dialog (ui/amend_dialog.py) show it."""
 
-    def __init__(self, part: str, fields: Sequence[Field], title: str, subtitle: str, add_text: str,
-                 remove_text: str, parent: QWidget | None = None) -> None:
+    changed = Signal()
+
+    def __init__(self, part: str, fields: Sequence[Field], add_text: str, remove_text: str,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.part = part
-        self.setTitle(title)
-        self.setSubTitle(subtitle)
         self.table = FieldTable(fields)
         self.table.setObjectName(f"table_{part}")
-        self.table.itemChanged.connect(self._changed)
+        self.table.itemChanged.connect(lambda _item: self.changed.emit())
         self.add_button = QPushButton(add_text)
         self.remove_button = QPushButton(remove_text)
         for button in (self.add_button, self.remove_button):
             button.setAutoDefault(False)  # Enter goes on to the next page, whatever has the focus
-        self.add_button.clicked.connect(self.add_row)
+        self.add_button.clicked.connect(lambda: self.add_row())
         self.remove_button.clicked.connect(self.remove_row)
         self.messages = QLabel()
         self.messages.setObjectName(f"messages_{part}")
+        self.messages.setTextFormat(Qt.TextFormat.PlainText)
         self.messages.setStyleSheet(MESSAGE_STYLE)
         self.messages.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -315,33 +317,57 @@ class TablePage(IntakePage):
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.messages)
-        self.add_row()
 
     def add_row(self, values: dict[str, str] | None = None) -> None:
         self.table.blockSignals(True)
-        self.table.add_row(values if isinstance(values, dict) else None)
+        self.table.add_row(values)
         self.table.blockSignals(False)
-        self._changed()
+        self.changed.emit()
 
     def remove_row(self) -> None:
         self.table.remove_current_row()
-        self._changed()
+        self.changed.emit()
 
-    def _changed(self, *_args: Any) -> None:
+    def mine(self, errors: Sequence[FieldError]) -> list[FieldError]:
+        return [e for e in errors if _split_path(e.path)[0] == self.part]
+
+    def show_errors(self, errors: Sequence[FieldError]) -> list[FieldError]:
+        """Mark the cells of this table's errors and list their messages; return those errors."""
+        mine = self.mine(errors)
+        cells = {(n, key): e.message for e in mine for part, n, key in [_split_path(e.path)] if n is not None}
+        self.table.mark(cells)
+        self.messages.setText("\n".join(e.message for e in mine))
+        return mine
+
+
+class TablePage(IntakePage):
+    """A page holding one table of the form (业务范围 items or persons)."""
+
+    def __init__(self, part: str, fields: Sequence[Field], title: str, subtitle: str, add_text: str,
+                 remove_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.editor = RowsEditor(part, fields, add_text, remove_text)
+        self.table, self.messages = self.editor.table, self.editor.messages
+        self.add_button, self.remove_button = self.editor.add_button, self.editor.remove_button
+        self.editor.changed.connect(self._changed)
+        QVBoxLayout(self).addWidget(self.editor)
+        self.editor.add_row()
+
+    def _changed(self) -> None:
         if self.wizard() is not None:
             self.wizard().revalidate()
 
     def my_errors(self, errors: Sequence[FieldError]) -> list[FieldError]:
-        return [e for e in errors if _split_path(e.path)[0] == self.part]
+        return self.editor.mine(errors)
 
     def show_errors(self, errors: Sequence[FieldError]) -> None:
-        mine = self.my_errors(errors)
-        cells = {(n, key): e.message for e in mine for part, n, key in [_split_path(e.path)] if n is not None}
-        self.table.mark(cells)
-        self.messages.setText("\n".join(e.message for e in mine))
+        self.editor.show_errors(errors)
 
 
 class MaterialsPage(QWizardPage):

@@ -271,7 +271,9 @@ STEP_CHECKS[CaseState.APPROVAL] = (
 )
 
 
-def step_findings(session: Session, case: Case, rules: dict[str, Any], on: date) -> list[Finding]:
-    """The findings of the check(s) that the case's current step runs (none for other steps)."""
-    return [f for check in STEP_CHECKS.get(CaseState(case.state), ()) for f in check(session, case, rules, on)]
+def step_findings(session: Session, case: Case, rules: dict[str, Any], on: date,
+                  step: CaseState | None = None) -> list[Finding]:
+    """The findings of the check(s) that ``step`` (by default the case's current one) runs."""
+    step = step or CaseState(case.state)
+    return [f for check in STEP_CHECKS.get(step, ()) for f in check(session, case, rules, on)]
 

@@ -1,27 +1,73 @@
-"""The history of a case (办理过程): one append-only ``CaseStep`` and one audit event per change."""
+"""The history of a case (办理过程): one append-only ``CaseStep`` and one audit event per change.
+
+Each entry names the action as performed (``step_title``: "审查通过（名称核准）", "退回至名称核准",
+"更正登记事项"), who did it, from which state to which, with the reviewer's opinion (审查意见), the
+reasons, and for a correction the items it changed (before → after).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.audit import record_event
 from models.base import utcnow
-from models.cases import Case, CaseStep
+from models.cases import Case, CaseState, CaseStep
+
+TITLES = {"accept": "受理", "approve": "核准登记", "print": "制证完成", "issue": "发证", "supplement": "通知补正",
+          "reject": "不予登记", "withdraw": "撤回", "amend": "更正登记事项"}
+EMPTY = "（空）"
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One corrected item (更正内容): its label and its value before and after, as the clerk sees them."""
+
+    label: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.before or EMPTY} → {self.after or EMPTY}"
+
+
+def step_title(action: str, from_state: str | None, to_state: str) -> str:
+    """The action as performed, in words: 提交审查, 审查通过（名称核准）, 退回至名称核准, 恢复办理（…）…"""
+    if action == "advance":
+        return "提交审查" if from_state == CaseState.ACCEPTED else f"审查通过（{from_state}）"
+    if action == "return":
+        return f"退回至{to_state}"
+    if action == "resume":
+        return f"材料补齐，恢复{to_state}"
+    return TITLES.get(action, action)
 
 
 def append_step(session: Session, case: Case, *, action: str, from_state: str | None, actor: str,
-                note: str = "", reasons: Sequence[str] = (), audit_after: dict | None = None) -> CaseStep:
-    """Record that ``case`` went from ``from_state`` to its current state, in the caller's transaction."""
+                note: str = "", reasons: Sequence[str] = (), opinion: str = "", changes: Sequence[ItemChange] = (),
+                audit_after: dict | None = None) -> CaseStep:
+    """Record that ``case`` went from ``from_state`` to its current state (or, for a correction,
+    stayed in it), in the caller's transaction."""
     last = session.scalar(select(func.max(CaseStep.seq)).where(CaseStep.case_id == case.id)) or 0
+    rows = [[c.label, c.before, c.after] for c in changes]
     step = CaseStep(case_id=case.id, seq=last + 1, action=action, from_state=from_state, to_state=case.state,
-                    actor=actor, at=utcnow(), note=note, reasons=json.dumps(list(reasons), ensure_ascii=False))
+                    actor=actor, at=utcnow(), note=note, reasons=json.dumps(list(reasons), ensure_ascii=False),
+                    opinion=opinion, changes=json.dumps(rows, ensure_ascii=False))
     session.add(step)
     session.flush()
+    before = {"state": from_state} if from_state else None
+    after = {"state": case.state, "note": note, "reasons": list(reasons)}
+    if opinion:
+        after["opinion"] = opinion
+    if changes:
+        after["changes"] = rows  # [item, before, after]
     record_event(session, actor=actor, action=f"case.{action}", record_type="case", record_id=case.case_no,
-                 before={"state": from_state} if from_state else None,
-                 after={"state": case.state, "note": note, "reasons": list(reasons)} | (audit_after or {}))
+                 before=before, after=after | (audit_after or {}))
     return step
+
+
+def changes_of(step: CaseStep) -> tuple[ItemChange, ...]:
+    return tuple(ItemChange(*row) for row in json.loads(step.changes))

@@ -14,6 +14,17 @@ from models.cases import Case, CaseStep
 from models.errors import SoregError
 from models.store import Store
 from workflow.deadlines import DeadlineStatus, deadline_status
+from workflow.history import ItemChange, changes_of, step_title
+
+
+@dataclass(frozen=True)
+class CertificateCollector:
+    """Who collected the certificate at 发证 (领证人): ``kind`` is a ``CollectorKind`` value."""
+
+    kind: str
+    name: str
+    id_number: str
+    collected_at: datetime
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class CaseSummary:
     stopped_working_days: int
     credit_code: str | None
     organization_id: uuid.UUID | None
+    collector: CertificateCollector | None = None
 
     def deadline(self, today: date) -> DeadlineStatus:
         return deadline_status(self.due_date, self.statutory_due_date, self.stopped_since, today)
@@ -51,6 +63,20 @@ class StepRecord:
     at: datetime
     note: str
     reasons: tuple[str, ...]
+    opinion: str = ""
+    changes: tuple[ItemChange, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The action as performed, e.g. "审查通过（名称核准）"."""
+        return step_title(self.action, self.from_state, self.to_state)
+
+
+def collector_of(case: Case) -> CertificateCollector | None:
+    if case.collector_kind is None:
+        return None
+    return CertificateCollector(case.collector_kind, case.collector_name or "", case.collector_id_number or "",
+                                case.collected_at)
 
 
 def summary_of(case: Case) -> CaseSummary:
@@ -60,7 +86,7 @@ def summary_of(case: Case) -> CaseSummary:
         legal_representative=case.legal_representative, accepted_by=case.accepted_by,
         accepted_at=case.accepted_at, due_date=case.due_date, statutory_due_date=case.statutory_due_date,
         stopped_since=case.stopped_since, stopped_working_days=case.stopped_working_days,
-        credit_code=case.credit_code, organization_id=case.organization_id,
+        credit_code=case.credit_code, organization_id=case.organization_id, collector=collector_of(case),
     )
 
 
@@ -81,6 +107,7 @@ def case_history(store: Store, case_no: str) -> list[StepRecord]:
         case = find_case(session, case_no)
         steps = session.scalars(select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.seq))
         return [
-            StepRecord(s.seq, s.action, s.from_state, s.to_state, s.actor, s.at, s.note, tuple(json.loads(s.reasons)))
+            StepRecord(s.seq, s.action, s.from_state, s.to_state, s.actor, s.at, s.note, tuple(json.loads(s.reasons)),
+                       s.opinion, changes_of(s))
             for s in steps
         ]

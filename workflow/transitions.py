@@ -3,21 +3,28 @@
 ``perform`` is the one way a case changes state: in ONE write transaction it checks the state and
 the user's role, runs the step's checks (workflow/checks.py; any reject refuses, warnings must be
 acknowledged), applies the side effects (clock stopped or resumed, code assigned and organization
-registered at approval), sets the new state and appends a ``CaseStep`` with its audit event.
+registered at approval, the certificate's collector recorded at 发证), sets the new state and
+appends a ``CaseStep`` with the reviewer's opinion (审查意见) and its audit event. A reviewer may
+return a case (退回) to a step it has already passed, with reasons.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from accounts.users import UserInfo
+from forms.fields import read_fields
+from forms.review import OPINION, read_agent, read_reasons
 from models.accounts import Role
 from models.base import utcnow
 from models.case_rules import case_rules
-from models.cases import CaseState
+from models.cases import Case, CaseState, CaseStep, CollectorKind, PersonRole
 from models.errors import SoregError
 from models.store import Store
 from registry.name_rules import Finding
@@ -36,6 +43,7 @@ class Action(enum.StrEnum):
     PRINT = "print"  # 制证完成
     ISSUE = "issue"  # 发证（领证签收）
     SUPPLEMENT = "supplement"  # 通知补正
+    RETURN = "return"  # 退回至已经过的环节
     RESUME = "resume"  # 材料补齐，恢复办理
     REJECT = "reject"  # 不予登记
     WITHDRAW = "withdraw"  # 申请人撤回
@@ -60,6 +68,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.PRINT, "制证完成", frozenset({CaseState.CERTIFICATE}), CLERK),
     Transition(Action.ISSUE, "发证", frozenset({CaseState.ISSUE}), CLERK),
     Transition(Action.SUPPLEMENT, "通知补正", UNDER_REVIEW, CLERK | REVIEWER, needs_reasons=True),
+    Transition(Action.RETURN, "退回", REVIEW_STEPS, REVIEWER, needs_reasons=True),
+    Transition(Action.RETURN, "退回", frozenset({CaseState.APPROVAL}), APPROVER, needs_reasons=True),
     Transition(Action.RESUME, "材料补齐", frozenset({CaseState.SUPPLEMENT}), CLERK),
     Transition(Action.REJECT, "不予登记", UNDER_REVIEW | {CaseState.SUPPLEMENT}, APPROVER, needs_reasons=True),
     Transition(Action.WITHDRAW, "撤回", UNDER_REVIEW | {CaseState.SUPPLEMENT}, CLERK, needs_reasons=True),
@@ -77,6 +87,31 @@ def transition_for(action: Action, state: CaseState) -> Transition:
 def available_transitions(state: str, user: UserInfo) -> list[Transition]:
     """The actions ``user`` may take on a case in ``state`` (what the case page offers)."""
     return [t for t in TRANSITIONS if CaseState(state) in t.sources and t.roles & user.roles]
+
+
+def return_targets(state: str, passed: Iterable[str]) -> list[CaseState]:
+    """The steps a case in ``state`` may be returned to (退回): the earlier steps of the main line
+    that it has been in (``passed``: the states of its history)."""
+    current = CaseState(state)
+    if current not in MAIN_LINE:
+        return []
+    been = set(passed)
+    return [s for s in MAIN_LINE[: MAIN_LINE.index(current)] if s.value in been]
+
+
+def review_step(state: str, resume_state: str | None) -> CaseState:
+    """The step whose checks a case answers to: its own, or in 补正 the one it will return to."""
+    return CaseState(resume_state) if state == CaseState.SUPPLEMENT and resume_state else CaseState(state)
+
+
+@dataclass(frozen=True)
+class Collector:
+    """Who comes for the certificate at 发证 (领证人), as the clerk gave it: the legal representative,
+    or an agent (代理人) with the name and ID number as typed."""
+
+    kind: CollectorKind
+    name: str = ""
+    id_number: str = ""
 
 
 class StepRefused(SoregError):
@@ -107,20 +142,53 @@ class Outcome:
     registration: Registration | None = None
 
 
-def _clean_reasons(reasons: Sequence[str]) -> list[str]:
-    return [r.strip() for r in reasons if r and r.strip()]
+def _read_words(reasons: Sequence[str], opinion: str) -> tuple[list[str], str]:
+    """The reasons and the opinion as typed, read with the text policy."""
+    cleaned, errors = read_reasons(reasons)
+    values, more = read_fields((OPINION,), {OPINION.key: opinion})
+    errors += more
+    if errors:
+        raise SoregError(errors[0].message, field=errors[0].label)
+    return cleaned, values[OPINION.key] or ""
+
+
+def _record_collector(case: Case, collector: Collector | None) -> str:
+    """Write who collected the certificate onto ``case``; return the line for the history."""
+    if collector is None:
+        raise SoregError("发证须登记领证人：法定代表人本人，或代理人的姓名和身份证号。", field="领证人")
+    if collector.kind is CollectorKind.AGENT:
+        values, errors = read_agent({"name": collector.name, "id_number": collector.id_number})
+        if errors:
+            raise SoregError(errors[0].message, field=errors[0].path)
+        name, number = values["name"], values["id_number"]
+    else:
+        person = next(p for p in case.persons if PersonRole.LEGAL_REPRESENTATIVE in p.role_set)
+        name, number = person.name, person.id_number
+    case.collector_kind, case.collector_name, case.collector_id_number = collector.kind.value, name, number
+    case.collected_at = utcnow()
+    return f"领证人：{collector.kind.value} {name}（{number}）"
+
+
+def passed_states_in(session: Session, case: Case) -> set[str]:
+    """The states ``case`` has been in, from its history."""
+    return set(session.scalars(select(CaseStep.to_state).where(CaseStep.case_id == case.id)))
 
 
 def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: date | None = None,
-            reasons: Sequence[str] = (), note: str = "", acknowledge_warnings: bool = False) -> Outcome:
-    """Move case ``case_no`` by ``action``; refuse with a Chinese message, changing nothing."""
+            reasons: Sequence[str] = (), note: str = "", opinion: str = "", acknowledge_warnings: bool = False,
+            return_to: str | None = None, collector: Collector | None = None) -> Outcome:
+    """Move case ``case_no`` by ``action``; refuse with a Chinese message, changing nothing.
+
+    ``opinion`` is the reviewer's 审查意见; ``return_to`` the step a 退回 goes back to; ``collector``
+    who collects the certificate at 发证.
+    """
     on = on or date.today()
     with store.write() as session:
         case = find_case(session, case_no)
         state = CaseState(case.state)
         transition = transition_for(action, state)
         require_role(user, transition.roles, transition.label)
-        reasons = _clean_reasons(reasons)
+        reasons, opinion = _read_words(reasons, opinion)
         if transition.needs_reasons and not reasons:
             raise SoregError(f"“{transition.label}”须写明理由，请填写。", field="理由")
         findings: list[Finding] = []
@@ -150,11 +218,18 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
             target = CaseState(case.resume_state)
             case.resume_state = None
             note = "；".join(filter(None, [note, f"时限中止 {stopped} 个工作日，承诺办结日顺延至 {case.due_date:%Y-%m-%d}"]))
+        elif action is Action.RETURN:
+            targets = return_targets(state, passed_states_in(session, case))
+            if return_to not in targets:
+                raise SoregError(f"请选择退回到的环节（本办件已经过的环节：{'、'.join(targets)}）。", field="退回至")
+            target = CaseState(return_to)
         else:  # PRINT, ISSUE, REJECT, WITHDRAW
             if action is Action.PRINT:
                 from printing.print_records import require_certificate_printed  # printing reads cases
 
                 require_certificate_printed(session, case)
+            if action is Action.ISSUE:
+                note = "；".join(filter(None, [note, _record_collector(case, collector)]))
             target = {Action.PRINT: CaseState.ISSUE, Action.ISSUE: CaseState.CLOSED,
                       Action.REJECT: CaseState.REJECTED, Action.WITHDRAW: CaseState.WITHDRAWN}[action]
         if target in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN):
@@ -164,12 +239,16 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
         if registration is not None:
             extra |= {"credit_code": registration.credit_code, "organization_id": registration.organization_id}
         append_step(session, case, action=action.value, from_state=state.value, actor=user.username,
-                    note=note, reasons=reasons, audit_after=extra)
+                    note=note, reasons=reasons, opinion=opinion, audit_after=extra)
         return Outcome(summary_of(case), tuple(findings), registration)
+
+
+def findings_in(session: Session, case: Case, on: date) -> list[Finding]:
+    """The findings of the step the case answers to (in 补正: the step it returns to)."""
+    return step_findings(session, case, case_rules(session), on, review_step(case.state, case.resume_state))
 
 
 def preview_findings(store: Store, case_no: str, *, on: date | None = None) -> list[Finding]:
     """The findings the case's current step would see now, without changing anything."""
     with store.read() as session:
-        case = find_case(session, case_no)
-        return step_findings(session, case, case_rules(session), on or date.today())
+        return findings_in(session, find_case(session, case_no), on or date.today())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from datetime import date
 
@@ -59,7 +60,9 @@ class FindingView(QFrame):
         colour = LEVEL_COLOURS[finding.level]
         self.setObjectName("finding")
         self.setStyleSheet(f"#finding {{ border-left: 5px solid {colour}; background: #fafafa; }}")
-        self.message = QLabel(f"<b style='color:{colour}'>[{self.tr(LEVEL_LABELS[finding.level])}]</b> {finding.message}")
+        # the message quotes names as typed: escaped, so "<b>x</b>" shows literally
+        self.message = QLabel(f"<b style='color:{colour}'>[{self.tr(LEVEL_LABELS[finding.level])}]</b> "
+                              f"{html.escape(finding.message)}")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
