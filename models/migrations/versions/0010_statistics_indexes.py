@@ -1,14 +1,14 @@
 """statistics indexes: the 统计 page counts organizations and cases from an index alone
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-02 10:00:00
 """
 
 from alembic import op
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
