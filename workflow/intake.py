@@ -89,6 +89,12 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
         return summary_of(case)
 
 
+def intake_rules(store: Store) -> dict[str, Any]:
+    """The rules this window's intake measures the registration conditions with (for the wizard)."""
+    with store.read() as session:
+        return case_rules(session)
+
+
 def _checked_intake(session: Session, data: Mapping[str, Any], business_type: str, today: date) -> Intake:
     """The form read under this window's rules on ``today``, its name checked against the registry.
 

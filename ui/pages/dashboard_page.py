@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ui.context import PageContext
 from ui.pages import main_window_page
+from ui.plain_text import plain
 from workflow.case_queries import EXPIRY_WARNING_DAYS, CaseFilter, Dashboard, dashboard, dashboard_filters
 
 CASES_PAGE = "ui.pages.cases_page:CasesPage"
@@ -95,7 +96,7 @@ class DashboardPage(QWidget):
         self.data: Dashboard | None = None
         heading = QLabel(self.tr("首页"))
         heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
-        self.greeting = QLabel()
+        self.greeting = plain(QLabel())
         self.cards = {key: Card(key, title, colour) for key, title, colour in CARDS}
         self.cards["expiring"].button.setToolTip(self.tr("{0} 天内登记证书到期的正常登记组织；双击一项在登记库中查看").format(
             EXPIRY_WARNING_DAYS))

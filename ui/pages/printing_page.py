@@ -54,6 +54,7 @@ from printing.render import PrintMode
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
 from ui.pdf_printing import LoadedPdf, print_pdf
+from ui.plain_text import plain
 from ui.print_dialogs import CalibrationDialog, ReasonDialog
 from ui.qr_verify_dialog import QrVerifyDialog
 from workflow.queries import CaseSummary, get_case
@@ -127,7 +128,7 @@ class PrintingPage(QWidget):
         case_row = QHBoxLayout()
         case_row.addWidget(self.case_edit, 1)
         case_row.addWidget(load)
-        self.case_label = QLabel(self.tr("请输入办件编号"))
+        self.case_label = plain(QLabel(self.tr("请输入办件编号")))
         self.case_label.setObjectName("caseLabel")
         self.case_label.setWordWrap(True)
 
@@ -167,7 +168,7 @@ class PrintingPage(QWidget):
         buttons.addWidget(self.print_button)
         buttons.addWidget(verify)
         buttons.addStretch(1)
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setObjectName("printMessage")
         self.message.setWordWrap(True)
 

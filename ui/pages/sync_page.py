@@ -41,6 +41,7 @@ from sync.preferences import (
 from sync.runner import SyncReport, SyncStatus
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
+from ui.plain_text import plain
 from ui.sync_status import SyncController, controller_of, what_to_do
 
 NOTICE_COLUMNS = ("类别", "状态", "记录", "涉及窗口", "内容", "时间")
@@ -109,7 +110,7 @@ class SyncPage(QWidget):
         self.file_keyring_check = QCheckBox(self.tr("没有系统密钥环时改用文件密钥环（安全性较低）"))
         self.save_button = QPushButton(self.tr("保存连接设置"))
         self.save_button.clicked.connect(self.save_settings)
-        self.settings_message = QLabel()
+        self.settings_message = plain(QLabel())
         self.settings_message.setWordWrap(True)
 
         form = QFormLayout(box)
@@ -138,10 +139,10 @@ class SyncPage(QWidget):
         self.online_value = QLabel(self.tr("尚未连接"))
         self.last_sync_value = QLabel("—")
         self.pending_value = QLabel("—")
-        self.outcome_label = QLabel()
+        self.outcome_label = plain(QLabel())
         self.outcome_label.setWordWrap(True)
         self.outcome_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress_text = QLabel()
+        self.progress_text = plain(QLabel())
         self.progress_bar = QProgressBar()
         self.cancel_button = QPushButton(self.tr("取消"))
         self.cancel_button.clicked.connect(self._cancel)
