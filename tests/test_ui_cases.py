@@ -104,6 +104,7 @@ def test_an_invalid_field_is_marked_and_disables_next(window, qtbot):
     name.set_text("ABC Association")
     assert not next_button(wizard).isEnabled()
     assert name.message.isVisible() and name.message.text() == "“拟定名称”应使用中文填写。"
+    assert wizard.organization_page.name_verdict.verdict.text() == "名称核准：拟定名称更正后自动核准"
     assert "#c62828" in name.widget.styleSheet()
     phone = wizard.organization_page.inputs["applicant_phone"]
     phone.set_text("12345")

@@ -306,10 +306,11 @@ class NameVerdict(QWidget):
         if not refused:
             self.reason_message.hide()
 
-    def show_waiting(self, note: str = "") -> None:
+    def show_waiting(self, note: str = "", *, name_invalid: bool = False) -> None:
         """No verdict: nothing to check yet, or the check could not run (``note`` says why)."""
         self.result, self.pending = None, False
-        self._show(None, self.tr("名称核准：填写组织类型和拟定名称后自动核准"), note)
+        self._show(None, self.tr("名称核准：拟定名称更正后自动核准") if name_invalid
+                   else self.tr("名称核准：填写组织类型和拟定名称后自动核准"), note)
 
     def show_pending(self) -> None:
         self.result, self.pending = None, True
@@ -693,7 +694,8 @@ class CaseWizard(QWizard):
         verdict = self.organization_page.name_verdict
         if key is None:
             self._name_timer.stop()
-            verdict.show_waiting()
+            verdict.show_waiting(name_invalid=any(e.path == "name" for e in self.errors)
+                                 and bool(self.organization_page.values()["name"].strip()))
         else:
             verdict.show_pending()
             self._name_timer.start()

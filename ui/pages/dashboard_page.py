@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ui.context import PageContext
 from ui.pages import main_window_page
-from ui.plain_text import plain
+from ui.plain_text import plain, tip
 from workflow.case_queries import EXPIRY_WARNING_DAYS, CaseFilter, Dashboard, dashboard, dashboard_filters
 
 CASES_PAGE = "ui.pages.cases_page:CasesPage"
@@ -74,6 +74,7 @@ class Card(QFrame):
         self.list.clear()
         for text, target in rows:
             item = QListWidgetItem(text)
+            item.setToolTip(tip(text))  # the whole line, where a narrow card cuts it short
             item.setData(Qt.ItemDataRole.UserRole, target)
             self.list.addItem(item)
         if not rows:
