@@ -180,13 +180,20 @@ def test_members_left_empty_for_a_group_are_asked_for(window, qtbot):
     assert not next_button(wizard).isEnabled()
 
 
-def test_a_person_named_with_an_extension_b_character_is_accepted(window, qtbot):
+def open_at_persons(qtbot, window) -> CaseWizard:
+    """A wizard with valid items and one 业务范围 item, on the 人员 page."""
     wizard = open_wizard(qtbot, window)
     fill_items(qtbot, wizard, name="上海市长宁区琴韵音乐协会")
     qtbot.waitUntil(next_button(wizard).isEnabled, timeout=15000)
     qtbot.mouseClick(next_button(wizard), Qt.MouseButton.LeftButton)
     wizard.scope_page.table.set_cell(0, "text", "组织会员开展音乐交流活动")
     qtbot.mouseClick(next_button(wizard), Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is wizard.persons_page
+    return wizard
+
+
+def test_a_person_named_with_an_extension_b_character_is_accepted(window, qtbot):
+    wizard = open_at_persons(qtbot, window)
     person = GROUP_FORM["persons"][0] | {"name": f"王{EXT_B_CHAR}", "roles": "发起人、法定代表人"}
     for key, value in person.items():
         wizard.persons_page.table.set_cell(0, key, value)
@@ -297,12 +304,7 @@ def test_esc_closes_an_empty_wizard_at_once_and_asks_on_a_filled_one(window, qtb
 
 
 def test_the_roles_check_boxes_fit_their_column(window, qtbot):
-    wizard = open_wizard(qtbot, window)
-    fill_items(qtbot, wizard, name="上海市长宁区琴韵音乐协会")
-    qtbot.waitUntil(next_button(wizard).isEnabled, timeout=15000)
-    qtbot.mouseClick(next_button(wizard), Qt.MouseButton.LeftButton)
-    wizard.scope_page.table.set_cell(0, "text", "组织会员开展音乐交流活动")
-    qtbot.mouseClick(next_button(wizard), Qt.MouseButton.LeftButton)
+    wizard = open_at_persons(qtbot, window)
     table = wizard.persons_page.table
     column = next(c for c, f in enumerate(table.fields) if f.key == "roles")
     cell = table.visualItemRect(table.item(0, column))
