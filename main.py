@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--user")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-
 from pathlib import Path
 
 from accounts.users import (
@@ -20,7 +19,13 @@ from accounts.window import init_window
 from cli.session import acting_user, logged_in_store, read_password, store_for
 from models.accounts import Role
 from models.audit import verify_chain
-from models.backup import BackupReason, backup_store, list_backups, restore_store, set_backup_settings
+from models.backup import (
+    BackupReason,
+    backup_store,
+    list_backups,
+    restore_store,
+    set_backup_settings,
+)
 from models.errors import SoregError
 from models.store import default_db_path
 from signing.setup import window_key_at_setup

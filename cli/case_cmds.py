@@ -9,8 +9,8 @@ from datetime import date
 from cli.registry_cmds import StderrProgress
 from cli.session import logged_in_store
 from models.accounts import Role
-from workflow.dishonest import MANAGERS, list_person, listed_persons, remove_person
 from workflow.demo import fill_demo_cases
+from workflow.dishonest import MANAGERS, list_person, listed_persons, remove_person
 from workflow.queries import case_history, get_case
 from workflow.states import is_open
 

@@ -44,7 +44,13 @@ def _shown(key: str, value: int | None) -> str:
 
 def cmd_central_limits(args: argparse.Namespace) -> int:
     from models.errors import SoregError
-    from sync.central_admin import CENTRE_LIMITS, WINDOW_LIMITS, centre_limits, set_limits, set_window_limits
+    from sync.central_admin import (
+        CENTRE_LIMITS,
+        WINDOW_LIMITS,
+        centre_limits,
+        set_limits,
+        set_window_limits,
+    )
 
     given = {key: getattr(args, option[2:].replace("-", "_")) * factor for option, key, factor, _ in _OPTIONS
              if getattr(args, option[2:].replace("-", "_")) is not None}

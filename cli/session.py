@@ -16,7 +16,6 @@ from models.accounts import Role
 from models.errors import SoregError
 from models.store import Store, open_store
 
-
 _opened: list[Store] = []
 
 

@@ -74,12 +74,17 @@ def read_fields(fields: Sequence[Field], data: Mapping[str, object], *, path: st
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
     for field in fields:
-        label = f"{where}{field.label}"
         try:
             values[field.key] = field.read(data.get(field.key))
         except FieldInvalid as exc:
-            errors.append(FieldError(f"{path}{field.key}", label, f"“{label}”{exc.reason}"))
+            errors.append(field_error(field, exc.reason, path=path, where=where))
     return values, errors
+
+
+def field_error(field: Field, reason: str, *, path: str = "", where: str = "") -> FieldError:
+    """The error of ``field`` (at ``path``, in the row named by ``where``): "“label”reason"."""
+    label = f"{where}{field.label}"
+    return FieldError(f"{path}{field.key}", label, f"“{label}”{reason}")
 
 
 # ---- parsers -------------------------------------------------------------------------------

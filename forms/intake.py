@@ -2,7 +2,11 @@
 
 Three parts: the proposed organization's registered items (登记事项), its 业务范围 items and the
 persons (发起人 / 拟任法定代表人 / 拟任负责人), plus which checklist materials were received.
-``read_intake`` turns the raw text into an ``Intake`` or reports every invalid value at once.
+``read_intake`` turns the raw text into an ``Intake`` or reports every invalid value at once:
+values a field cannot take, and values that fail a registration condition (登记条件, see
+``forms/conditions.py``) measured at that field on the day of intake — a date after today, funds
+of 0 or below the minimum, a 社会团体 without enough members, an expired or too short use of the
+premises, a head over the age limit, neither a sponsor nor a direct-registration category.
 """
 
 from __future__ import annotations
@@ -13,8 +17,24 @@ from datetime import date
 from typing import Any
 
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
 
+from forms.conditions import (
+    GROUP,
+    age_excess,
+    funds_shortfall,
+    later_than,
+    members_requirement,
+    members_shortfall,
+    premises_shortfall,
+    type_limits,
+)
 from forms.fields import (
     Field,
     FieldError,
@@ -27,12 +47,13 @@ from forms.fields import (
     as_single_line,
     choice_parser,
     count_parser,
+    field_error,
     list_parser,
     read_fields,
 )
 from forms.materials import required_items
 from forms.print_limits import max_chars, scope_too_long
-from models.case_rules import direct_categories
+from models.case_rules import case_rules, direct_categories
 from models.cases import BusinessType, PersonRole
 from models.errors import SoregError
 from models.reference import org_types, scope_catalogue, streets
@@ -98,6 +119,7 @@ def as_catalogue_code(text: str) -> str:
 
 
 ROLE_CHOICES = tuple(r.value for r in PersonRole)
+HEADS = frozenset({PersonRole.LEGAL_REPRESENTATIVE, PersonRole.RESPONSIBLE})  # the age limit applies to them
 
 ORGANIZATION_FIELDS: tuple[Field, ...] = (
     Field("org_type", "组织类型", choice_parser(lambda: tuple(org_types())), required=True, choices=lambda: tuple(org_types())),
@@ -137,6 +159,10 @@ PERSON_FIELDS: tuple[Field, ...] = (
     Field("appointed_on", "任职日期", as_date, max_length=20, hint="留空则以核准日为准"),
 )
 
+# Why a name that the name check (名称核准) refuses is accepted all the same: shown to the reviewer.
+NAME_OVERRIDE_FIELD = Field("name_override_reason", "名称未通过核准仍予受理的理由", as_chinese_text, max_length=500,
+                            multiline=True, hint="例如：申请人坚持使用此名称，请审核人员判断")
+
 
 @dataclass(frozen=True)
 class Intake:
@@ -147,6 +173,7 @@ class Intake:
     scope_items: tuple[dict[str, Any], ...]
     persons: tuple[dict[str, Any], ...]
     received: frozenset[str]
+    name_override_reason: str | None = None
 
     @property
     def legal_representative(self) -> str:
@@ -176,12 +203,56 @@ class IntakeInvalid(SoregError):
         self.errors = tuple(errors)
 
 
-def _read_scope(rows: Sequence[Mapping[str, object]]) -> tuple[list[dict[str, Any]], list[FieldError]]:
+def _field(fields: Sequence[Field], key: str) -> Field:
+    return next(f for f in fields if f.key == key)
+
+
+def organization_condition_errors(org: Mapping[str, Any], *, today: date, rules: Mapping[str, Any]) -> list[FieldError]:
+    """The registration conditions of the registered items, each at its field.
+
+    ``org`` holds the values read so far (a key is absent when its text was invalid: then its
+    condition is not measured). Shared with the correction of registered items during review.
+    """
+    errors: list[FieldError] = []
+
+    def fails(key: str, reason: str) -> None:
+        errors.append(field_error(_field(ORGANIZATION_FIELDS, key), reason))
+
+    org_type = org.get("org_type")
+    limits = type_limits(rules, org_type)
+    funds = org.get("funds_yuan")
+    if funds == 0:
+        fails("funds_yuan", "不能为 0，请填写章程规定的注册资金或开办资金。")
+    elif funds is not None and org_type and (short := funds_shortfall(funds, org_type, limits)):
+        fails("funds_yuan", f"为 {short}，请核对。")
+    if org_type == GROUP and "individual_members" in org and "unit_members" in org:
+        individual, unit = org["individual_members"], org["unit_members"]
+        if individual is None and unit is None:
+            fails("individual_members", f"未填写：{members_requirement(limits)}，请填写个人会员数或单位会员数。")
+        elif short := members_shortfall(individual or 0, unit or 0, limits):
+            fails("individual_members", f"不足：{short}。")
+    if "premises_document" in org and org["premises_document"] is None:
+        fails("premises_document", "未填写：须有固定住所，请填写产权证号或租赁合同编号。")
+    if org.get("premises_valid_until") and (short := premises_shortfall(org["premises_valid_until"], today, rules)):
+        fails("premises_valid_until", f"{short}，请提供期限更长的住所使用证明。")
+    if org.get("sponsor_consent_date") and (later := later_than(org["sponsor_consent_date"], today)):
+        fails("sponsor_consent_date", f"{later}，请核对。")
+    if "sponsor" in org and "direct_category" in org and not org["sponsor"] and not org["direct_category"]:
+        fails("sponsor", f"未填写：请填写业务主管单位，或选择直接登记类别（{'、'.join(rules['direct_registration_categories'])}）。")
+    if org.get("direct_category") and "direct_justification" in org and not org["direct_justification"]:
+        fails("direct_category", "已选择，请在“直接登记理由”中写明理由。")
+    return errors
+
+
+def _read_scope(rows: Sequence[Mapping[str, object]], today: date | None) -> tuple[list[dict[str, Any]], list[FieldError]]:
     items, errors = [], []
     catalogue = _catalogue_by_code()
     for i, row in enumerate(rows):
         where = f"第 {i + 1} 项"
         values, errs = read_fields(SCOPE_FIELDS, row, path=f"scope_items[{i}].", where=where)
+        if today is not None and values.get("approval_date") and (later := later_than(values["approval_date"], today)):
+            errs.append(field_error(_field(SCOPE_FIELDS, "approval_date"), f"{later}，请核对。",
+                                    path=f"scope_items[{i}].", where=where))
         errors += errs
         if errs:
             continue
@@ -198,10 +269,28 @@ def _read_scope(rows: Sequence[Mapping[str, object]]) -> tuple[list[dict[str, An
     return items, errors
 
 
-def _read_persons(rows: Sequence[Mapping[str, object]]) -> tuple[list[dict[str, Any]], list[FieldError]]:
+def _age_error(values: Mapping[str, Any], i: int, today: date, rules: Mapping[str, Any]) -> FieldError | None:
+    """A legal representative or responsible person over the age limit on the appointment day
+    (today when none is given), at 任职日期 if one was typed, else at the ID number."""
+    heads = [r for r in values.get("roles") or () if r in HEADS]
+    if not heads or values.get("id_number") is None or "appointed_on" not in values:
+        return None
+    birth = birth_date_of(values["id_number"])
+    excess = age_excess(birth, values["appointed_on"] or today, rules)
+    if excess is None:
+        return None
+    key = "appointed_on" if values["appointed_on"] else "id_number"
+    return field_error(_field(PERSON_FIELDS, key), f"：{values.get('name') or ''}生于 {birth:%Y-%m-%d}，{excess}，"
+                       f"不能担任{'、'.join(heads)}。", path=f"persons[{i}].", where=f"第 {i + 1} 位人员的")
+
+
+def _read_persons(rows: Sequence[Mapping[str, object]], today: date | None,
+                  rules: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[FieldError]]:
     persons, errors = [], []
     for i, row in enumerate(rows):
         values, errs = read_fields(PERSON_FIELDS, row, path=f"persons[{i}].", where=f"第 {i + 1} 位人员的")
+        if today is not None and (too_old := _age_error(values, i, today, rules)):
+            errs.append(too_old)
         errors += errs
         if not errs:
             values["birth_date"] = birth_date_of(values["id_number"])
@@ -230,28 +319,42 @@ def _read_received(raw: Sequence[object], business_type: str, org_type: str | No
     return frozenset(received), errors
 
 
-def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ESTABLISH.value) -> Intake:
-    """Read the whole intake form; raise ``IntakeInvalid`` listing every invalid value."""
+def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ESTABLISH.value, today: date | None = None,
+                rules: Mapping[str, Any] | None = None, conditions: bool = True) -> Intake:
+    """Read the whole intake form; raise ``IntakeInvalid`` listing every invalid value.
+
+    With ``conditions`` (the default) the registration conditions are measured on ``today``
+    (default: the real today) under ``rules`` (default: ``case_rules()``, the window's own rules
+    need a session); without, only what each field can take is read, as for a case under review
+    that is judged by the review checks instead.
+    """
+    rules = rules if rules is not None else case_rules()
+    on = (today or date.today()) if conditions else None
     organization, errors = read_fields(ORGANIZATION_FIELDS, data.get("organization") or {})
-    scope_items, scope_errors = _read_scope(list(data.get("scope_items") or []))
-    persons, person_errors = _read_persons(list(data.get("persons") or []))
+    if on is not None:
+        errors += organization_condition_errors(organization, today=on, rules=rules)
+    scope_items, scope_errors = _read_scope(list(data.get("scope_items") or []), on)
+    persons, person_errors = _read_persons(list(data.get("persons") or []), on, rules)
     if not data.get("persons"):
         person_errors.append(FieldError("persons", "人员", "“人员”至少填写拟任法定代表人一位。"))
     received, received_errors = _read_received(list(data.get("received") or []), business_type, organization.get("org_type"))
-    errors += scope_errors + person_errors + received_errors
+    override, override_errors = read_fields((NAME_OVERRIDE_FIELD,), data)
+    errors += scope_errors + person_errors + received_errors + override_errors
     if errors:
         raise IntakeInvalid(errors)
     for key in ("individual_members", "unit_members"):
         organization[key] = organization[key] or 0
     conditions = material_conditions(organization, scope_items)
     needed = {i.code for i in required_items(business_type, organization["org_type"], conditions)}
-    return Intake(business_type, organization, tuple(scope_items), tuple(persons), received & needed)
+    return Intake(business_type, organization, tuple(scope_items), tuple(persons), received & needed,
+                  override["name_override_reason"])
 
 
-def validate_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ESTABLISH.value) -> list[FieldError]:
-    """Every invalid value of the form (empty when the form can be accepted)."""
+def validate_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ESTABLISH.value, today: date | None = None,
+                    rules: Mapping[str, Any] | None = None) -> list[FieldError]:
+    """Every invalid value of the form, conditions included (empty when the form can be accepted)."""
     try:
-        read_intake(data, business_type=business_type)
+        read_intake(data, business_type=business_type, today=today, rules=rules)
     except IntakeInvalid as exc:
         return list(exc.errors)
     return []

@@ -5,7 +5,8 @@
 representative (拟任法定代表人) and responsible persons (拟任负责人); ``CaseMaterial`` the
 checklist of materials (申请材料) with ``CaseAttachment`` the scanned files; ``CaseStep`` the
 append-only history (办理过程). ``CaseCounter`` hands out the local sequence of case numbers
-and ``DishonestPerson`` is the local copy of the persons on the 严重违法失信名单.
+and ``DishonestPerson`` is the local copy of the persons on the 严重违法失信名单. ``CaseSearchText``
+is the line each case is found by in the 办件 search, kept by triggers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, SyncedMixin
@@ -101,6 +112,8 @@ class Case(SyncedMixin, Base):
     unit_members: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     premises_document: Mapped[str | None] = mapped_column(String(100))  # 住所证明
     premises_valid_until: Mapped[date | None] = mapped_column(Date)  # None: owned, no end
+    # why the clerk accepted a name that the name check refused (shown to the reviewer at 名称核准)
+    name_override_reason: Mapped[str | None] = mapped_column(Text)
     # the reviewer's acknowledgement of the name check's warnings
     name_warnings_ack_by: Mapped[str | None] = mapped_column(String(64))
     name_warnings_ack_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -241,3 +254,24 @@ class DishonestPerson(SyncedMixin, Base):
     listed_on: Mapped[date] = mapped_column(Date, nullable=False)
     removed_on: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class CaseSearchText(Base):
+    """What a case is found by in the 办件 search (办件检索): its number, name, applicant and the
+    names of its persons on one line, separated by SEARCH_SEPARATOR.
+
+    Local and derived: SQLite triggers (migration 0011) rewrite the line whenever a case or one
+    of its persons is written, by the ORM, a bulk insert or a pull alike; no code writes it. The
+    FTS5 table SEARCH_INDEX (trigram tokenizer, this table as its content, ``id`` as its rowid)
+    finds a line by any three or more characters through its index.
+    """
+
+    __tablename__ = "case_search"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # the index's rowid: stable, unlike an implicit rowid
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id", ondelete="CASCADE"), unique=True, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+SEARCH_SEPARATOR = "\x1f"  # a control character: no typed text holds one (forms/text.py), so no match spans two parts
+SEARCH_INDEX = "case_search_index"  # the FTS5 virtual table over case_search (and its shadow tables' prefix)

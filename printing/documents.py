@@ -27,7 +27,6 @@ from printing.render import Page, PrintMode, render_pages
 from printing.templates import load_template
 from signing.qr import CertificateClaim, Claim, ReceiptClaim
 
-
 DOCUMENT_TEMPLATES: dict[DocumentKind, tuple[str, ...]] = {
     DocumentKind.CERTIFICATE: tuple(CERTIFICATE_TEMPLATES.values()),
     DocumentKind.RECEIPT: (ReceiptData.template,),

@@ -21,7 +21,13 @@ from models.print_records import DocumentKind, PrintEvent, PrintRecord
 from models.registry import Organization, OrgStatus
 from models.store import Store
 from signing.keys import public_keys
-from signing.qr import CertificateClaim, QrStatus, QrVerification, ReceiptClaim, verify_qr
+from signing.qr import (
+    CertificateClaim,
+    QrStatus,
+    QrVerification,
+    ReceiptClaim,
+    verify_qr,
+)
 
 GENUINE = (QrStatus.VALID, QrStatus.EXPIRED)
 ORGANIZATION_GONE = {OrgStatus.DEREGISTERED.value: (QrStatus.DEREGISTERED, "注销登记"),

@@ -17,15 +17,20 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from forms.fields import Field, FieldInvalid, as_single_line
+from forms.text import TextRefused, normalize_text
 from models import reference
 from models.audit import record_event
 from models.errors import SoregError
 from models.registry import CodeBlock, OrganizationCode
 from models.settings import get_setting
 from models.store import Store
-from forms.fields import Field, FieldInvalid, as_single_line
-from forms.text import TextRefused, normalize_text
-from registry.credit_code import ALPHABET, build_credit_code, organization_code, organization_code_check
+from registry.credit_code import (
+    ALPHABET,
+    build_credit_code,
+    organization_code,
+    organization_code_check,
+)
 
 LOW_WARNING_SETTING = "codes.low_warning"
 """Setting: warn when fewer than this many codes remain (default 20)."""

@@ -24,8 +24,24 @@ from models import reference
 from models.errors import SoregError
 from models.registry import NameVariant, Organization, OrganizationName, OrgStatus
 from models.store import Store
-from registry.name_rules import FORM_RULES, INFO, REJECT, WARN, Finding, name_rule_limits, zihao_label
-from registry.names import ParsedName, normalize_name, one_char_deletions, parse_name, pinyin_key, variant_key, within_one_edit
+from registry.name_rules import (
+    FORM_RULES,
+    INFO,
+    REJECT,
+    WARN,
+    Finding,
+    name_rule_limits,
+    zihao_label,
+)
+from registry.names import (
+    ParsedName,
+    normalize_name,
+    one_char_deletions,
+    parse_name,
+    pinyin_key,
+    variant_key,
+    within_one_edit,
+)
 from registry.registry_indexes import ensure_registry_indexes
 
 LISTED_IN_MESSAGE = 5  # a message names this many organizations; the finding lists them all

@@ -24,7 +24,14 @@ from models import reference
 from models.audit import record_event
 from models.base import new_id, utcnow
 from models.errors import SoregError
-from models.outbox import PROPOSE, OutboxOp, json_value, outbox_row, registry_position, row_payload
+from models.outbox import (
+    PROPOSE,
+    OutboxOp,
+    json_value,
+    outbox_row,
+    registry_position,
+    row_payload,
+)
 from models.registry import Organization, OrganizationName, OrgStatus
 from registry.name_index import (
     apply_parsed_parts,

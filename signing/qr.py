@@ -15,7 +15,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 PREFIX = "SOREG1:"
 SIGNATURE_CONTEXT = b"soreg-qr-1\x00"

@@ -20,8 +20,8 @@ import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import timedelta
+from functools import partial
 
 import psycopg
 from sqlalchemy import func, select, union
@@ -31,9 +31,22 @@ from models.audit import record_event
 from models.backup import BackupReason, backup_store
 from models.base import utcnow
 from models.errors import SoregError
-from models.outbox import FROM_CENTRE, PROPOSE, NoticeKind, OutboxOp, SyncNotice, SyncState
+from models.outbox import (
+    FROM_CENTRE,
+    PROPOSE,
+    NoticeKind,
+    OutboxOp,
+    SyncNotice,
+    SyncState,
+)
 from models.progress import Progress, stop_if_cancelled
 from models.store import Store
+from registry.registry_indexes import (
+    drop_deferred_indexes,
+    ensure_registry_indexes,
+    missing_indexes,
+    registry_is_empty,
+)
 from sync.apply import (
     ACTOR,
     CHANGE_COLUMNS,
@@ -42,12 +55,6 @@ from sync.apply import (
     SNAPSHOT_COLUMNS,
     apply_changes,
     note_organizations_not_in_snapshot,
-)
-from registry.registry_indexes import (
-    drop_deferred_indexes,
-    ensure_registry_indexes,
-    missing_indexes,
-    registry_is_empty,
 )
 
 BULK_CACHE_KIB = 65536

@@ -18,7 +18,9 @@ DECIDED_ON = date(2026, 9, 22)
 
 def case_at(window: Window, state: CaseState, base: dict = GROUP_FORM) -> str:
     """A new case opened from ``base`` and moved along the main line (or to 补正 / 不予登记) until ``state``."""
-    case_no = open_case(window.store, base, user=window.clerk, today=ACCEPTED_ON).case_no
+    # several cases of one name: once one is registered the name check refuses the next, so say why
+    case_no = open_case(window.store, base | {"name_override_reason": "同名办件，用于打印各种文书"}, user=window.clerk,
+                        today=ACCEPTED_ON).case_no
     if state is CaseState.SUPPLEMENT:
         perform(window.store, case_no, Action.SUPPLEMENT, user=window.clerk, on=DECIDED_ON,
                 reasons=["章程草案未经发起人签字"])

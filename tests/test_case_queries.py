@@ -132,3 +132,120 @@ def test_walking_the_sort_index_gives_the_same_rows(demo):
             planned = list_cases(session, flt, order, TODAY, limit=7)
             walked = list_cases(session, flt, order, TODAY, limit=7, matching=10**6)  # "nearly all match"
             assert planned and [r.case_no for r in walked] == [r.case_no for r in planned]
+
+
+def _search_lines(session) -> dict[str, list[str]]:
+    """Each case's number, name, applicant and persons' names, read from the cases themselves."""
+    from sqlalchemy import select
+
+    from models.cases import Case, CasePerson
+
+    lines = {case_no: [case_no, name, applicant] for case_no, name, applicant in
+             session.execute(select(Case.case_no, Case.name, Case.applicant))}
+    for case_no, person in session.execute(select(Case.case_no, CasePerson.name).join(CasePerson, CasePerson.case_id == Case.id)):
+        lines[case_no].append(person)
+    return lines
+
+
+def _found(session, text: str, flt=CaseFilter()) -> list[str]:
+    from dataclasses import replace
+
+    flt = replace(flt, text=text)
+    rows = every(session, flt)
+    assert count_cases(session, flt, TODAY) == len(rows)
+    return sorted(r.case_no for r in rows)
+
+
+def test_search_matches_a_middle_part_of_each_kind_of_text(demo):
+    with demo.store.read() as session:
+        lines = _search_lines(session)
+        sample = next(parts for parts in lines.values() if len(parts) >= 4 and len(parts[3]) >= 3)
+        case_no, name, applicant, person = sample[:4]
+        middles = {
+            "case number": case_no[8:15],  # "-2026-0", neither start nor end
+            "name (three characters, the index)": name[7:10],
+            "name (two characters, a scan)": name[7:9],
+            "applicant": applicant[1:3] if len(applicant) >= 3 else applicant[-2:],
+            "person": person[1:3],
+        }
+        for kind, part in middles.items():
+            expected = sorted(no for no, parts in lines.items() if any(part in p for p in parts))
+            assert case_no in expected, kind
+            assert _found(session, part) == expected, kind
+            assert _found(session, f"  {part} ") == expected, kind  # surrounding blanks do not count
+        # combined with another filter, and nothing spans two parts of a line
+        assert _found(session, name[7:10], CaseFilter(states=frozenset({"补正"}))) == sorted(
+            no for no, parts in lines.items() if any(name[7:10] in p for p in parts)
+            and no in {r.case_no for r in every(session, CaseFilter(states=frozenset({"补正"})))})
+        assert _found(session, case_no[-2:] + name[:2]) == []
+        for wild in ("%", "_", "%%%", '"', '"上海'):  # LIKE wildcards and FTS5 syntax are plain characters
+            assert _found(session, wild) == sorted(no for no, parts in lines.items() if any(wild in p for p in parts))
+
+
+def test_the_search_follows_every_write_to_a_case_and_its_persons(tmp_path):
+    from sqlalchemy import select
+
+    from models.cases import Case, CasePerson
+
+    w = make_window(tmp_path)
+    fill_demo_cases(w.store, 3, seed=11, today=TODAY)
+    with w.store.write() as session:
+        case = session.scalars(select(Case).order_by(Case.case_no)).first()
+        case.name = "上海市长宁区甪直书画研究会"
+        case.persons[0].name = "欧阳𠈌"
+        session.add(CasePerson(case_id=case.id, position=9, name="司马相如", id_number="310105198001011236",
+                               birth_date=date(1980, 1, 1), roles="发起人"))
+        case_no = case.case_no
+    with w.store.read() as session:
+        assert _found(session, "甪直书") == [case_no] and _found(session, "阳𠈌") == [case_no]
+        assert _found(session, "马相") == [case_no] and _found(session, "司马相如") == [case_no]
+    with w.store.write() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no)).one()
+        case.persons.remove(next(p for p in case.persons if p.name == "司马相如"))
+    with w.store.read() as session:
+        assert _found(session, "司马相如") == [] and _found(session, "马相") == []
+    w.store.close()
+
+
+def test_migration_0011_fills_the_search_of_existing_cases_and_goes_back(tmp_path):
+    """A database made by the previous head (0006) with cases in it: 0011 adds the override reason and
+    fills the search lines and their index; the downgrade removes both and keeps every case."""
+    import sqlite3
+
+    from alembic import command
+    from sqlalchemy import create_engine, select
+
+    from models import migrate
+    from models.cases import Case
+    from models.store import open_store
+
+    path = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine, "0006")
+    engine.dispose()
+    with sqlite3.connect(path) as conn:  # a case as 0006 stored it, with one person
+        conn.execute("INSERT INTO cases (id, created_at, updated_at, row_version, case_no, business_type, org_type, state, "
+                     "window_code, accepted_by, accepted_at, applicant, applicant_phone, due_date, statutory_due_date, "
+                     "stopped_working_days, stopped_calendar_days, name, address, purpose, activity_area, "
+                     "legal_representative, funds_yuan, individual_members, unit_members) VALUES ('0' || hex(randomblob(15)) || '0', "
+                     "'2026-01-01', '2026-01-01', 1, '310105-W01-2026-000077', '成立登记', '社会团体', '受理', 'W01', 'clerk', "
+                     "'2026-01-01', '钱塘江', '13812345678', '2026-02-01', '2026-03-01', 0, 0, '上海市长宁区琴韵音乐协会', '', '', "
+                     "'', '', 30000, 60, 0)")
+        conn.execute("INSERT INTO case_persons (id, created_at, updated_at, row_version, case_id, position, name, id_number, "
+                     "birth_date, phone, roles, title) SELECT 'ab' || substr(id, 3), '2026-01-01', '2026-01-01', 1, id, 0, "
+                     "'慕容复', '310105198001011236', '1980-01-01', '', '法定代表人', '' FROM cases")
+    store = open_store(path)  # upgrades to the head
+    with store.read() as session:
+        assert session.scalar(select(Case.name_override_reason)) is None
+        for part in ("W01-2026-0000", "韵音乐", "琴韵", "塘江", "容复"):
+            assert _found(session, part) == ["310105-W01-2026-000077"], part
+    store.close()
+    config = migrate._config()
+    with create_engine(f"sqlite:///{path}").begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
+    with sqlite3.connect(path) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+        assert not {t for t in tables if "search" in t}
+        assert "name_override_reason" not in {row[1] for row in conn.execute("PRAGMA table_info(cases)")}
+        assert conn.execute("SELECT count(*) FROM case_persons").fetchone() == (1,)

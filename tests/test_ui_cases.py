@@ -57,7 +57,7 @@ def fill_wizard(qtbot, wizard: CaseWizard, form: dict, screenshots: bool = False
     """Type ``form`` into the wizard page by page, pressing 下一步 (Enter) after each."""
     for key, value in form["organization"].items():
         wizard.organization_page.inputs[key].set_text(value)
-    assert next_button(wizard).isEnabled(), [e.message for e in wizard.errors]
+    qtbot.waitUntil(next_button(wizard).isEnabled, timeout=15000)  # the name check's verdict has come
     if screenshots:
         shot(wizard, "case_wizard_1_items.png")
     qtbot.keyClick(wizard, Qt.Key.Key_Return)
@@ -98,11 +98,12 @@ def test_an_invalid_field_is_marked_and_disables_next(window, qtbot):
     wizard.show()
     for key, value in GROUP_FORM["organization"].items():
         wizard.organization_page.inputs[key].set_text(value)
-    assert next_button(wizard).isEnabled()
+    qtbot.waitUntil(next_button(wizard).isEnabled, timeout=15000)
     name = wizard.organization_page.inputs["name"]
     name.set_text("ABC Association")
     assert not next_button(wizard).isEnabled()
     assert name.message.isVisible() and name.message.text() == "“拟定名称”应使用中文填写。"
+    assert wizard.organization_page.name_verdict.verdict.text() == "名称核准：拟定名称更正后自动核准"
     assert "#c62828" in name.widget.styleSheet()
     phone = wizard.organization_page.inputs["applicant_phone"]
     phone.set_text("12345")
@@ -113,7 +114,8 @@ def test_an_invalid_field_is_marked_and_disables_next(window, qtbot):
     shot(wizard, "case_wizard_invalid.png")
     name.set_text(GROUP_FORM["organization"]["name"])
     phone.set_text("13812345678")
-    assert next_button(wizard).isEnabled() and not name.message.isVisible() and name.widget.styleSheet() == ""
+    qtbot.waitUntil(next_button(wizard).isEnabled, timeout=15000)
+    assert not name.message.isVisible() and name.widget.styleSheet() == ""
 
 
 def test_wizard_tables_mark_bad_cells_and_require_one_legal_representative(window, qtbot):
@@ -122,6 +124,7 @@ def test_wizard_tables_mark_bad_cells_and_require_one_legal_representative(windo
     wizard.show()
     for key, value in GROUP_FORM["organization"].items():
         wizard.organization_page.inputs[key].set_text(value)
+    qtbot.waitUntil(next_button(wizard).isEnabled, timeout=15000)
     wizard.next()
     wizard.scope_page.table.set_cell(0, "text", "组织会员交流活动")
     wizard.next()

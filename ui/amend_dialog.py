@@ -34,7 +34,13 @@ from forms.review import CORRECTION_REASON
 from models.errors import SoregError
 from ui.case_wizard import MESSAGE_STYLE, FieldInput, RowsEditor
 from ui.context import PageContext
-from workflow.amend import ITEM_FIELDS, Amended, amend_case, correction_errors, correction_form
+from workflow.amend import (
+    ITEM_FIELDS,
+    Amended,
+    amend_case,
+    correction_errors,
+    correction_form,
+)
 from workflow.case_queries import CaseDetail
 
 

@@ -1,4 +1,5 @@
-"""The GUI entry (图形界面): fonts, the store, first-start set-up, login and the main window.
+"""The GUI entry (图形界面): fonts, Qt's own texts in Chinese, the store, first-start set-up, login
+and the main window.
 
 The login dialog is shown first, before SQLAlchemy is even imported; the store opens (and
 migrates) on the worker thread meanwhile, and the 登录 button stays disabled until it is ready.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cli.app import ChineseArgumentParser
@@ -21,6 +22,7 @@ from models.errors import SoregError
 from ui.fonts import install_fonts
 from ui.login_dialog import LoginDialog
 from ui.main_thread_gc import MainThreadCollector
+from ui.plain_text import plain
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -30,6 +32,23 @@ if TYPE_CHECKING:
 
 STARTUP_PROBE_ENV = "SOREG_STARTUP_PROBE"  # benchmarks/startup.py: print when the login window is up, then quit
 STORE_FAILURE_EXIT = 2
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "resources" / "translations"
+# Qt's catalogue shipped with PySide6, then the few of its texts it leaves in English (read first)
+QT_CATALOGUES = (("qtbase_zh_CN", None), ("qt_supplement_zh_CN", TRANSLATIONS))
+
+
+def install_translations(app: QApplication) -> list[str]:
+    """Qt's own texts in Chinese — the buttons of QMessageBox and QDialogButtonBox, QFileDialog, the
+    context menus of text fields — and Chinese as the default locale (calendar pop-ups, month and
+    day names). Returns the catalogues loaded."""
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    loaded = []
+    for name, folder in QT_CATALOGUES:
+        translator = QTranslator(app)
+        if translator.load(name, str(folder or QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))):
+            app.installTranslator(translator)
+            loaded.append(name)
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -104,8 +123,8 @@ class Shell(QObject):
     def _store_failed(self, error: SoregError) -> None:
         if self.login_dialog is not None:
             self.login_dialog.hide()
-        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("无法打开数据库"),
-                          self.tr("{0}\n\n程序将退出。").format(error.message))
+        box = plain(QMessageBox(QMessageBox.Icon.Critical, self.tr("无法打开数据库"),
+                                self.tr("{0}\n\n程序将退出。").format(error.message)))
         box.setObjectName("storeError")
         box.finished.connect(lambda _result: self.finished.emit(STORE_FAILURE_EXIT))
         self.store_error_box = box
@@ -203,6 +222,7 @@ def run_gui(argv: list[str]) -> int:
     app.setQuitOnLastWindowClosed(False)  # the shell decides when the program ends
     MainThreadCollector(app)  # kept by its parent, the application
     install_fonts(app)
+    install_translations(app)
     shell = Shell(options.db, options.user)
     shell.finished.connect(app.exit)
     if os.environ.get(STARTUP_PROBE_ENV):

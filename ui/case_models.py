@@ -13,13 +13,28 @@ from datetime import date
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QWidget
 
 from models.errors import SoregError
 from ui.context import PageContext
-from workflow.case_queries import PAGE_SIZE, RUNNING_STATES, CaseFilter, CaseOrder, CaseRow, SortKey, count_cases, list_cases
+from workflow.case_queries import (
+    PAGE_SIZE,
+    RUNNING_STATES,
+    CaseFilter,
+    CaseOrder,
+    CaseRow,
+    SortKey,
+    count_cases,
+    list_cases,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 KEPT_PAGES = 50  # pages kept in memory (10,000 rows); older ones are fetched again when needed

@@ -48,8 +48,8 @@ from models.cases import CaseState, PersonRole
 from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.reference import streets
-from printing.case_documents import NOTICES
 from models.settings import FOUR_EYES, get_setting
+from printing.case_documents import NOTICES
 from registry.name_rules import Finding
 from ui.amend_dialog import AmendDialog
 from ui.collector_dialog import CollectorDialog

@@ -2,18 +2,25 @@
 
 Pages: 登记事项 (ORGANIZATION_FIELDS), 业务范围 (SCOPE_FIELDS, a table), 人员 (PERSON_FIELDS, a
 table), 材料 (the checklist for the type and conditions), 确认 and the result. Every change is
-validated with ``forms.intake.validate_intake``: a bad value is marked red with the domain's
-Chinese message beside it and 下一步 stays disabled until the page is right. 受理 calls
+validated with ``forms.intake.validate_intake`` — what each field takes and the registration
+conditions measured at it, under the window's rules on the day of intake: a bad value is marked
+red with the domain's Chinese message beside it and 下一步 stays disabled until the page is right.
+While the clerk types, the proposed name is checked (名称核准, the same check as the 名称核准 page)
+on the task runner once typing pauses, and the verdict shows beside the name: a refused name
+blocks 下一步 until the clerk writes why it is accepted all the same. 受理 calls
 ``workflow.intake.open_case`` (one transaction) on the task runner and shows the case number.
+Esc (or 取消) on a wizard that holds anything asks before the input is discarded.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,17 +46,30 @@ from PySide6.QtWidgets import (
 )
 
 from forms.fields import Field, FieldError, FieldInvalid
-from forms.intake import ORGANIZATION_FIELDS, PERSON_FIELDS, SCOPE_FIELDS, material_conditions, read_intake, validate_intake
+from forms.intake import (
+    NAME_OVERRIDE_FIELD,
+    ORGANIZATION_FIELDS,
+    PERSON_FIELDS,
+    SCOPE_FIELDS,
+    material_conditions,
+    read_intake,
+    validate_intake,
+)
 from forms.materials import MaterialItem, required_items
 from models.cases import BusinessType
 from models.errors import SoregError
+from registry.name_check import LISTED_IN_MESSAGE, NameCheckResult, check_name, warm_up
 from ui.context import PageContext
-from workflow.intake import open_case
+from ui.pages.name_check_page import LEVEL_LABELS
+from ui.plain_text import plain, tip
+from workflow.intake import intake_rules, open_case
 from workflow.queries import CaseSummary
 
 ERROR_STYLE = "border: 2px solid #c62828; border-radius: 3px;"
 MESSAGE_STYLE = "color: #c62828;"
 BAD_CELL = QColor("#ffcdd2")
+NAME_CHECK_DELAY_MS = 150  # typing has paused: check the name
+VERDICT_COLOURS = {"pass": "#2e7d32", "warn": "#ef6c00", "reject": "#c62828", None: "#616161"}
 
 
 def _several(field: Field) -> bool:
@@ -88,7 +108,7 @@ class FieldInput:
             self.widget = edit
         self.widget.setObjectName(f"field_{field.key}")
         self.widget.setToolTip(field.hint)
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setObjectName(f"message_{field.key}")
         self.message.setStyleSheet(MESSAGE_STYLE)
         self.message.setWordWrap(True)
@@ -123,7 +143,16 @@ class ChoicesDelegate(QStyledItemDelegate):
         self.field = field
         self.several = _several(field)
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:
+    def editor_width(self) -> int:
+        """The width the check boxes need side by side (0 for a combo box, which fits any column)."""
+        if not self.several:
+            return 0
+        editor = self.createEditor(None, QStyleOptionViewItem(), QModelIndex())
+        width = editor.sizeHint().width()
+        editor.deleteLater()
+        return width
+
+    def createEditor(self, parent: QWidget | None, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:
         if self.several:
             editor = QWidget(parent)
             editor.setAutoFillBackground(True)
@@ -162,13 +191,18 @@ class FieldTable(QTableWidget):
         super().__init__(0, len(fields), parent)
         self.fields = tuple(fields)
         self.setHorizontalHeaderLabels([f.label + ("*" if f.required else "") for f in fields])
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for column, f in enumerate(fields):
             self.horizontalHeaderItem(column).setToolTip(f.hint)
             if f.choices is not None:
-                self.setItemDelegateForColumn(column, ChoicesDelegate(f, self))
+                delegate = ChoicesDelegate(f, self)
+                self.setItemDelegateForColumn(column, delegate)
+                if delegate.editor_width():  # check boxes side by side: the column is as wide as they are
+                    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+                    header.resizeSection(column, delegate.editor_width() + 8)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setDefaultSectionSize(30)
 
     def add_row(self, values: dict[str, str] | None = None) -> int:
@@ -199,7 +233,7 @@ class FieldTable(QTableWidget):
                 item = self.item(r, c)
                 message = errors.get((r, f.key))
                 item.setBackground(QBrush(BAD_CELL) if message else QBrush())
-                item.setToolTip(message or f.hint)
+                item.setToolTip(tip(message) if message else f.hint)
         self.blockSignals(False)
 
 
@@ -228,6 +262,93 @@ class IntakePage(QWizardPage):
         return self.wizard() is not None and not self.my_errors(self.wizard().errors)
 
 
+class NameVerdict(QWidget):
+    """The name check's verdict beside the proposed name: pass, warnings with the organizations
+    behind them, or a refusal with its reasons and the clerk's reason for accepting it anyway."""
+
+    def __init__(self, on_reason_changed, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result: NameCheckResult | None = None
+        self.pending = False
+        self.verdict = plain(QLabel())
+        self.verdict.setObjectName("nameVerdict")
+        self.details = plain(QLabel())
+        self.details.setObjectName("nameVerdictDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason_label = QLabel(self.tr("{0}*：").format(NAME_OVERRIDE_FIELD.label))
+        self.reason = QPlainTextEdit()
+        self.reason.setObjectName(f"field_{NAME_OVERRIDE_FIELD.key}")
+        self.reason.setTabChangesFocus(True)
+        self.reason.setPlaceholderText(NAME_OVERRIDE_FIELD.hint)
+        self.reason.setFixedHeight(54)
+        self.reason.textChanged.connect(on_reason_changed)
+        self.reason_label.setBuddy(self.reason)
+        self.reason_message = plain(QLabel())
+        self.reason_message.setObjectName(f"message_{NAME_OVERRIDE_FIELD.key}")
+        self.reason_message.setStyleSheet(MESSAGE_STYLE)
+        self.reason_message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 4)
+        layout.setSpacing(2)
+        for widget in (self.verdict, self.details, self.reason_label, self.reason, self.reason_message):
+            layout.addWidget(widget)
+        self.show_waiting()
+
+    def _show(self, verdict: str | None, text: str, details: str = "") -> None:
+        self.verdict.setStyleSheet(f"color: {VERDICT_COLOURS[verdict]}; font-weight: bold;")
+        self.verdict.setText(text)
+        self.details.setText(details)
+        self.details.setVisible(bool(details))
+        refused = verdict == "reject"
+        for widget in (self.reason_label, self.reason):
+            widget.setVisible(refused)
+        if not refused:
+            self.reason_message.hide()
+
+    def show_waiting(self, note: str = "", *, name_invalid: bool = False) -> None:
+        """No verdict: nothing to check yet, or the check could not run (``note`` says why)."""
+        self.result, self.pending = None, False
+        self._show(None, self.tr("名称核准：拟定名称更正后自动核准") if name_invalid
+                   else self.tr("名称核准：填写组织类型和拟定名称后自动核准"), note)
+
+    def show_pending(self) -> None:
+        self.result, self.pending = None, True
+        self._show(None, self.tr("名称核准：正在核准…"))
+
+    def show_result(self, result: NameCheckResult) -> None:
+        self.result, self.pending = result, False
+        if result.verdict == "pass":
+            self._show("pass", self.tr("名称核准：通过"), self.tr("未发现与登记库中名称相同或相近的社会组织，名称符合规则。"))
+            return
+        lines = []
+        for finding in result.findings:
+            line = f"[{self.tr(LEVEL_LABELS[finding.level])}] {finding.message}"
+            if len(finding.organizations) > LISTED_IN_MESSAGE:
+                line += self.tr("\n所列组织：{0}").format("、".join(finding.organizations))
+            lines.append(line)
+        if result.verdict == "reject":
+            lines.append(self.tr("请更改名称；如申请人坚持使用此名称，请写明仍予受理的理由，由审查人员在名称核准环节判断。"))
+        self._show(result.verdict, self.tr("名称核准：{0}").format(self.tr(result.verdict_label)), "\n".join(lines))
+
+    def show_reason_error(self, message: str | None) -> None:
+        self.reason.setStyleSheet(ERROR_STYLE if message else "")
+        self.reason_message.setText(message or "")
+        self.reason_message.setVisible(bool(message) and self.reason.isVisibleTo(self))
+
+    @property
+    def refused(self) -> bool:
+        return self.result is not None and self.result.verdict == "reject"
+
+    def override_reason(self) -> str:
+        """The clerk's reason, sent with the form only while the name is refused."""
+        return self.reason.toPlainText() if self.refused else ""
+
+    def blocks(self) -> bool:
+        """Whether 下一步 must wait: the check is running, or the name is refused without a reason."""
+        return self.pending or (self.refused and not self.reason.toPlainText().strip())
+
+
 class OrganizationPage(IntakePage):
     """登记事项: the proposed organization's registered items and the applicant."""
 
@@ -236,34 +357,40 @@ class OrganizationPage(IntakePage):
         self.setTitle(self.tr("登记事项"))
         self.setSubTitle(self.tr("填写拟设立组织的登记事项和申请人信息。带 * 的为必填项。"))
         self.inputs = {f.key: FieldInput(f, self._changed) for f in ORGANIZATION_FIELDS}
+        self.name_verdict = NameVerdict(self._changed)
         self.touched: set[str] = set()
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(2)
         half = (len(ORGANIZATION_FIELDS) + 1) // 2
-        for n, f in enumerate(ORGANIZATION_FIELDS):
-            block, row = divmod(n, half)
-            label = QLabel(f.label + ("*" if f.required else "") + "：")
-            label.setBuddy(self.inputs[f.key].widget)
-            grid.addWidget(label, row * 2, block * 2, Qt.AlignmentFlag.AlignRight)
-            grid.addWidget(self.inputs[f.key].widget, row * 2, block * 2 + 1)
-            grid.addWidget(self.inputs[f.key].message, row * 2 + 1, block * 2 + 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-        grid.setRowStretch(half * 2, 1)  # spare height goes below the fields, not between them
+        columns = QHBoxLayout()
+        columns.setSpacing(16)
+        for part in (ORGANIZATION_FIELDS[:half], ORGANIZATION_FIELDS[half:]):
+            grid = QGridLayout()  # each column its own grid: the verdict lengthens the first only
+            grid.setHorizontalSpacing(10)
+            grid.setVerticalSpacing(2)
+            for row, f in enumerate(part):
+                label = QLabel(f.label + ("*" if f.required else "") + "：")
+                label.setBuddy(self.inputs[f.key].widget)
+                grid.addWidget(label, row * 3, 0, Qt.AlignmentFlag.AlignRight)
+                grid.addWidget(self.inputs[f.key].widget, row * 3, 1)
+                grid.addWidget(self.inputs[f.key].message, row * 3 + 1, 1)
+                if f.key == "name":
+                    grid.addWidget(self.name_verdict, row * 3 + 2, 1)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(len(part) * 3, 1)  # spare height goes below the fields, not between them
+            columns.addLayout(grid, 1)
         body = QWidget()
-        body.setLayout(grid)
+        body.setLayout(columns)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
-        self.summary = QLabel()
+        self.summary = plain(QLabel())
         self.summary.setObjectName("pageSummary")
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.summary)
-        # tab order: down the first column, then down the second
+        # tab order: down the first column (the reason right after the name), then down the second
         widgets = [self.inputs[f.key].widget for f in ORGANIZATION_FIELDS]
+        widgets.insert(widgets.index(self.inputs["name"].widget) + 1, self.name_verdict.reason)
         for first, second in zip(widgets, widgets[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
@@ -278,14 +405,18 @@ class OrganizationPage(IntakePage):
         return {key: i.text() for key, i in self.inputs.items()}
 
     def my_errors(self, errors: Sequence[FieldError]) -> list[FieldError]:
-        return [e for e in errors if e.path in self.inputs]
+        return [e for e in errors if e.path in self.inputs or e.path == NAME_OVERRIDE_FIELD.key]
 
     def show_errors(self, errors: Sequence[FieldError]) -> None:
         mine = {e.path: e.message for e in self.my_errors(errors)}
         for key, field_input in self.inputs.items():
             field_input.show_error(mine.get(key) if key in self.touched else None)
-        hidden = [k for k in mine if k not in self.touched]
-        self.summary.setText(self.tr("还有 {0} 项必填项未填写。").format(len(hidden)) if hidden else "")
+        self.name_verdict.show_reason_error(mine.get(NAME_OVERRIDE_FIELD.key))
+        hidden = [k for k in mine if k in self.inputs and k not in self.touched]
+        self.summary.setText(self.tr("还有 {0} 项需要填写或更正。").format(len(hidden)) if hidden else "")
+
+    def isComplete(self) -> bool:
+        return super().isComplete() and not self.name_verdict.blocks()
 
 
 class RowsEditor(QWidget):
@@ -307,7 +438,7 @@ class RowsEditor(QWidget):
             button.setAutoDefault(False)  # Enter goes on to the next page, whatever has the focus
         self.add_button.clicked.connect(lambda: self.add_row())
         self.remove_button.clicked.connect(self.remove_row)
-        self.messages = QLabel()
+        self.messages = plain(QLabel())
         self.messages.setObjectName(f"messages_{part}")
         self.messages.setTextFormat(Qt.TextFormat.PlainText)
         self.messages.setStyleSheet(MESSAGE_STYLE)
@@ -451,11 +582,11 @@ class ResultPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("受理完成"))
-        self.case_label = QLabel()
+        self.case_label = plain(QLabel())
         self.case_label.setObjectName("caseNumber")
         self.case_label.setStyleSheet("font-size: 18pt; font-weight: bold; color: #1b5e20;")
         self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details = QLabel()
+        self.details = plain(QLabel())
         self.details.setWordWrap(True)
         self.print_button = QPushButton(self.tr("打印受理回执(&P)…"))
         self.print_button.setToolTip(self.tr("在“打印”页预览并打印本办件的受理回执"))
@@ -490,13 +621,22 @@ class CaseWizard(QWizard):
     case_opened = Signal(object)  # the CaseSummary of the new case
 
     def __init__(self, context: PageContext, parent: QWidget | None = None,
-                 business_type: str = BusinessType.ESTABLISH.value) -> None:
+                 business_type: str = BusinessType.ESTABLISH.value, today: date | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.business_type = business_type
+        self._today = today  # None: the real day, whenever it is asked
+        self.rules: dict[str, Any] | None = None  # the window's own rules, once read (until then the defaults)
         self.case: CaseSummary | None = None
         self.print_receipt = False  # 打印受理回执 was chosen on the last page
         self.errors: list[FieldError] = []
+        self.discard_box = self._make_discard_box()
+        self._checked_name: tuple[str, str] | None = None  # the (name, type) the verdict shown is for
+        self._name_request = 0
+        self._name_timer = QTimer(self)
+        self._name_timer.setSingleShot(True)
+        self._name_timer.setInterval(NAME_CHECK_DELAY_MS)
+        self._name_timer.timeout.connect(self.check_name)
         self.setWindowTitle(self.tr("新建办件 — {0}").format(business_type))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
@@ -522,6 +662,18 @@ class CaseWizard(QWizard):
             self.addPage(page)
         self.resize(1100, 680)
         self.revalidate()
+        store = context.store
+        context.tasks.run(lambda _p: intake_rules(store), on_success=self._rules_read, on_failure=lambda _e: None,
+                          parent=self)
+        context.tasks.run(lambda _p: warm_up(store), on_failure=lambda _e: None, parent=self)
+
+    @property
+    def today(self) -> date:
+        return self._today or date.today()
+
+    def _rules_read(self, rules: dict[str, Any]) -> None:
+        self.rules = rules
+        self.revalidate()
 
     # -- the form --
     def form_data(self) -> dict[str, Any]:
@@ -531,46 +683,134 @@ class CaseWizard(QWizard):
             "scope_items": self.scope_page.table.rows(),
             "persons": self.persons_page.table.rows(),
             "received": self.materials_page.received(),
+            NAME_OVERRIDE_FIELD.key: self.organization_page.name_verdict.override_reason(),
         }
 
     def revalidate(self) -> None:
         """Validate the whole form; each page marks its own errors and enables 下一步 accordingly."""
-        self.errors = validate_intake(self.form_data(), business_type=self.business_type)
+        self.errors = validate_intake(self.form_data(), business_type=self.business_type, today=self.today,
+                                      rules=self.rules)
+        self._follow_name()
         for page in (self.organization_page, self.scope_page, self.persons_page):
             page.show_errors(self.errors)
             page.completeChanged.emit()
 
-    def checklist(self) -> tuple[MaterialItem, ...]:
-        """The materials this case must bring, given its type and what the form says."""
-        data = self.form_data() | {"received": []}
-        intake = read_intake(data, business_type=self.business_type)
-        return required_items(self.business_type, intake.organization["org_type"],
-                              material_conditions(intake.organization, intake.scope_items))
+    def has_input(self) -> bool:
+        """Whether the clerk has put anything in the form (then Esc asks before discarding it)."""
+        data = self.form_data()
+        rows = data["scope_items"] + data["persons"]
+        return (any(v.strip() for v in data["organization"].values()) or any(v.strip() for r in rows for v in r.values())
+                or bool(data["received"]))
+
+    # -- 名称核准 while the clerk types --
+    def _name_key(self) -> tuple[str, str] | None:
+        """(name, type) when both read without error, else None: nothing to check."""
+        values = self.organization_page.values()
+        if any(e.path in ("name", "org_type") for e in self.errors) or not values["name"].strip():
+            return None
+        return values["name"], values["org_type"]
+
+    def _follow_name(self) -> None:
+        """A changed name or type: the verdict shown is stale; check again once typing pauses."""
+        key = self._name_key()
+        if key == self._checked_name:
+            return
+        self._checked_name = key
+        self._name_request += 1  # a check under way is for a name no longer in the box
+        verdict = self.organization_page.name_verdict
+        if key is None:
+            self._name_timer.stop()
+            verdict.show_waiting(name_invalid=any(e.path == "name" for e in self.errors)
+                                 and bool(self.organization_page.values()["name"].strip()))
+        else:
+            verdict.show_pending()
+            self._name_timer.start()
+
+    def check_name(self) -> None:
+        """Check the proposed name now (the timer calls this once typing pauses), on the task runner."""
+        if self._checked_name is None:
+            return
+        name, org_type = self._checked_name
+        request, store, as_of = self._name_request, self.context.store, self.today
+
+        def shown(request_now: int) -> bool:
+            return shiboken6.isValid(self) and request_now == self._name_request
+
+        def delivered(result: NameCheckResult) -> None:
+            if shown(request):
+                self.organization_page.name_verdict.show_result(result)
+                self.revalidate()
+
+        def failed(error: SoregError) -> None:
+            if shown(request):
+                self.organization_page.name_verdict.show_waiting(error.message)
+                self.revalidate()
+
+        self.context.tasks.run(lambda _p: check_name(store, name, org_type, as_of), on_success=delivered,
+                               on_failure=failed, parent=self)
 
     def summary_html(self) -> str:
-        intake = read_intake(self.form_data(), business_type=self.business_type)
+        """Everything once more, as rich text: every value the clerk typed is escaped."""
+        intake = read_intake(self.form_data(), business_type=self.business_type, today=self.today, rules=self.rules)
+        e = html.escape
         org = self.organization_page.values()
-        rows = [f"<tr><td><b>{f.label}</b></td><td>{org[f.key]}</td></tr>" for f in ORGANIZATION_FIELDS if org[f.key]]
-        scope = "".join(f"<li>{s['text']}</li>" for s in intake.scope_items)
-        persons = "".join(f"<li>{p['name']}（{'、'.join(p['roles'])}）{p['id_number']}</li>" for p in intake.persons)
+        rows = [f"<tr><td><b>{e(f.label)}</b></td><td>{e(org[f.key])}</td></tr>" for f in ORGANIZATION_FIELDS if org[f.key]]
+        if intake.name_override_reason:
+            rows.append(f"<tr><td><b>{e(NAME_OVERRIDE_FIELD.label)}</b></td>"
+                        f"<td style='color:#c62828'>{e(intake.name_override_reason)}</td></tr>")
+        scope = "".join(f"<li>{e(s['text'])}</li>" for s in intake.scope_items)
+        persons = "".join(f"<li>{e(p['name'])}（{e('、'.join(p['roles']))}）{e(p['id_number'])}</li>" for p in intake.persons)
         missing = [i.label for i in self.checklist() if i.code not in intake.received]
         materials = (self.tr("材料齐全") if not missing else
-                     self.tr("<span style='color:#c62828'>待补材料：{0}</span>").format("、".join(missing)))
+                     self.tr("<span style='color:#c62828'>待补材料：{0}</span>").format(e("、".join(missing))))
         return (f"<table cellspacing='4'>{''.join(rows)}</table>"
                 f"<p><b>{self.tr('业务范围')}</b></p><ol>{scope}</ol>"
                 f"<p><b>{self.tr('人员')}</b></p><ul>{persons}</ul><p>{materials}</p>")
+
+    def checklist(self) -> tuple[MaterialItem, ...]:
+        """The materials this case must bring, given its type and what the form says."""
+        data = self.form_data() | {"received": []}
+        intake = read_intake(data, business_type=self.business_type, today=self.today, rules=self.rules)
+        return required_items(self.business_type, intake.organization["org_type"],
+                              material_conditions(intake.organization, intake.scope_items))
+
+    # -- leaving --
+    def _make_discard_box(self) -> QMessageBox:
+        """The question Esc asks of a filled wizard: 放弃 closes it, 继续填写 (or Esc) goes back."""
+        box = plain(QMessageBox(QMessageBox.Icon.Question, self.tr("放弃填写"),
+                                self.tr("已填写的内容尚未受理，关闭后不会保存。要放弃这些内容吗？"),
+                                QMessageBox.StandardButton.NoButton, self))
+        box.setObjectName("discardBox")
+        discard = box.addButton(self.tr("放弃"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("继续填写"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        discard.clicked.connect(self._discard)
+        return box
+
+    def reject(self) -> None:
+        """Esc, 取消 or the window's close button: at once if nothing would be lost, else ask first."""
+        if self.case is not None or not self.has_input():
+            super().reject()
+        elif not self.discard_box.isVisible():
+            self.discard_box.open()
+
+    def _discard(self) -> None:
+        super().reject()
 
     # -- 受理 --
     def submit(self, done) -> None:
         """Open the case on the worker; ``done(ok)`` afterwards."""
         data, store, user, business = self.form_data(), self.context.store, self.context.user, self.business_type
+        today = self.today
         self.button(QWizard.WizardButton.CommitButton).setEnabled(False)
 
         def failed(error: SoregError) -> None:
             if not shiboken6.isValid(self):
                 return
             self.button(QWizard.WizardButton.CommitButton).setEnabled(True)
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("未能受理"), error.message, QMessageBox.StandardButton.Ok, self)
+            box = plain(QMessageBox(QMessageBox.Icon.Warning, self.tr("未能受理"), error.message,
+                                    QMessageBox.StandardButton.Ok, self))
             box.setObjectName("intakeError")
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
@@ -581,7 +821,7 @@ class CaseWizard(QWizard):
             self.case_opened.emit(case)
             done(True)
 
-        self.context.tasks.run(lambda _p: open_case(store, data, user=user, business_type=business),
+        self.context.tasks.run(lambda _p: open_case(store, data, user=user, today=today, business_type=business),
                                on_success=opened, on_failure=failed, parent=self)
 
     @property

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from models.errors import SoregError
 from models.reference import district
+from ui.plain_text import plain
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -66,11 +67,11 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("用户名"), self.username)
         form.addRow(self.tr("密码"), self.password)
 
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
-        self.status = QLabel(self.tr("正在打开数据库…"))
+        self.status = plain(QLabel(self.tr("正在打开数据库…")))
         self.status.setStyleSheet(NOTE_STYLE)
 
         buttons = QDialogButtonBox()
@@ -92,7 +93,7 @@ class LoginDialog(QDialog):
             heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
             heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
         else:
-            heading = QLabel(self.tr("屏幕已锁定。请 {0} 输入密码解锁，或切换用户。").format(locked_user.display_name))
+            heading = plain(QLabel(self.tr("屏幕已锁定。请 {0} 输入密码解锁，或切换用户。").format(locked_user.display_name)))
             heading.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)

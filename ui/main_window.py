@@ -22,6 +22,7 @@ from ui.context import PageContext
 from ui.idle_lock import IdleWatch
 from ui.login_dialog import LoginDialog
 from ui.pages import PAGES, build_page, page_title
+from ui.plain_text import plain
 from ui.sync_status import SyncController, last_sync_text, pending_text, what_to_do
 
 DEFAULT_SIZE = (1280, 720)
@@ -116,9 +117,9 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         user = self.context.user
-        self.user_label = QLabel(self.tr("用户：{0}（{1}）").format(user.display_name, user.username))
+        self.user_label = plain(QLabel(self.tr("用户：{0}（{1}）").format(user.display_name, user.username)))
         self.roles_label = QLabel(self.tr("角色：{0}").format(user.role_labels))
-        self.database_label = QLabel(self.tr("数据库：{0}").format(self.context.store.path.name))
+        self.database_label = plain(QLabel(self.tr("数据库：{0}").format(self.context.store.path.name)))
         self.database_label.setToolTip(str(self.context.store.path))
         self.last_sync_label = QLabel(last_sync_text(None))
         self.pending_label = QLabel(pending_text(None))

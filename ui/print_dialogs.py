@@ -22,6 +22,7 @@ from printing.calibration import (
     save_calibration,
 )
 from ui.login_dialog import ERROR_STYLE
+from ui.plain_text import plain
 from ui.tasks import TaskRunner
 
 
@@ -31,7 +32,7 @@ class ReasonDialog(QDialog):
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        label = QLabel(prompt)
+        label = plain(QLabel(prompt))
         label.setWordWrap(True)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("例如：原证书污损、卡纸、套印错位"))
@@ -84,7 +85,7 @@ class CalibrationDialog(QDialog):
         form.addRow(self.tr("横向偏移"), self.offset_x)
         form.addRow(self.tr("纵向偏移"), self.offset_y)
         form.addRow(self.tr("缩放比例"), self.scale)
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setObjectName("calibrationMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)

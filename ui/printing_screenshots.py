@@ -12,7 +12,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 from ui.screenshots import _save, _wait_for, run_grabber
 
 

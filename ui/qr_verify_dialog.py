@@ -60,6 +60,7 @@ class QrVerifyDialog(QDialog):
         self.verdict.setObjectName("qrVerdict")
         self.verdict.setStyleSheet("background: #eeeeee; color: #616161; padding: 8px; font-size: 14pt;")
         self.details = QLabel()
+        self.details.setTextFormat(Qt.TextFormat.RichText)  # lines joined by <br>, each escaped
         self.details.setObjectName("qrDetails")
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -29,6 +29,7 @@ from models.store import Store
 from registry.code_blocks import CodeSupply, code_supply
 from signing.setup import window_key_at_setup
 from ui.login_dialog import ERROR_STYLE, NOTE_STYLE
+from ui.plain_text import plain
 from ui.role_checks import RoleChecks
 from ui.tasks import TaskRunner
 
@@ -87,7 +88,7 @@ class SetupDialog(QDialog):
         admin_form.addRow(self.tr("角色"), self.roles)
         admin.setVisible(self._needs_admin)
 
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
@@ -176,8 +177,8 @@ class SetupDialog(QDialog):
         self.code = new_code or self.code
         if self.key_warning:
             # not modal and not owned by this dialog, which closes now: the shell goes on to log in
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("签名密钥"), self.key_warning,
-                              QMessageBox.StandardButton.Ok, self.parentWidget())
+            box = plain(QMessageBox(QMessageBox.Icon.Warning, self.tr("签名密钥"), self.key_warning,
+                                    QMessageBox.StandardButton.Ok, self.parentWidget()))
             box.setObjectName("keyWarning")
             self.key_warning_box = box  # a box without a parent lives as long as this reference
             box.show()

@@ -14,12 +14,13 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from shiboken6 import isValid
 
 from models.errors import SoregError
 from models.progress import Cancelled, Progress
+from ui.plain_text import plain
 
 DIALOG_DELAY_MS = 400  # quick tasks finish before their progress dialog would flash up
 
@@ -151,8 +152,8 @@ class Task(QObject):
                 on_failure(error)
             return
         owner = self._owner_object()
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("操作未完成"), error.message,
-                          QMessageBox.StandardButton.Ok, owner if isinstance(owner, QWidget) else None)
+        box = plain(QMessageBox(QMessageBox.Icon.Warning, self.tr("操作未完成"), error.message,
+                                QMessageBox.StandardButton.Ok, owner if isinstance(owner, QWidget) else None))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

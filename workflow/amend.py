@@ -21,7 +21,15 @@ from typing import Any
 
 from accounts.users import UserInfo
 from forms.fields import FieldError, FieldInvalid
-from forms.intake import ORGANIZATION_FIELDS, PERSON_FIELDS, SCOPE_FIELDS, Intake, IntakeInvalid, material_conditions, read_intake
+from forms.intake import (
+    ORGANIZATION_FIELDS,
+    PERSON_FIELDS,
+    SCOPE_FIELDS,
+    Intake,
+    IntakeInvalid,
+    material_conditions,
+    read_intake,
+)
 from forms.materials import required_items
 from forms.review import CORRECTION_REASON
 from models.accounts import Role

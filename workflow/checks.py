@@ -25,14 +25,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from forms.conditions import (
+    GROUP,
+    age_excess,
+    funds_shortfall,
+    members_shortfall,
+    premises_shortfall,
+    type_limits,
+)
+from forms.intake import HEADS
 from models.cases import Case, CasePerson, CaseState, DishonestPerson, PersonRole
 from models.reference import scope_catalogue
 from models.registry import Organization, OrgStatus
 from registry.name_check import check_name
-from registry.name_rules import REJECT, WARN, Finding
-
-GROUP = "社会团体"
-HEADS = frozenset({PersonRole.LEGAL_REPRESENTATIVE, PersonRole.RESPONSIBLE})  # the age limit applies to them
+from registry.name_rules import INFO, REJECT, WARN, Finding
 
 
 def has_rejects(findings: Iterable[Finding]) -> bool:
@@ -56,8 +62,13 @@ def materials_findings(case: Case) -> list[Finding]:
 # ---- name (名称核准) ------------------------------------------------------------------------
 
 def name_findings(session: Session, case: Case, as_of: date) -> list[Finding]:
-    """The name check again, against the registry as it is on ``as_of``."""
-    return list(check_name(session, case.name, case.org_type, as_of).findings)
+    """The name check again, against the registry as it is on ``as_of``; and, when the clerk
+    accepted the case although the name check refused the name, the reason recorded at intake."""
+    findings = list(check_name(session, case.name, case.org_type, as_of).findings)
+    if case.name_override_reason:
+        findings.append(Finding("name.override_reason", INFO,
+                                f"受理时名称核准未通过，受理人 {case.accepted_by} 记录的受理理由：{case.name_override_reason}"))
+    return findings
 
 
 # ---- scope (业务范围审定) -------------------------------------------------------------------
@@ -118,33 +129,17 @@ def sponsor_findings(case: Case, rules: dict[str, Any], as_of: date) -> list[Fin
 
 def conditions_findings(case: Case, rules: dict[str, Any], as_of: date) -> list[Finding]:
     """Member counts (社会团体), funds at or above the type's minimum, premises document."""
-    limits = rules["conditions"].get(case.org_type, {})
+    limits = type_limits(rules, case.org_type)
     findings: list[Finding] = []
-    if case.org_type == GROUP:
-        individual, unit = case.individual_members, case.unit_members
-        enough = (
-            individual >= limits["min_individual_members"]
-            or unit >= limits["min_unit_members"]
-            or individual + unit >= limits["min_mixed_members"]
-        )
-        if not enough:
-            findings.append(Finding("conditions.members", REJECT,
-                                    f"会员数不足：个人会员 {individual} 个、单位会员 {unit} 个；"
-                                    f"社会团体须有个人会员 {limits['min_individual_members']} 个以上，"
-                                    f"或单位会员 {limits['min_unit_members']} 个以上，"
-                                    f"或两者合计 {limits['min_mixed_members']} 个以上。"))
-    minimum = limits.get("min_funds_yuan")
-    if minimum is not None and case.funds_yuan < minimum:
-        findings.append(Finding("conditions.funds", REJECT,
-                                f"注册资金/开办资金 {case.funds_yuan:,} 元低于{case.org_type}的最低限额 {minimum:,} 元。"))
+    if case.org_type == GROUP and (short := members_shortfall(case.individual_members, case.unit_members, limits)):
+        findings.append(Finding("conditions.members", REJECT, f"会员数不足：{short}。"))
+    if short := funds_shortfall(case.funds_yuan, case.org_type, limits):
+        findings.append(Finding("conditions.funds", REJECT, f"注册资金/开办资金 {short}。"))
     if not (case.premises_document or "").strip():
         findings.append(Finding("conditions.premises", REJECT, "未录入住所证明文件（产权证明或使用权证明），请补充。"))
-    elif case.premises_valid_until is not None:
-        min_days = rules["premises"]["min_use_days"]
-        if (case.premises_valid_until - as_of).days < min_days:
-            findings.append(Finding("conditions.premises_term", REJECT,
-                                    f"住所使用期限至 {case.premises_valid_until:%Y-%m-%d}，自今日起不足 {min_days} 天，"
-                                    "请提供更长期限的使用权证明。"))
+    elif case.premises_valid_until is not None and (short := premises_shortfall(case.premises_valid_until, as_of, rules)):
+        findings.append(Finding("conditions.premises_term", REJECT,
+                                f"住所使用期限{short}，请提供更长期限的使用权证明。"))
     return findings
 
 
@@ -160,11 +155,6 @@ class RegistryFacts:
     group_by_legal_rep_name: dict[str, list[str]] = field(default_factory=dict)
 
 
-def age_on(birth: date, day: date) -> int:
-    """Full years of age on ``day`` (周岁)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def _person_label(person: CasePerson) -> str:
     return f"{'、'.join(sorted(person.role_set))} {person.name}"
 
@@ -173,18 +163,15 @@ def persons_findings(case: Case, rules: dict[str, Any], on: date, facts: Registr
     """ID check character, the age limit of the legal representative and responsible persons on
     their appointment date, the 严重违法失信名单 and, for a 社会团体, its legal representative
     heading no other active 社会团体."""
-    max_age = rules["persons"]["max_age_at_appointment"]
     findings: list[Finding] = []
     for person in case.persons:
         label = _person_label(person)
         if not ric.is_valid(person.id_number):
             findings.append(Finding("persons.id_number", REJECT, f"{label} 的身份证号 {person.id_number} 校验不通过，请核对。"))
             continue
-        appointed = person.appointed_on or on
-        age = age_on(person.birth_date, appointed)
-        if age > max_age and person.role_set & HEADS:
-            findings.append(Finding("persons.age", REJECT,
-                                    f"{label} 任职日 {appointed:%Y-%m-%d} 时年满 {age} 周岁，超过 {max_age} 周岁的上限。"))
+        excess = age_excess(person.birth_date, person.appointed_on or on, rules)
+        if excess and person.role_set & HEADS:
+            findings.append(Finding("persons.age", REJECT, f"{label} {excess}。"))
         if person.id_number in facts.dishonest_ids:
             findings.append(Finding("persons.dishonest", REJECT, f"{label} 列入严重违法失信名单（按身份证号匹配），不得担任。"))
         if person.name in facts.dishonest_org_by_name:
@@ -247,7 +234,9 @@ def _names_by(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 def certificate_findings(case: Case, as_of: date) -> list[Finding]:
     """Both copies of the certificate must print the registered items as they stand: every value fits
     its box, every character has a glyph (checked by printing them as drafts)."""
-    from printing.field_limits import certificate_refusals  # printing reads cases: imported when needed
+    from printing.field_limits import (
+        certificate_refusals,  # printing reads cases: imported when needed
+    )
 
     return [Finding("certificate.unprintable", REJECT, message) for message in certificate_refusals(case, as_of)]
 

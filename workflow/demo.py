@@ -24,11 +24,23 @@ from forms.materials import required_items
 from models.audit import record_event
 from models.base import new_id, utcnow
 from models.case_rules import case_rules
-from models.cases import BusinessType, Case, CaseMaterial, CasePerson, CaseScopeItem, CaseState, CaseStep
+from models.cases import (
+    BusinessType,
+    Case,
+    CaseMaterial,
+    CasePerson,
+    CaseScopeItem,
+    CaseState,
+    CaseStep,
+)
 from models.errors import SoregError
 from models.reference import scope_catalogue
 from models.store import Store
-from registry.demo import demo_organizations, next_demo_serial_in, require_demo_database_in
+from registry.demo import (
+    demo_organizations,
+    next_demo_serial_in,
+    require_demo_database_in,
+)
 from registry.organizations import OrganizationRecord, bulk_add_organizations
 from workflow.approval import certificate_valid_until
 from workflow.case_numbers import format_case_no, reserve_case_numbers

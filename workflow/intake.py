@@ -1,21 +1,45 @@
-"""Intake (受理): a valid intake form becomes a case with its number, checklist and due dates."""
+"""Intake (受理): a valid intake form becomes a case with its number, checklist and due dates.
+
+The form is read with the window's rules on the day of intake (forms/intake.py), and the proposed
+name is checked (名称核准, registry/name_check.py) in the same transaction: a name the check
+refuses is accepted only with the clerk's reason, which the case keeps for the reviewer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from accounts.users import UserInfo
-from forms.intake import Intake, material_conditions, read_intake
+from forms.fields import FieldError
+from forms.intake import (
+    NAME_OVERRIDE_FIELD,
+    Intake,
+    IntakeInvalid,
+    material_conditions,
+    read_intake,
+)
 from forms.materials import required_items
 from models.accounts import Role
 from models.base import utcnow
 from models.case_rules import case_rules
-from models.cases import BusinessType, Case, CaseMaterial, CasePerson, CaseScopeItem, CaseState
+from models.cases import (
+    BusinessType,
+    Case,
+    CaseMaterial,
+    CasePerson,
+    CaseScopeItem,
+    CaseState,
+)
 from models.errors import SoregError
 from models.settings import RECOVERY_PENDING, get_setting
 from models.store import Store
+from registry.name_check import check_name
+from registry.name_rules import REJECT
 from workflow.case_numbers import next_case_no, this_window
 from workflow.deadlines import initial_due_dates, limits_for
 from workflow.history import append_step
@@ -40,7 +64,7 @@ def build_case(intake: Intake, *, case_no: str, window: str, user: str, accepted
         sponsor_consent_date=org["sponsor_consent_date"], direct_category=org["direct_category"],
         direct_justification=org["direct_justification"], individual_members=org["individual_members"],
         unit_members=org["unit_members"], premises_document=org["premises_document"],
-        premises_valid_until=org["premises_valid_until"],
+        premises_valid_until=org["premises_valid_until"], name_override_reason=intake.name_override_reason,
         scope_items=[CaseScopeItem(position=n, **item) for n, item in enumerate(intake.scope_items)],
         persons=[
             CasePerson(position=n, name=p["name"], id_number=p["id_number"], birth_date=p["birth_date"],
@@ -60,9 +84,9 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
               business_type: str = BusinessType.ESTABLISH.value) -> CaseSummary:
     """受理: validate the form (nothing is saved if any value is invalid) and open the case."""
     require_role(user, frozenset({Role.CLERK}), "受理办件")
-    intake = read_intake(data, business_type=business_type)
     today = today or date.today()
     with store.write() as session:
+        intake = _checked_intake(session, data, business_type, today)
         window = this_window(session)
         if get_setting(session, RECOVERY_PENDING):
             raise SoregError("本窗口是从备份恢复或重新安装的，须先与中心同步一次，取回本窗口的办件和办件编号后才能受理新办件："
@@ -73,8 +97,35 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
         session.add(case)
         session.flush()
         missing = [m.label for m in case.materials if not m.received]
-        append_step(session, case, action="accept", from_state=None, actor=user.username,
-                    note="材料齐全" if not missing else f"待补材料：{'、'.join(missing)}",
+        note = "材料齐全" if not missing else f"待补材料：{'、'.join(missing)}"
+        if case.name_override_reason:
+            note += f"；名称核准未通过，受理理由：{case.name_override_reason}"
+        append_step(session, case, action="accept", from_state=None, actor=user.username, note=note,
                     audit_after={"case_no": case.case_no, "name": case.name, "org_type": case.org_type,
-                                 "due_date": due, "statutory_due_date": statutory_due})
+                                 "due_date": due, "statutory_due_date": statutory_due,
+                                 "name_override_reason": case.name_override_reason})
         return summary_of(case)
+
+
+def intake_rules(store: Store) -> dict[str, Any]:
+    """The rules this window's intake measures the registration conditions with (for the wizard)."""
+    with store.read() as session:
+        return case_rules(session)
+
+
+def _checked_intake(session: Session, data: Mapping[str, Any], business_type: str, today: date) -> Intake:
+    """The form read under this window's rules on ``today``, its name checked against the registry.
+
+    A refused name needs the clerk's reason; a reason given for a name that passes is not kept.
+    """
+    intake = read_intake(data, business_type=business_type, today=today, rules=case_rules(session))
+    org = intake.organization
+    verdict = check_name(session, org["name"], org["org_type"], today)
+    if verdict.verdict != "reject":
+        return replace(intake, name_override_reason=None)
+    if not intake.name_override_reason:
+        reasons = "；".join(f.message for f in verdict.findings if f.level == REJECT)
+        raise IntakeInvalid([FieldError(NAME_OVERRIDE_FIELD.key, NAME_OVERRIDE_FIELD.label,
+                                        f"“拟定名称”未通过名称核准（{reasons}）。请更改名称，"
+                                        f"或在“{NAME_OVERRIDE_FIELD.label}”中写明仍予受理的理由。")])
+    return intake

@@ -15,7 +15,6 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-
 from accounts.users import UserInfo
 from models.accounts import Role
 from models.audit import record_event

@@ -225,7 +225,9 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
             target = CaseState(return_to)
         else:  # PRINT, ISSUE, REJECT, WITHDRAW
             if action is Action.PRINT:
-                from printing.print_records import require_certificate_printed  # printing reads cases
+                from printing.print_records import (
+                    require_certificate_printed,  # printing reads cases
+                )
 
                 require_certificate_printed(session, case)
             if action is Action.ISSUE:

@@ -37,6 +37,7 @@ from ui.case_view import CaseView
 from ui.case_wizard import CaseWizard
 from ui.context import PageContext
 from ui.pages import main_window_page
+from ui.plain_text import plain
 from workflow.case_queries import CaseFilter, DueFilter, clerks
 from workflow.states import FINAL
 
@@ -57,7 +58,7 @@ class CasesPage(QWidget):
         self.last_export: tuple[Path, int] | None = None
 
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText(self.tr("办件编号或名称的开头（Ctrl+F）"))
+        self.search_edit.setPlaceholderText(self.tr("办件编号、名称、申请人或人员姓名的任一部分（Ctrl+F）"))
         self.search_edit.setClearButtonEnabled(True)
         self.state_combo = QComboBox()
         self.state_combo.addItem(self.tr("全部状态"), None)
@@ -79,7 +80,7 @@ class CasesPage(QWidget):
         self.clerk_combo.addItem(self.tr("全部受理人"), None)
         self.clerk_combo.addItem(self.tr("我的办件"), MINE)
         self.combos = (self.state_combo, self.type_combo, self.business_combo, self.due_combo, self.clerk_combo)
-        self.count_label = QLabel()
+        self.count_label = plain(QLabel())
         self.count_label.setObjectName("caseCount")
 
         self.new_button = QPushButton(self.tr("新建办件"))
@@ -282,8 +283,11 @@ class CasesPage(QWidget):
         """Show the document ``kind`` of ``case_no`` on the 打印 page (preview, printer, records)."""
         page = main_window_page(self, PRINTING_PAGE)
         if page is None:
-            QMessageBox.information(self, self.tr("打印"), self.tr("请在主窗口的“打印”页打印办件 {0} 的{1}。").format(
-                case_no, kind.value))
+            box = plain(QMessageBox(QMessageBox.Icon.Information, self.tr("打印"),
+                                    self.tr("请在主窗口的“打印”页打印办件 {0} 的{1}。").format(case_no, kind.value),
+                                    QMessageBox.StandardButton.Ok, self))
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
             return
         page.show_case(case_no, kind)
 
@@ -300,8 +304,8 @@ class CasesPage(QWidget):
 
         def done(count: int) -> None:
             self.last_export = (target, count)
-            box = QMessageBox(QMessageBox.Icon.Information, self.tr("导出办件台账"),
-                              self.tr("已导出 {0:,} 件到 {1}").format(count, target), QMessageBox.StandardButton.Ok, self)
+            box = plain(QMessageBox(QMessageBox.Icon.Information, self.tr("导出办件台账"),
+                                    self.tr("已导出 {0:,} 件到 {1}").format(count, target), QMessageBox.StandardButton.Ok, self))
             box.setObjectName("exportDone")
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()

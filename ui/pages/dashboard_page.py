@@ -29,7 +29,14 @@ from registry.code_blocks import CodeSupply, code_supply
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE
 from ui.pages import main_window_page
-from workflow.case_queries import EXPIRY_WARNING_DAYS, CaseFilter, Dashboard, dashboard, dashboard_filters
+from ui.plain_text import plain, tip
+from workflow.case_queries import (
+    EXPIRY_WARNING_DAYS,
+    CaseFilter,
+    Dashboard,
+    dashboard,
+    dashboard_filters,
+)
 
 CASES_PAGE = "ui.pages.cases_page:CasesPage"
 REGISTRY_PAGE = "ui.pages.registry_page:RegistryPage"
@@ -79,6 +86,7 @@ class Card(QFrame):
         self.list.clear()
         for text, target in rows:
             item = QListWidgetItem(text)
+            item.setToolTip(tip(text))  # the whole line, where a narrow card cuts it short
             item.setData(Qt.ItemDataRole.UserRole, target)
             self.list.addItem(item)
         if not rows:
@@ -101,8 +109,8 @@ class DashboardPage(QWidget):
         self.data: Dashboard | None = None
         heading = QLabel(self.tr("首页"))
         heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
-        self.greeting = QLabel()
-        self.codes_notice = QLabel()
+        self.greeting = plain(QLabel())
+        self.codes_notice = plain(QLabel())
         self.codes_notice.setObjectName("codesNotice")
         self.codes_notice.setWordWrap(True)
         self.codes_notice.setStyleSheet(ERROR_STYLE)

@@ -35,6 +35,7 @@ from registry.names import ParsedName, parse_name
 from ui.context import PageContext
 from ui.pages import main_window_page
 from ui.pages.registry_page import RegistryPage
+from ui.plain_text import plain
 
 CHECK_DELAY_MS = 60  # typing has stopped after this pause; with a ~20 ms check the verdict shows < 100 ms after the last key
 REGISTRY_PAGE_SPEC = "ui.pages.registry_page:RegistryPage"
@@ -60,9 +61,9 @@ class FindingView(QFrame):
         colour = LEVEL_COLOURS[finding.level]
         self.setObjectName("finding")
         self.setStyleSheet(f"#finding {{ border-left: 5px solid {colour}; background: #fafafa; }}")
-        # the message quotes names as typed: escaped, so "<b>x</b>" shows literally
         self.message = QLabel(f"<b style='color:{colour}'>[{self.tr(LEVEL_LABELS[finding.level])}]</b> "
-                              f"{html.escape(finding.message)}")
+                              f"{html.escape(finding.message)}")  # the message names organizations: escaped
+        self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
@@ -107,10 +108,10 @@ class NameCheckPage(QWidget):
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
 
-        self.banner = QLabel()
+        self.banner = plain(QLabel())
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setMinimumHeight(48)
-        self.banner_note = QLabel()
+        self.banner_note = plain(QLabel())
         self.banner_note.setWordWrap(True)
 
         self.part_edits = {key: QLineEdit() for key in ("region", "zihao", "field", "form")}

@@ -39,7 +39,12 @@ from models.base import local_time
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import NOTICES, StandingCertificates, case_notice_kind, standing_copies
+from printing.case_documents import (
+    NOTICES,
+    StandingCertificates,
+    case_notice_kind,
+    standing_copies,
+)
 from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
 from printing.documents import overlay_offered
@@ -55,6 +60,7 @@ from printing.render import PrintMode
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
 from ui.pdf_printing import LoadedPdf, print_pdf
+from ui.plain_text import plain
 from ui.print_dialogs import CalibrationDialog, ReasonDialog
 from ui.qr_verify_dialog import QrVerifyDialog
 from workflow.queries import CaseSummary, get_case
@@ -140,7 +146,7 @@ class PrintingPage(QWidget):
         case_row = QHBoxLayout()
         case_row.addWidget(self.case_edit, 1)
         case_row.addWidget(load)
-        self.case_label = QLabel(self.tr("请输入办件编号"))
+        self.case_label = plain(QLabel(self.tr("请输入办件编号")))
         self.case_label.setObjectName("caseLabel")
         self.case_label.setWordWrap(True)
         self.standing_label = QLabel()
@@ -184,7 +190,7 @@ class PrintingPage(QWidget):
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.verify_button)
         buttons.addStretch(1)
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setObjectName("printMessage")
         self.message.setWordWrap(True)
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,8 +29,15 @@ from PySide6.QtWidgets import (
 from models import reference
 from models.errors import SoregError
 from models.registry import OrgStatus
-from registry.registry_query import PAGE_SIZE, OrganizationRow, RegistryFilter, former_names, search_organizations
+from registry.registry_query import (
+    PAGE_SIZE,
+    OrganizationRow,
+    RegistryFilter,
+    former_names,
+    search_organizations,
+)
 from ui.context import PageContext
+from ui.plain_text import plain
 
 SEARCH_DELAY_MS = 300
 Index = QModelIndex | QPersistentModelIndex
@@ -151,7 +166,7 @@ class RegistryPage(QWidget):
         self.status_combo.addItem(self.tr("全部状态"), None)
         for status in OrgStatus:
             self.status_combo.addItem(status.value, status.value)
-        self.count_label = QLabel()
+        self.count_label = plain(QLabel())
 
         self.model = RegistryTableModel(context, self)
         self.table = QTableView()
@@ -167,6 +182,7 @@ class RegistryPage(QWidget):
             if width:
                 header.resizeSection(column, width)
         self.details = QLabel()
+        self.details.setTextFormat(Qt.TextFormat.RichText)  # the name in bold; every value escaped
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setStyleSheet("QLabel { background: #f5f5f5; padding: 8px; border: 1px solid #ddd; }")
@@ -253,8 +269,9 @@ class RegistryPage(QWidget):
             return  # the page was closed meanwhile
         t = self.tr
         flags = [label for on, label in ((row.on_abnormal_list, t("活动异常名录")), (row.on_dishonest_list, t("严重违法失信名单"))) if on]
+        changed = (' ' + _date(row.status_changed_on)) if row.status_changed_on else ''
         parts = [
-            f"<b>{row.name}</b>（{row.org_type}，{row.status}{(' ' + _date(row.status_changed_on)) if row.status_changed_on else ''}）",
+            t("（{0}，{1}{2}）").format(row.org_type, row.status, changed),
             t("统一社会信用代码：{0}").format(row.credit_code or t("无")),
             t("法定代表人：{0}").format(row.legal_representative or t("无")),
             t("住所：{0}").format(row.address or t("无")),
@@ -266,4 +283,4 @@ class RegistryPage(QWidget):
             parts.append(t("列入：{0}").format("、".join(flags)))
         if formers:
             parts.append(t("曾用名：{0}").format("；".join(f"{n}（{_date(d) or t('日期不详')}更名）" for n, d in formers)))
-        self.details.setText("　".join(parts))
+        self.details.setText(f"<b>{html.escape(row.name)}</b>" + "　".join(html.escape(p) for p in parts))

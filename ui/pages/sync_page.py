@@ -34,6 +34,7 @@ from ui.central_connection import (
 )
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
+from ui.plain_text import plain
 from ui.sync_status import SyncController, controller_of, what_to_do
 
 NOTICE_COLUMNS = ("类别", "状态", "记录", "涉及窗口", "内容", "时间")
@@ -84,13 +85,13 @@ class SyncPage(QWidget):
         self.online_value = QLabel(self.tr("尚未连接"))
         self.last_sync_value = QLabel("—")
         self.pending_value = QLabel("—")
-        self.last_error_value = QLabel()  # the failure the last sync recorded, whoever ran it
+        self.last_error_value = plain(QLabel())  # the failure the last sync recorded, whoever ran it
         self.last_error_value.setWordWrap(True)
         self.last_error_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.outcome_label = QLabel()
+        self.outcome_label = plain(QLabel())
         self.outcome_label.setWordWrap(True)
         self.outcome_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress_text = QLabel()
+        self.progress_text = plain(QLabel())
         self.progress_bar = QProgressBar()
         self.cancel_button = QPushButton(self.tr("取消"))
         self.cancel_button.clicked.connect(self._cancel)

@@ -15,7 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from registry.code_blocks import BlockSummary, CodeSupply, add_block_between, code_supply
+from registry.code_blocks import (
+    BlockSummary,
+    CodeSupply,
+    add_block_between,
+    code_supply,
+)
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE
 from ui.settings.section import Section, intro_label, read_only_table
