@@ -1,14 +1,27 @@
-"""Keeps the name-check index (organization_names, name_variants) in step with the registry."""
+"""Keeps the name-check index (organization_names, name_variants) in step with the registry.
+
+The index keys (compare_key, its pinyin, field, form and the one-edit keys) come from splitting
+each name with the reference data (org_types endings, field vocabulary, divisions, the
+authority's prefix). When that data changes — a new version of the bundled files, or the
+centre's values — the keys of names indexed before no longer match those of a proposed name.
+So the database records which rules its keys were made with (``rules_fingerprint`` in SQLite's
+``PRAGMA user_version``), and ``rebuild_if_stale`` recomputes every entry when they differ.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from models import reference
 from models.registry import NameVariant, Organization, OrganizationName
+from models.store import Store
 from registry.names import parse_name, pinyin_key, variant_keys
 
 
@@ -74,3 +87,64 @@ def fill_name_variants(conn: Connection, first_name_id: int) -> None:
     CROSS JOIN keeps the names outermost, so rows arrive in primary-key order; OR IGNORE drops
     the repeats a doubled character makes (“aab” loses either “a” to the same key)."""
     conn.exec_driver_sql(_FILL_VARIANTS, (first_name_id,))
+
+
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> int:
+    """A 31-bit digest of the reference data ``parse_name`` splits names with."""
+    rules = {
+        "types": sorted((t.name, t.has_zihao, t.endings) for t in reference.org_types().values()),
+        "fields": reference.field_words(),
+        "divisions": sorted(reference.division_names()),
+        "prefix": reference.district().name_prefix,
+    }
+    digest = hashlib.sha256(json.dumps(rules, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) & 0x7FFFFFFF or 1  # 0 is a database that never recorded one
+
+
+reference.on_change(rules_fingerprint.cache_clear)
+
+
+def index_is_current(conn: Connection) -> bool:
+    """True when the name index was made with the rules in use now."""
+    return conn.exec_driver_sql("PRAGMA user_version").scalar() == rules_fingerprint()
+
+
+def record_rules_in(conn: Connection) -> None:
+    """Record that the name index is made with the rules in use now (caller's transaction)."""
+    conn.exec_driver_sql(f"PRAGMA user_version = {rules_fingerprint()}")
+
+
+def rebuild_name_index_in(conn: Connection) -> int:
+    """Recompute every organization_names entry with the rules in use now, rewrite the entries
+    (and their one-edit keys) whose keys changed, and record the rules; in the caller's
+    transaction. Returns the number of entries rewritten."""
+    rows = conn.exec_driver_sql("SELECT id, name, org_type, compare_key, field, form FROM organization_names")
+    changed = []
+    for name_id, name, org_type, *stored in rows.fetchall():
+        parsed = parse_name(name, org_type)
+        keys = [parsed.compare_key, parsed.compare_field, parsed.form]
+        if keys != stored:
+            changed.append((keys[0], pinyin_key(keys[0]), keys[1], keys[2], name_id))
+    for chunk in (changed[i:i + 500] for i in range(0, len(changed), 500)):
+        conn.exec_driver_sql(
+            "UPDATE organization_names SET compare_key = ?, compare_pinyin = ?, field = ?, form = ? WHERE id = ?", chunk)
+        conn.exec_driver_sql(f"DELETE FROM name_variants WHERE name_id IN ({', '.join('?' * len(chunk))})",
+                             tuple(row[-1] for row in chunk))
+        variants = [(row[-1], v) for row in chunk for v in variant_keys(row[0], row[2], row[3])]
+        if variants:
+            conn.exec_driver_sql("INSERT OR IGNORE INTO name_variants (name_id, variant) VALUES (?, ?)", variants)
+    record_rules_in(conn)
+    return len(changed)
+
+
+def rebuild_if_stale(store: Store) -> int | None:
+    """Rebuild the name index if it was made with other rules (one write transaction, some
+    fifty seconds for a million names (parsing every name)); returns the number of entries rewritten, or None if
+    it is current."""
+    with store.read() as session:
+        if index_is_current(session.connection()):
+            return None
+    with store.write() as session:
+        conn = session.connection()
+        return None if index_is_current(conn) else rebuild_name_index_in(conn)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models import reference
-from registry.names import ParsedName
+from registry.names import ParsedName, authority_regions
 
 REJECT = "reject"
 WARN = "warn"
@@ -35,23 +35,32 @@ class Finding:
 
 @dataclass(frozen=True)
 class NameRuleLimits:
-    """Protection periods in years and the 社会团体 endings that take a home-region name."""
+    """Protection periods in years, the 社会团体 endings that take a home-region name, the
+    endings of branches and representative offices, and the types that may lack a 字号."""
 
     renamed_years: int
     deregistered_years: int
     revoked_years: int
     home_region_forms: tuple[str, ...]
+    branch_endings: tuple[str, ...]
+    zihao_optional_types: tuple[str, ...]
+
+
+_OPTIONAL_KEYS = ("branch_endings", "zihao_optional_types")  # added later: a file without them takes the bundled ones
 
 
 @reference.loader("name_rules.json")
 def name_rule_limits(data: Any) -> NameRuleLimits:
-    reference.check_shape(data, reference.bundled("name_rules.json"))
+    bundled = reference.bundled("name_rules.json")
+    reference.check_shape(data, {k: v for k, v in bundled.items() if k not in _OPTIONAL_KEYS})
     years = data["protection_years"]
+    optional = {key: reference.words(data.get(key, bundled[key]), f"{key} ") for key in _OPTIONAL_KEYS}
     return NameRuleLimits(
         renamed_years=years["renamed"],
         deregistered_years=years["deregistered"],
         revoked_years=years["revoked"],
         home_region_forms=reference.words(data["home_region_forms"], "home_region_forms "),
+        **optional,
     )
 
 
@@ -86,28 +95,49 @@ def rule_chinese_only(parsed: ParsedName) -> list[Finding]:
 
 
 def rule_region_prefix(parsed: ParsedName) -> list[Finding]:
-    """The name starts with the full district prefix (上海市长宁区); "长宁区…" alone is refused."""
+    """The name starts with the authority's region: a district's full prefix (上海市长宁区;
+    "长宁区…" alone is refused), or for a province-level authority its full or short name."""
     district = reference.district()
-    prefix = district.name_prefix
-    if parsed.name.startswith(prefix):
+    regions = authority_regions()
+    if parsed.name.startswith(regions):
         return []
-    if parsed.name.startswith(district.district):
+    prefix = district.name_prefix
+    if district.district and parsed.name.startswith(district.district):
         suggestion = prefix + parsed.name[len(district.district):]
         return [Finding(
             "region_district_alone", REJECT,
             f"行政区划不能单独使用“{district.district}”，应写全称“{prefix}”。建议名称：{suggestion}。",
         )]
     suggestion = prefix + _after_region(parsed)
+    shown = "”或“".join(regions)
     return [Finding(
         "region_missing", REJECT,
-        f"名称应以行政区划“{prefix}”开头（现为“{parsed.region or parsed.name[:len(prefix)]}”）。建议名称：{suggestion}。",
+        f"名称应以行政区划“{shown}”开头（现为“{parsed.region or parsed.name[:len(prefix)]}”）。建议名称：{suggestion}。",
+    )]
+
+
+def branch_ending(parsed: ParsedName) -> str | None:
+    """The branch or representative-office ending (分会, 代表处…) the name ends with, if any."""
+    return next((e for e in name_rule_limits().branch_endings if parsed.name.endswith(e)), None)
+
+
+def rule_branch_name(parsed: ParsedName) -> list[Finding]:
+    """Names of branches (分支机构) and representative offices (代表机构) are not registered."""
+    ending = branch_ending(parsed)
+    if ending is None:
+        return []
+    return [Finding(
+        "branch_name", REJECT,
+        f"以“{ending}”结尾的是社会团体、基金会的分支机构或代表机构名称，分支（代表）机构不是独立的社会组织，"
+        "不能以此名称申请登记。请改用本组织自己的组织形式结尾。",
     )]
 
 
 def rule_form_allowed(parsed: ParsedName) -> list[Finding]:
-    """The ending (组织形式) is one allowed for the organization type."""
+    """The ending (组织形式) is one allowed for the organization type (a branch's ending is
+    reported by ``rule_branch_name`` instead)."""
     org_type = reference.org_types()[parsed.org_type]
-    if parsed.form in org_type.endings:
+    if parsed.form in org_type.endings or branch_ending(parsed):
         return []
     allowed = "、".join(org_type.endings)
     if parsed.form:
@@ -129,11 +159,17 @@ def rule_forbidden_for_type(parsed: ParsedName) -> list[Finding]:
 
 
 def rule_zihao_length(parsed: ParsedName) -> list[Finding]:
-    """The 字号 (社会团体: field or member composition) has at least 2 characters."""
+    """The 字号 (社会团体: field or member composition) has at least 2 characters; a type that
+    may lack a 字号 (公开募捐基金会) and has none is shown for review instead."""
     key = parsed.compare_key
     if len(key) >= 2:
         return []
     label = zihao_label(parsed.org_type)
+    if not key and parsed.org_type in name_rule_limits().zihao_optional_types:
+        return [Finding(
+            "zihao_missing", WARN,
+            f"名称没有{label}。只有公开募捐的{parsed.org_type}可以不使用{label}，请审核人员确认。",
+        )]
     current = f"“{key}”只有 1 个字" if key else "没有找到"
     return [Finding("zihao_too_short", REJECT, f"{label}应至少由 2 个汉字组成（{current}），请检查名称或更正拆分。")]
 
@@ -169,6 +205,7 @@ def rule_prohibited_words(parsed: ParsedName) -> list[Finding]:
 FORM_RULES: tuple[Callable[[ParsedName], list[Finding]], ...] = (
     rule_chinese_only,
     rule_region_prefix,
+    rule_branch_name,
     rule_form_allowed,
     rule_forbidden_for_type,
     rule_zihao_length,

@@ -71,23 +71,39 @@ def field_of_word(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1)
 def _region_prefixes() -> tuple[str, ...]:
-    district = reference.district()
-    names = set(reference.division_names()) | {district.name_prefix}
+    """Every region a name may start with (divisions in full and short form, and the
+    authority's own prefix), longest first."""
+    names = set(reference.division_names()) | {reference.district().name_prefix}
     return tuple(sorted(names, key=len, reverse=True))
 
 
-def _split_region(name: str) -> tuple[str, str]:
+@lru_cache(maxsize=1)
+def authority_regions() -> tuple[str, ...]:
+    """The regions a new name registered by this authority may start with, the full form first.
+
+    A district authority (上海市长宁区民政局) takes only its full prefix "上海市长宁区": a
+    district name is never used alone, nor after the city's short name. A province-level
+    authority (district left empty in district.json, e.g. 上海市民政局) also takes the short
+    name of its division ("上海"), as the city's registered names use both forms."""
     prefix = reference.district().name_prefix
-    if name.startswith(prefix):
-        return prefix, name[len(prefix):]
+    if reference.district().district:
+        return (prefix,)
+    short = [r for r in _region_prefixes() if r != prefix and prefix.startswith(r) and r in reference.division_names()]
+    return (prefix, *short[:1])
+
+
+def _split_region(name: str) -> tuple[str, str]:
+    """The longest region the name starts with; a division followed by a district or county
+    (上海市 + 长宁区, 上海 + 浦东新区) is one region."""
     for region in _region_prefixes():
         if name.startswith(region):
             rest = name[len(region):]
-            # "上海市" followed by "长宁区" is the prefix already handled; take the longer region
-            for inner in _region_prefixes():
-                if rest.startswith(inner) and inner.endswith(("区", "县", "市")):
-                    return region + inner, rest[len(inner):]
+            if not region.endswith(("区", "县")):
+                for inner in _region_prefixes():
+                    if rest.startswith(inner) and inner.endswith(("区", "县", "市")):
+                        return region + inner, rest[len(inner):]
             return region, rest
     return "", name
 
@@ -122,7 +138,8 @@ def parse_name(name: str, org_type: str) -> ParsedName:
     return ParsedName(normalized, org_type, region, zihao, field_word, field, form)
 
 
-reference.on_change(parse_name.cache_clear)
+for _cache in (parse_name, _region_prefixes, authority_regions):
+    reference.on_change(_cache.cache_clear)
 
 
 @lru_cache(maxsize=65536)

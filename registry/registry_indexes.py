@@ -29,6 +29,7 @@ from sqlalchemy.schema import CreateIndex
 
 from models.registry import NameVariant, Organization, OrganizationName
 from models.store import Store
+from registry.name_index import index_is_current, rebuild_if_stale, record_rules_in
 
 _KEPT = {"ix_organization_names_organization_id"}
 
@@ -50,16 +51,21 @@ def registry_is_empty(conn: Connection) -> bool:
 
 
 def drop_deferred_indexes(conn: Connection) -> None:
-    """In the caller's transaction (the first page of a snapshot into an empty registry)."""
+    """In the caller's transaction (the first page of a snapshot into an empty registry), which
+    also records that the name index is made with the rules in use: the snapshot's entries are."""
+    record_rules_in(conn)
     for ix in deferred_indexes():
         conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{ix.name}"')
 
 
 def ensure_registry_indexes(store: Store) -> int:
-    """Build every missing registry index now, one per write transaction; returns how many were
-    built. A snapshot still loading resumes without them at its next pull and builds them at its end."""
+    """Build every missing registry index now, one per write transaction, then rebuild the name
+    index keys if they were made with other name rules (``name_index.rebuild_if_stale``);
+    returns how many indexes were built. A snapshot still loading resumes without them at its
+    next pull and builds them at its end."""
     with store.read() as session:  # the usual case, for every name check: nothing to do, no write lock
-        if not missing_indexes(session.connection()):
+        conn = session.connection()
+        if not missing_indexes(conn) and index_is_current(conn):
             return 0
     built = 0
     while True:
@@ -67,6 +73,8 @@ def ensure_registry_indexes(store: Store) -> int:
             conn = session.connection()
             missing = missing_indexes(conn)
             if not missing:
-                return built
+                break
             conn.exec_driver_sql(str(CreateIndex(missing[0]).compile(dialect=sqlite.dialect())))
         built += 1
+    rebuild_if_stale(store)
+    return built

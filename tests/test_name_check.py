@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 
+from models import reference
 from models.errors import SoregError
-from models.registry import Organization, OrgStatus
-from registry.name_check import anniversary, candidate_query, check_name
-from registry.names import parse_name
+from models.registry import NameVariant, Organization, OrgStatus
+from registry.name_check import anniversary, candidate_query, check_name, warm_up
+from registry.name_index import rebuild_if_stale
+from registry.names import parse_name, variant_keys
+from registry.registry_indexes import ensure_registry_indexes
 from registry.organizations import change_status, rename_organization
 from tests.name_check_fixtures import fresh_store, register
 
@@ -316,3 +319,98 @@ def test_a_finding_lists_every_organization_and_its_message_the_first_few(store)
     assert finding.message.endswith("等，共 7 个（见所列组织）。")
     assert sum(name in finding.message for name in similar) == 5
 
+
+
+# --- branches, names without 字号, the authority's level -------------------------------------
+
+@pytest.mark.parametrize(("name", "org_type"), [
+    ("上海市长宁区青年企业家协会青年分会", "社会团体"),
+    ("上海市长宁区青年企业家协会公益专业委员会", "社会团体"),
+    ("上海市长宁区阳光慈善基金会虹桥代表处", "基金会"),
+    ("上海市长宁区阳光慈善基金会助学专项基金管理委员会", "基金会"),
+])
+def test_branch_and_representative_office_names_are_refused_by_their_own_rule(store, name, org_type):
+    result = check_name(store, name, org_type, TODAY)
+    assert result.verdict == "reject"
+    assert "branch_name" in rules(result) and "form_not_allowed" not in rules(result)
+    assert "分支机构或代表机构" in next(f.message for f in result.findings if f.rule == "branch_name")
+
+
+def test_a_foundation_without_zihao_is_reviewed_but_one_character_is_refused(store):
+    result = check_name(store, "上海市长宁区慈善基金会", "基金会", TODAY)
+    assert (result.verdict, rules(result)) == ("warn", {"zihao_missing": []})
+    assert "公开募捐" in result.findings[0].message
+    assert "zihao_too_short" in rules(check_name(store, "上海市长宁区阳慈善基金会", "基金会", TODAY))
+    assert "zihao_too_short" in rules(check_name(store, "上海市长宁区养老服务中心", MINFEI, TODAY))
+
+
+@pytest.mark.parametrize(("name", "org_type", "form"), [
+    ("上海市长宁区新世纪中学", MINFEI, "中学"),
+    ("上海市长宁区新世纪小学", MINFEI, "小学"),
+    ("上海市长宁区仁济门诊部", MINFEI, "门诊部"),
+    ("上海市长宁区晨曦社工工作室", MINFEI, "工作室"),
+])
+def test_school_clinic_and_studio_endings_are_forms(store, name, org_type, form):
+    result = check_name(store, name, org_type, TODAY)
+    assert (result.verdict, result.parsed.form) == ("pass", form)
+
+
+@pytest.fixture
+def city_authority():
+    """The reference data of a province-level authority (上海市民政局): no district."""
+    district = dict(reference.bundled("district.json"), district="", name_prefix="上海市",
+                    authority="上海市民政局", authority_alias="上海市社会团体管理局")
+    assert reference.use_central({"district.json": district}) == {}
+    yield
+    reference.use_central({})
+
+
+@pytest.mark.parametrize(("name", "ok"), [
+    ("上海市阳光养老服务中心", True),
+    ("上海阳光养老服务中心", True),  # the city's short name
+    ("上海市长宁区阳光养老服务中心", True),  # a district's name, as the city may register it
+    ("阳光养老服务中心", False),
+    ("北京市阳光养老服务中心", False),
+])
+def test_a_city_level_authority_takes_its_full_or_short_name(store, city_authority, name, ok):
+    assert ("region_missing" in rules(check_name(store, name, MINFEI, TODAY))) is not ok
+
+
+@pytest.mark.parametrize("name", ["上海长宁区阳光养老服务中心", "上海阳光养老服务中心"])
+def test_a_district_authority_takes_only_its_full_prefix(store, name):
+    finding = next(f for f in check_name(store, name, MINFEI, TODAY).findings if f.rule == "region_missing")
+    assert "上海市长宁区阳光养老服务中心" in finding.message
+
+
+# --- the name index follows the name rules ----------------------------------------------------
+
+def test_an_index_made_with_other_name_rules_is_rebuilt_before_the_next_check(store):
+    old_types = reference.bundled("org_types.json")
+    for t in old_types:
+        t["endings"] = [e for e in t["endings"] if e not in ("中学", "小学")]
+    assert reference.use_central({"org_types.json": old_types}) == {}
+    try:
+        register(store, "上海市长宁区新世纪中学")  # indexed with the older rules: no form, 字号 "新世纪中学"
+        assert ensure_registry_indexes(store) == 0
+    finally:
+        reference.use_central({})
+    proposed = "上海市长宁区新世纪小学"
+    assert check_name(store, proposed, MINFEI, TODAY).verdict == "pass"  # stale keys miss the equal 字号
+    assert rebuild_if_stale(store) == 1
+    result = check_name(store, proposed, MINFEI, TODAY)
+    assert (result.verdict, rules(result)) == ("warn", {"same_zihao_other_form": ["上海市长宁区新世纪中学"]})
+    with store.read() as session:
+        variants = session.scalars(select(NameVariant.variant)).all()
+    assert sorted(variants) == sorted(variant_keys("新世纪", "", "中学"))
+    assert rebuild_if_stale(store) is None  # recorded: nothing to do the next time
+
+
+def test_the_name_check_page_warm_up_rebuilds_a_stale_index(store):
+    register(store, "上海市长宁区新世纪中学")
+    with store.write() as session:
+        session.connection().exec_driver_sql(
+            "UPDATE organization_names SET compare_key = '新世纪中学', form = '', compare_pinyin = 'x'")
+        session.connection().exec_driver_sql("PRAGMA user_version = 0")  # a database from before the rules were recorded
+    warm_up(store)
+    assert rules(check_name(store, "上海市长宁区新世纪小学", MINFEI, TODAY)) == {
+        "same_zihao_other_form": ["上海市长宁区新世纪中学"]}
