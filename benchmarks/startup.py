@@ -5,8 +5,8 @@ the program print ``SOREG_STARTUP shown`` once the login window is shown and ``S
 once the store is open and 登录 can be pressed, then quit. Wall time is measured from just before
 the process is started to each line.
 
-Login: runs the program N more times with the robot clerk of tests/robot.py in the process (this
-file with ``--login-driver``): it types the user name and password, clicks 登录 and waits until the
+Login: runs the program N more times with the robot clerk of tests/robot.py in the process
+(tests/login_timing_driver.py): it types the user name and password, clicks 登录 and waits until the
 首页's cards show their counts; the time is from the click to the counts. The database is a demo
 database (window, administrator, ``--cases`` demo cases and ten times as many organizations), so
 the 首页 has real work to count.
@@ -31,12 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 60
-PASSWORD = "startup-bench-1"
+PASSWORD = "startup-bench-1"  # tests/login_timing_driver.py logs in with it
 
 
 def _initialise(db: Path, env: dict[str, str], cases: int) -> None:
     main = [sys.executable, str(ROOT / "main.py"), "--db", str(db)]
-    subprocess.run([*main, "init", "--window", "W01"], env=env, check=True, capture_output=True)
+    subprocess.run([*main, "init", "--window", "W01", "--demo"], env=env, check=True, capture_output=True)
     subprocess.run([*main, "user", "add", "admin", "--name", "管理员", "--roles", "admin,clerk,reviewer,approver",
                     "--password-stdin"], env=env, check=True, capture_output=True, input=f"{PASSWORD}\n{PASSWORD}\n",
                    text=True)
@@ -68,7 +68,7 @@ def _one_run(db: Path, env: dict[str, str]) -> dict[str, float]:
 
 def _login_run(db: Path, env: dict[str, str], report: Path) -> float:
     """Milliseconds from the click on 登录 to the 首页's counts, measured by the robot in the program."""
-    proc = subprocess.run([sys.executable, __file__, "--login-driver", str(db), str(report)], env=env,
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "login_timing_driver.py"), str(db), str(report)], env=env,
                           capture_output=True, text=True, timeout=TIMEOUT_S)
     result = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     if proc.returncode != 0 or result.get("failure"):
@@ -76,39 +76,7 @@ def _login_run(db: Path, env: dict[str, str], report: Path) -> float:
     return result["seen"]["login_ms"]
 
 
-def _login_driver(db: Path, report: Path) -> int:
-    """In a fresh process: the robot logs in while ``main.main`` runs (see the module docstring)."""
-    from PySide6.QtWidgets import QApplication, QMainWindow
-
-    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-    from robot import Robot, field_by_label
-
-    def log_in(robot: Robot):
-        dialog = yield robot.window("登录")
-        button = yield robot.button(dialog, "登录")
-        robot.type(field_by_label(dialog, "用户名"), "admin")
-        robot.type(field_by_label(dialog, "密码"), PASSWORD)
-        clicked: list[float] = []
-        robot.later(lambda: clicked.append(time.perf_counter()))
-        robot.click(button)
-        window = yield robot.until("主窗口", lambda: next((w for w in QApplication.topLevelWidgets()
-                                                          if isinstance(w, QMainWindow) and w.isVisible()), None))
-        yield robot.text(window, r"^我的办件\s*[\d,]+$")
-        robot.remember("login_ms", round((time.perf_counter() - clicked[0]) * 1000, 1))
-
-    app = QApplication([sys.argv[0]])
-    robot = Robot(log_in, report.parent, poll_ms=5, report_name=report.name)
-    robot.start()
-    import main as program
-
-    program.main(["--db", str(db)])
-    del app
-    return 1 if robot.failure or not robot.done else 0
-
-
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--login-driver":
-        sys.exit(_login_driver(Path(sys.argv[2]), Path(sys.argv[3])))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cases", type=int, default=20_000, help="demo cases (and ten times as many organizations)")

@@ -99,6 +99,9 @@ LABELS = {
     "copy_number": "份次", "printer": "打印机", "serial": "证件印制号", "reason": "原因", "voids_id": "作废的打印记录",
     "voided": "是否作废", "record_type": "对象类别", "record_id": "对象编号", "summary": "内容摘要",
     "prev_hash": "前一条摘要", "hash": "摘要", "key_id": "公钥编号", "public_key": "公钥",
+    "name_override_reason": "名称未通过核准仍予受理的理由", "collector_kind": "领证人类别",
+    "collector_name": "领证人姓名", "collector_id_number": "领证人身份证号", "collected_at": "领证时间",
+    "opinion": "审查意见", "changes": "更正内容",
 }
 TABLE_COLUMN_LABELS = {("case_persons", "name"): "姓名", ("case_steps", "action"): "环节操作"}
 

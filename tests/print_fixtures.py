@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from models.cases import CaseState
+from models.cases import CaseState, CollectorKind
 from tests.workflow_fixtures import GROUP_FORM, Window, print_certificates
 from workflow.intake import open_case
 from workflow.queries import get_case
-from workflow.transitions import Action, perform
+from workflow.transitions import Action, Collector, perform
 
 ACCEPTED_ON = date(2026, 9, 21)
 DECIDED_ON = date(2026, 9, 22)
@@ -38,7 +38,8 @@ def case_at(window: Window, state: CaseState, base: dict = GROUP_FORM) -> str:
             print_certificates(window, case_no)
             perform(window.store, case_no, Action.PRINT, user=window.clerk, on=DECIDED_ON)
         elif current is CaseState.ISSUE:
-            perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=DECIDED_ON)
+            perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=DECIDED_ON,
+                    collector=Collector(CollectorKind.LEGAL_REPRESENTATIVE))
         else:
             perform(window.store, case_no, Action.ADVANCE, user=window.reviewer, on=DECIDED_ON, acknowledge_warnings=True)
     return case_no

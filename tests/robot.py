@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QRadioButton,
     QTabWidget,
     QWidget,
 )
@@ -188,8 +189,21 @@ class Robot:
         QTimer.singleShot(0, action)
 
     def click(self, widget: QWidget) -> None:
-        self.later(lambda: QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                                            widget.rect().center()))
+        """A left click where a person would click: a button's middle, a check box's box."""
+        def where() -> QPoint:
+            if isinstance(widget, (QCheckBox, QRadioButton)):  # the widget may be wider than box and text
+                return QPoint(min(8, widget.width() // 2), widget.height() // 2)
+            return widget.rect().center()
+        self.later(lambda: QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where()))
+
+    def set_checked(self, box: QAbstractButton, checked: bool = True) -> None:
+        """Tick or untick a check box, clicking it only if it is not that way already (when the
+        click comes, not when it is asked for)."""
+        def act() -> None:
+            if box.isChecked() != checked:
+                QTest.mouseClick(box, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                                 QPoint(min(8, box.width() // 2), box.height() // 2))
+        self.later(act)
 
     def key(self, widget: QWidget, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
         self.later(lambda: QTest.keyClick(widget, key, modifiers))
@@ -211,17 +225,19 @@ class Robot:
         self.later(act)
 
     def choose(self, combo: QComboBox, item: str) -> None:
-        """Open the combo box's list and click the entry whose text contains ``item``."""
+        """Open the combo box's list with the mouse and pick the entry containing ``item`` with the
+        arrow keys and Enter (a click on the entry right after the list opened would be ignored by
+        the combo box, as a person's too-quick release is)."""
         def act() -> None:
             index = next((i for i in range(combo.count()) if item in combo.itemText(i)), -1)
             if index < 0:
                 raise AssertionError(f"下拉框中没有「{item}」：{[combo.itemText(i) for i in range(combo.count())]}")
             QTest.mouseClick(combo, Qt.MouseButton.LeftButton)
             view = combo.view()
-            model_index = view.model().index(index, combo.modelColumn(), view.rootIndex())
-            view.scrollTo(model_index)
-            QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                             view.visualRect(model_index).center())
+            step = Qt.Key.Key_Down if index >= view.currentIndex().row() else Qt.Key.Key_Up
+            for _ in range(abs(index - max(view.currentIndex().row(), 0))):
+                QTest.keyClick(view, step)
+            QTest.keyClick(view, Qt.Key.Key_Return)
         self.later(act)
 
     def double_click_row(self, view: QAbstractItemView, row: int, column: int = 0) -> None:
@@ -231,6 +247,39 @@ class Robot:
             center = view.visualRect(index).center()
             QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, center)
             QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, center)
+        self.later(act)
+
+    def open_cell(self, table: QAbstractItemView, row: int, column_title: str) -> Wait:
+        """Click the cell under the column ``column_title`` and wait for its editor (the visible
+        widget the delegate put on the table's viewport)."""
+        model = table.model()
+        column = next((c for c in range(model.columnCount(QModelIndex()))
+                       if _label_text(str(model.headerData(c, Qt.Orientation.Horizontal))) == column_title), None)
+        if column is None:
+            raise AssertionError(f"表格中没有“{column_title}”列")
+
+        def act() -> None:
+            index = model.index(row, column)
+            table.scrollTo(index)
+            QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                             table.visualRect(index).center())
+        self.later(act)
+
+        def editor() -> QWidget | None:
+            cell = table.visualRect(model.index(row, column))
+            return next((w for w in table.viewport().children() if isinstance(w, QWidget) and w.isVisible()
+                         and w.geometry().intersects(cell)), None)
+        return Wait(f"“{column_title}”第 {row + 1} 行的编辑框", editor)
+
+    def click_item(self, view: QAbstractItemView, text: str) -> None:
+        """Click the row of a list whose text is ``text`` (a navigation entry, say)."""
+        def act() -> None:
+            model = view.model()
+            index = next(model.index(r, 0) for r in range(model.rowCount(QModelIndex()))
+                         if plain(str(model.index(r, 0).data())) == text)
+            view.scrollTo(index)
+            QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                             view.visualRect(index).center())
         self.later(act)
 
     def tab(self, tabs: QTabWidget, title: str) -> None:
@@ -296,21 +345,34 @@ def find_checkbox(root: QWidget, caption: str) -> QCheckBox | None:
     return next((b for b in root.findChildren(QCheckBox) if _really_visible(b) and plain(b.text()) == caption), None)
 
 
+def _label_text(text: str) -> str:
+    return plain(text).rstrip("：:*＊ ")
+
+
 def field_by_label(root: QWidget, label: str) -> QWidget | None:
-    """The input beside the form label ``label`` (as in a QFormLayout: "名称" → its line edit)."""
+    """The input beside the label ``label`` (a QFormLayout row, or a label whose buddy is the
+    input): "名称" → its line edit. A required field's "*" and the colon are not part of it."""
+    for candidate in root.findChildren(QLabel):
+        buddy = candidate.buddy()
+        if buddy is not None and _really_visible(candidate) and _label_text(candidate.text()) == label:
+            return buddy
     for layout in root.findChildren(QFormLayout):
         for row in range(layout.rowCount()):
             label_item = layout.itemAt(row, QFormLayout.ItemRole.LabelRole)
             field_item = layout.itemAt(row, QFormLayout.ItemRole.FieldRole)
             if label_item is None or field_item is None or not isinstance(label_item.widget(), QLabel):
                 continue
-            text = plain(label_item.widget().text()).rstrip("：:*＊ ")
-            if text == label and label_item.widget().isVisible():
+            if _label_text(label_item.widget().text()) == label and label_item.widget().isVisible():
                 widget = field_item.widget()
                 if widget is None and field_item.layout() is not None:
                     widget = field_item.layout().itemAt(0).widget()
                 return widget
     return None
+
+
+def find_visible(root: QWidget, kind: type, test: Callable[[QWidget], bool] = lambda _w: True) -> QWidget | None:
+    """The first visible widget of ``kind`` inside ``root`` that passes ``test``."""
+    return next((w for w in root.findChildren(kind) if _really_visible(w) and test(w)), None)
 
 
 def texts_of(root: QWidget) -> list[str]:

@@ -77,7 +77,7 @@ def test_text_that_a_spreadsheet_would_take_for_a_formula_is_written_as_text(tmp
     window = make_window(tmp_path)
     hostile = ['=HYPERLINK("http://example.com/x","点此")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1"]
     for n, (name, user) in enumerate(zip(hostile[::2], hostile[1::2], strict=True)):
-        case = open_case(window.store, form(GROUP_FORM, name=f"上海市长宁区第{n}养老服务协会"), user=window.clerk,
+        case = open_case(window.store, form(GROUP_FORM, name=f"上海市长宁区{'春夏秋'[n]}晖养老服务协会"), user=window.clerk,
                          today=TODAY)
         with window.store.write() as session:
             session.execute(text("update cases set name = :name, accepted_by = :user where case_no = :no"),

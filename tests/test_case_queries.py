@@ -188,7 +188,7 @@ def test_the_search_follows_every_write_to_a_case_and_its_persons(tmp_path):
     from models.cases import Case, CasePerson
 
     w = make_window(tmp_path)
-    fill_demo_cases(w.store, 3, seed=11, today=TODAY)
+    demo_cases(w, 3, seed=11, today=TODAY)
     with w.store.write() as session:
         case = session.scalars(select(Case).order_by(Case.case_no)).first()
         case.name = "上海市长宁区甪直书画研究会"

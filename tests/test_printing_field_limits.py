@@ -10,19 +10,24 @@ from printing_fixtures import stream_text
 
 from forms.intake import IntakeInvalid, read_intake
 from forms.print_limits import max_chars, scope_as_printed
-from models.cases import CaseState
+from models.cases import CaseState, CollectorKind
 from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.reference import field_limits
 from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
-from printing.field_limits import FIELD_LIMITS_FILE, field_limits_json, measure_field_limits
+from printing.field_limits import (
+    FIELD_LIMITS_FILE,
+    field_limits_json,
+    measure_field_limits,
+)
 from printing.print_records import PrintRequest, record_print
 from tests.print_fixtures import DECIDED_ON, case_at, keyed_window  # noqa: F401
 from tests.workflow_fixtures import GROUP_FORM, form
-from workflow.amend import amend_items
+from workflow.amend import amend_case, correction_form
+from workflow.case_queries import case_detail
 from workflow.queries import get_case
-from workflow.transitions import Action, StepRefused, perform
+from workflow.transitions import Action, Collector, StepRefused, perform
 
 FILLER = "长宁区华阳路街道社区居民文化体育娱乐活动与公益志愿服务暨邻里互助睦邻友好和谐家园建设推进"
 
@@ -90,7 +95,8 @@ def test_a_case_at_every_limit_prints_both_copies_and_reaches_closed(window, tmp
         assert scope_as_printed([item["text"] for item in data["scope_items"]]) in text
         record_print(window.store, request, user=window.clerk)
     perform(window.store, case_no, Action.PRINT, user=window.clerk, on=DECIDED_ON)
-    perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=DECIDED_ON)
+    perform(window.store, case_no, Action.ISSUE, user=window.clerk, on=DECIDED_ON,
+                    collector=Collector(CollectorKind.LEGAL_REPRESENTATIVE))
     assert get_case(window.store, case_no).state == CaseState.CLOSED.value
 
 
@@ -106,9 +112,18 @@ def test_one_character_more_is_refused_at_intake_and_in_a_correction(window, key
     assert message == f"“{label}”最多 {max_chars(key)} 个字，现有 {max_chars(key) + 1} 个，请删减。"
     case_no = case_at(window, CaseState.SCOPE_REVIEW)
     with pytest.raises(SoregError) as err:
-        amend_items(window.store, case_no, {key: longer}, user=window.reviewer)
+        _correct(window, case_no, key, longer)
     assert f"最多 {max_chars(key)} 个字" in str(err.value) and label in str(err.value)
-    assert amend_items(window.store, case_no, {key: value}, user=window.reviewer)[key] == value
+    _correct(window, case_no, key, value)
+    assert getattr(get_case(window.store, case_no), key, value) == value
+
+
+def _correct(window, case_no: str, key: str, value: str):
+    """更正登记事项 of one item, as the correction dialog sends it: the whole form, one value changed."""
+    with window.store.read() as session:
+        data = correction_form(case_detail(session, case_no))
+    data["organization"][key] = value
+    return amend_case(window.store, case_no, data, reason="核对原件后更正", user=window.reviewer)
 
 
 def test_one_character_more_of_scope_is_refused_at_intake() -> None:

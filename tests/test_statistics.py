@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, event, select, update
 
+from accounts.window import init_window
 from models import migrate
 from models.cases import Case
 from models.errors import SoregError
@@ -51,6 +52,7 @@ def test_organizations_are_counted_by_type_street_and_status(store):
 
 
 def test_cases_are_counted_by_state_business_and_month_of_any_year(store):
+    init_window(store, "W01", actor="system", demo=True)  # demo cases are made only in a demo database
     fill_demo_cases(store, 48, today=TODAY)  # every state equally often, accepted up to 150 days before
     with store.write() as session:  # one case accepted the year before
         session.execute(update(Case).where(Case.case_no == session.scalar(select(Case.case_no).limit(1)))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6 import QtGui
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QDialogButtonBox, QLabel
 from sqlalchemy import func, select, text
@@ -27,7 +27,14 @@ from tests.test_ui_cases import (
     window,  # noqa: F401  (the fixture)
 )
 from tests.test_workflow_cases import walk_to
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, id_number, print_certificates
+from tests.workflow_fixtures import (
+    GROUP_FORM,
+    SERVICE_FORM,
+    form,
+    id_number,
+    print_certificates,
+    with_old_person,
+)
 from ui.amend_dialog import AmendDialog
 from ui.case_view import CaseView, ReturnDialog
 from ui.collector_dialog import CollectorDialog
@@ -128,10 +135,8 @@ def test_correcting_the_sponsors_approval_in_the_dialog_cures_the_step(window, q
 
 
 def test_a_person_over_the_age_limit_is_replaced_in_the_dialog(window, qtbot):
-    data = form(GROUP_FORM)
-    old_id = id_number(date(1940, 3, 9), "246")
-    data["persons"][1] = dict(data["persons"][1], id_number=old_id)
-    case = open_case(window.store, data, user=window.clerk, today=ACCEPTED_ON)
+    case = open_case(window.store, GROUP_FORM, user=window.clerk, today=ACCEPTED_ON)
+    old_id = with_old_person(window, case.case_no, 1, date(1940, 3, 9), "246")
     walk_to(window, case.case_no, CaseState.PERSONS_REVIEW, on=ON)
     view = open_view(qtbot, window, window.clerk, case.case_no)
     assert [v.finding.rule for v in view.finding_views] == ["persons.age"]

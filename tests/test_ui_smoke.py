@@ -16,18 +16,27 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QDialog, QMessageBox, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QMessageBox,
+    QToolBar,
+    QWidget,
+)
 from robot import plain, texts_of
 
+from accounts.window import init_window
 from models.accounts import Role
+from registry.demo import fill_demo
+from tests.workflow_fixtures import make_window
 from ui.context import PageContext
 from ui.fonts import install_fonts
 from ui.main_window import MainWindow
 from ui.pages import PAGES, page_title
 from ui.tasks import TaskRunner
-from tests.workflow_fixtures import make_window
 from workflow.demo import fill_demo_cases
-from registry.demo import fill_demo
 
 ENGLISH = re.compile(r"\b(OK|Cancel|Yes|No|Open|Save|Close|Apply|Reset|Help|Discard|Abort|Retry|Ignore|Look in|"
                      r"File name|Files of type|Directory|Print|Printer|Properties|Options|Error|Warning|Copy|Paste|"
@@ -40,6 +49,7 @@ PLACEHOLDER = "此功能将在后续版本提供"
 def demo_window(tmp_path_factory):
     install_fonts(QApplication.instance() or QApplication([]))
     window = make_window(tmp_path_factory.mktemp("smoke"))
+    init_window(window.store, "W01", actor="system", demo=True)  # demo data is made only in a demo database
     fill_demo(window.store, 300, seed=3)
     fill_demo_cases(window.store, 60, seed=3)
     yield window

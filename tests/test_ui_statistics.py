@@ -8,14 +8,15 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from ui_fixtures import runner  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLineEdit
 from screens import SCREENSHOTS
 from sqlalchemy import select
+from ui_fixtures import runner  # noqa: F401
 
 from accounts.users import create_user
+from accounts.window import init_window
 from models import reference
 from models.accounts import Role
 from models.cases import Case
@@ -34,6 +35,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 @pytest.fixture
 def page(qtbot, store, runner):
+    init_window(store, "W01", actor="system", demo=True)  # demo data is made only in a demo database
     fill_demo(store, 400, seed=3)
     fill_demo_cases(store, 120, today=TODAY)  # accepted over the 150 days before: 2025 and 2026
     install_fonts(QApplication.instance())

@@ -15,11 +15,25 @@ from models.cases import Case, CaseState, CollectorKind
 from models.errors import SoregError
 from models.outbox import OutboxOp
 from tests.test_workflow_cases import corrected_form, walk_to, window  # noqa: F401  (the fixture)
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, id_number
+from tests.workflow_fixtures import (
+    GROUP_FORM,
+    SERVICE_FORM,
+    as_accepted_by_an_older_version,
+    form,
+    id_number,
+    with_old_person,
+)
 from workflow.amend import amend_case, may_amend
 from workflow.intake import open_case
 from workflow.queries import case_history, get_case
-from workflow.transitions import Action, Collector, StepRefused, perform, preview_findings, return_targets
+from workflow.transitions import (
+    Action,
+    Collector,
+    StepRefused,
+    perform,
+    preview_findings,
+    return_targets,
+)
 
 ACCEPTED_ON = date(2026, 9, 21)
 ON = date(2026, 9, 22)
@@ -37,8 +51,9 @@ def outbox_since(window, seq: int) -> list[tuple[str, str]]:
 
 
 def test_a_corrected_sponsor_approval_cures_the_red_finding_with_history_audit_and_outbox(window):
-    case = open_case(window.store, form(GROUP_FORM, sponsor_consent_date="2026-12-20"), user=window.clerk,
-                     today=ACCEPTED_ON)
+    case = open_case(window.store, GROUP_FORM, user=window.clerk, today=ACCEPTED_ON)
+    as_accepted_by_an_older_version(window, "update cases set sponsor_consent_date = '2026-12-20' where case_no = :no",
+                                     no=case.case_no)
     walk_to(window, case.case_no, CaseState.SPONSOR_REVIEW, on=ON)
     with pytest.raises(StepRefused, match="批准日期 2026-12-20 晚于今天"):
         perform(window.store, case.case_no, Action.ADVANCE, user=window.reviewer, on=ON)
@@ -65,9 +80,8 @@ def test_a_corrected_sponsor_approval_cures_the_red_finding_with_history_audit_a
 
 
 def test_a_person_over_the_age_limit_is_replaced_and_the_finding_disappears(window):
-    data = form(GROUP_FORM)
-    data["persons"][1] = dict(data["persons"][1], id_number=id_number(date(1950, 3, 9), "246"))  # 76 at appointment
-    case = open_case(window.store, data, user=window.clerk, today=ACCEPTED_ON)
+    case = open_case(window.store, GROUP_FORM, user=window.clerk, today=ACCEPTED_ON)
+    with_old_person(window, case.case_no, 1, date(1950, 3, 9), "246")  # 76 at appointment
     walk_to(window, case.case_no, CaseState.PERSONS_REVIEW, on=ON)
     assert [f.rule for f in preview_findings(window.store, case.case_no, on=ON)] == ["persons.age"]
 
@@ -81,7 +95,7 @@ def test_a_person_over_the_age_limit_is_replaced_and_the_finding_disappears(wind
                          user=window.clerk, on=ON)
     assert [str(c) for c in amended.changes] == [
         "李建国的联系电话：13900001111 → 13900001112",
-        f"更换人员：张敏（{data['persons'][1]['id_number']}，发起人、负责人） → 王小红（{newcomer['id_number']}，发起人、负责人）",
+        f"更换人员：张敏（{id_number(date(1950, 3, 9), '246')}，发起人、负责人） → 王小红（{newcomer['id_number']}，发起人、负责人）",
     ]
     assert amended.findings == ()
     assert sorted(outbox_since(window, mark)) == sorted([("case_persons", "update"), ("case_persons", "update"),

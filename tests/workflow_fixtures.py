@@ -145,3 +145,22 @@ def demo_cases(window: Window, count: int, **options) -> None:
 
     init_window(window.store, "W01", actor="system", demo=True)
     fill_demo_cases(window.store, count, **options)
+
+
+def as_accepted_by_an_older_version(window: Window, sql: str, **values) -> None:
+    """Put a value intake refuses today into a case, as a case accepted before intake checked it
+    still holds it (``sql`` is an UPDATE with named parameters)."""
+    from sqlalchemy import text
+
+    with window.store.write() as session:
+        session.execute(text(sql), values)
+
+
+def with_old_person(window: Window, case_no: str, position: int, birth: date, serial: str) -> str:
+    """Make person ``position`` of the case born on ``birth`` (over the age limit); return the ID number."""
+    number = id_number(birth, serial)
+    as_accepted_by_an_older_version(
+        window, "update case_persons set id_number = :number, birth_date = :birth where position = :position"
+        " and case_id = (select id from cases where case_no = :no)",
+        number=number, birth=birth.isoformat(), position=position, no=case_no)
+    return number

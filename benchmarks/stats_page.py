@@ -4,7 +4,7 @@ Builds (or reuses, with --db) a window of demo organizations (registry/demo.py) 
 (workflow/demo.py), runs ANALYZE as a long-lived window would have, then times
 ``stats.counts.statistics`` for all years and for the newest year, the .xlsx export of all its
 tables, and the real 统计 page (offscreen) from construction to its tables filled.
-Run by hand: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/statistics.py [--quick] [--db PATH]``
+Run by hand: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/stats_page.py [--quick] [--db PATH]``
 (--quick: 20,000 organizations and 5,000 cases). The last line is one JSON object, times in ms.
 """
 
