@@ -75,6 +75,7 @@ class Robot:
     done: bool = False
 
     def start(self) -> None:
+        self.report_dir.mkdir(parents=True, exist_ok=True)  # what the script prints goes here too
         self._gen = self.script(self)
         self._wait: Wait | None = None
         self._since = time.monotonic()
@@ -168,6 +169,30 @@ class Robot:
         """A visible, enabled button in ``root`` whose caption (without mnemonic) is ``caption``."""
         return Wait(f"可点击的按钮「{caption}」", lambda: find_button(_root(root), caption), timeout_s)
 
+    def press(self, root: QWidget | Callable[[], QWidget], caption: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> Wait:
+        """Click the button ``caption`` once it can be clicked. The button is looked up again when the
+        click comes (a page that rebuilds its buttons would leave a stale one), and the wait ends
+        when the click has been made."""
+        state = {"posted": False, "clicked": False}
+
+        def click_now() -> None:
+            state["posted"] = False
+            button = find_button(_root(root), caption)
+            if button is not None:
+                state["clicked"] = True  # before the click: a modal dialog it opens holds the call
+                QTest.mouseClick(button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                                 button.rect().center())
+
+        def probe() -> bool:
+            if state["clicked"]:
+                return True
+            if not state["posted"] and find_button(_root(root), caption) is not None:
+                state["posted"] = True
+                self.later(click_now)
+            return False
+
+        return Wait(f"点击按钮「{caption}」", probe, timeout_s)
+
     def text(self, root: QWidget | Callable[[], QWidget], pattern: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> Wait:
         """A visible label (or text field) in ``root`` whose text matches the regular expression."""
         rx = re.compile(pattern)
@@ -178,7 +203,10 @@ class Robot:
         return Wait(f"屏幕上出现「{pattern}」", probe, timeout_s)
 
     def gone(self, widget: QWidget, timeout_s: float = DEFAULT_TIMEOUT_S) -> Wait:
-        return Wait(f"「{widget.windowTitle() or type(widget).__name__}」关闭", lambda: not _alive_and_visible(widget), timeout_s)
+        from shiboken6 import isValid
+
+        name = (widget.windowTitle() or type(widget).__name__) if isValid(widget) else type(widget).__name__
+        return Wait(f"「{name}」关闭", lambda: not _alive_and_visible(widget), timeout_s)
 
     def pause(self, ms: int) -> Wait:
         end = time.monotonic() + ms / 1000

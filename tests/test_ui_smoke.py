@@ -32,6 +32,7 @@ from models.accounts import Role
 from registry.demo import fill_demo
 from tests.workflow_fixtures import make_window
 from ui.context import PageContext
+from ui.app import install_translations
 from ui.fonts import install_fonts
 from ui.main_window import MainWindow
 from ui.pages import PAGES, page_title
@@ -47,7 +48,9 @@ PLACEHOLDER = "此功能将在后续版本提供"
 
 @pytest.fixture(scope="module")
 def demo_window(tmp_path_factory):
-    install_fonts(QApplication.instance() or QApplication([]))
+    app = QApplication.instance() or QApplication([])
+    install_fonts(app)
+    install_translations(app)  # as the program does when it starts
     window = make_window(tmp_path_factory.mktemp("smoke"))
     init_window(window.store, "W01", actor="system", demo=True)  # demo data is made only in a demo database
     fill_demo(window.store, 300, seed=3)
