@@ -402,7 +402,7 @@ def restore_store(db_path: Path | str, backup: Path | str, *, authorize: Callabl
     ("恢复前的原数据库"); the restored one is marked RECOVERY_PENDING and the restore is audited.
     """
     from models.audit import record_event
-    from models.settings import RECOVERY_PENDING, WINDOW_CODE, get_setting, set_setting
+    from models.settings import CENTRAL_URL, RECOVERY_PENDING, WINDOW_CODE, get_setting, set_setting
     from models.store import open_store
 
     db_path, backup = Path(db_path), Path(backup)
@@ -435,7 +435,8 @@ def restore_store(db_path: Path | str, backup: Path | str, *, authorize: Callabl
         try:
             actor = actor or authorize(prepared)
             with prepared.write() as session:
-                set_setting(session, RECOVERY_PENDING, True)
+                if get_setting(session, CENTRAL_URL):  # a window that syncs gets its later records back first
+                    set_setting(session, RECOVERY_PENDING, True)
                 record_event(session, actor=actor, action="store.restore", record_type="store",
                              record_id=checked.window_code, after={"file": backup.name, "events": checked.events})
         finally:

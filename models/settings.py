@@ -14,6 +14,7 @@ WINDOW_CODE = "window.code"
 IDLE_LOCK_MINUTES = "security.idle_lock_minutes"
 FOUR_EYES = "workflow.four_eyes"
 DEMO_DATABASE = "store.demo"  # made by ``init --demo``: demo commands run only here; it never syncs
+CENTRAL_URL = "sync.central_url"  # the centre this window syncs with (sync/connection.py); unset: it never syncs
 RECOVERY_PENDING = "sync.recovery_pending"  # restored or reinstalled: no new case until the centre has answered
 
 DEFAULTS: dict[str, Any] = {

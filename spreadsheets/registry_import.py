@@ -54,7 +54,7 @@ from models.audit import record_event
 from models.errors import SoregError
 from models.progress import SILENT, Progress, stop_if_cancelled
 from models.registry import Organization, OrganizationName, OrgStatus
-from models.settings import get_setting
+from models.settings import CENTRAL_URL, get_setting
 from models.store import Store
 from registry.credit_code import validate_credit_code
 from registry.name_index import apply_parsed_parts, index_current_name, name_entry
@@ -66,7 +66,6 @@ from registry.organizations import (
     propose_change,
 )
 from spreadsheets.readers import FormulaWithoutValue, open_table
-from sync.connection import URL_KEY
 
 RENAMED = "已更名"
 """登记状态 of a row that gives a former name, not an organization of its own."""
@@ -682,7 +681,7 @@ def _apply_change(session: Session, change: OrganizationChange) -> None:
 
 def window_syncs(session: Session) -> bool:
     """Whether this window is connected to a centre (its registry is the centre's copy)."""
-    return bool(get_setting(session, URL_KEY))
+    return bool(get_setting(session, CENTRAL_URL))
 
 
 def import_registry(store: Store, path: Path | str, *, actor: str, progress: Progress | None = None) -> ImportSummary:

@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 import psycopg
 
 from models.errors import SoregError
-from models.settings import DEMO_DATABASE, get_setting, set_setting
+from models.settings import CENTRAL_URL, DEMO_DATABASE, get_setting, set_setting
 from models.store import Store
 from sync.credentials import load_password, save_password
 from sync.failures import unreachable_reason
 
-URL_KEY = "sync.central_url"
+URL_KEY = CENTRAL_URL
 SSLMODE_KEY = "sync.sslmode"
 ALLOW_FILE_KEYRING_KEY = "sync.allow_file_keyring"
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")

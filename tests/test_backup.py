@@ -26,7 +26,7 @@ from models.backup import (
     set_backup_settings,
 )
 from models.errors import SoregError
-from models.settings import RECOVERY_PENDING, get_setting
+from models.settings import CENTRAL_URL, RECOVERY_PENDING, get_setting, set_setting
 from models.store import open_store
 
 PASSWORD = "admin-pass-1"
@@ -126,6 +126,8 @@ def _admin(db, monkeypatch, password=PASSWORD) -> list[str]:
 def test_backup_and_restore_commands(store, capsys, monkeypatch):
     db = store.path
     _add_user(store, "before")
+    with store.write() as session:  # a window that syncs: the restore must be followed by a recovery
+        set_setting(session, CENTRAL_URL, "postgresql://soreg_w_w01@centre.example/soreg")
     store.close()
     admin = _admin(db, monkeypatch)
     assert run([*admin, "backup"]) == 0, capsys.readouterr().err
@@ -148,6 +150,17 @@ def test_backup_and_restore_commands(store, capsys, monkeypatch):
         assert get_setting(session, RECOVERY_PENDING) is True
         assert session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "store.restore")) == "admin"
         assert verify_chain(session).ok
+    restored.close()
+
+
+def test_a_window_that_never_syncs_is_restored_without_waiting_for_a_centre(store, capsys, monkeypatch):
+    """A community centre working offline has no centre to recover from: it goes on at once."""
+    made = backup_store(store, BackupReason.MANUAL).backups[0].path
+    store.close()
+    assert run([*_admin(store.path, monkeypatch), "restore", str(made)]) == 0, capsys.readouterr().err
+    restored = open_store(store.path)
+    with restored.read() as session:
+        assert get_setting(session, RECOVERY_PENDING) is False
     restored.close()
 
 

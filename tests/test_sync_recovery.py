@@ -4,7 +4,6 @@ before it opens a case: no 办件编号 is issued twice, and its history comes b
 from __future__ import annotations
 
 import io
-import shutil
 from dataclasses import replace
 from datetime import date
 
@@ -13,14 +12,14 @@ from sqlalchemy import func, select
 from sync_fixtures import centre, file_keyring, make_window, private_server  # noqa: F401
 from workflow_fixtures import GROUP_FORM, SERVICE_FORM, form
 
-from accounts.users import create_user
+from accounts.users import authenticate, create_user
 from accounts.window import init_window
 from cli.app import run
 from models.accounts import Role
-from models.backup import backup_file
+from models.backup import BackupReason, backup_store, restore_store
 from models.cases import Case, CaseCounter, CasePerson, CaseStep
 from models.errors import SoregError
-from models.settings import RECOVERY_PENDING, get_setting, set_setting
+from models.settings import RECOVERY_PENDING, get_setting
 from models.store import open_store
 from sync.connection import CentralSettings
 from sync.runner import run_sync
@@ -70,24 +69,23 @@ def _refused(store, clerk) -> None:
 def test_a_restored_window_gets_its_cases_back_and_never_issues_a_number_twice(tmp_path, centre, file_keyring):
     store, cfg = make_window(tmp_path / "w", centre, "W01")
     clerk = _clerk(store)
+    create_user(store, username="admin", display_name="管理员", password="pw-123456789", roles=frozenset({Role.ADMIN}),
+                actor="system")
     for n in (1, 2):
         _open(store, clerk, n)
     run_sync(store, cfg)
-    backup = backup_file(store.path, tmp_path)
+    backup = backup_store(store, BackupReason.MANUAL, actor="admin").backups[0].path
     for n in (3, 4, 5):  # work after the backup, pushed to the centre
         _open(store, clerk, n)
     run_sync(store, cfg)
     pushed = _local(store)
     before = _case_nos(store)
 
-    # the restore (as `restore FILE` does): the backup over the closed store, the flag set
-    store.close()
-    for leftover in tmp_path.glob("w/W01.sqlite3-*"):
-        leftover.unlink()
-    shutil.copyfile(backup, store.path)
+    store.close()  # the restore, as `restore FILE` and 设置 → 备份 do it (the program holds no connection)
+    restore_store(store.path, backup, authorize=lambda current: authenticate(current, "admin", "pw-123456789").username)
     restored = open_store(store.path)
-    with restored.write() as session:
-        set_setting(session, RECOVERY_PENDING, True)
+    with restored.read() as session:
+        assert get_setting(session, RECOVERY_PENDING) is True  # a window that syncs recovers first
     assert len(_case_nos(restored)) == 2
     _refused(restored, clerk)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cli.app import ChineseArgumentParser
@@ -172,6 +172,7 @@ class Shell(QObject):
         context = PageContext(store=self.opened.store, user=user, tasks=self.tasks)
         window = MainWindow(context, window_code=self.opened.window_code)
         window.logged_out.connect(self._logged_out)
+        window.restore_requested.connect(self._restore)
         window.closed.connect(lambda: self.finished.emit(0))
         self.main_window = window
         window.show()
@@ -181,6 +182,44 @@ class Shell(QObject):
         self._dispose(self.main_window)
         self.main_window = None
         self._show_login(username)
+
+    # -- restore (设置 → 备份) --
+    def _restore(self, backup: Path, password: str) -> None:
+        """Close the main window and the database, put ``backup`` in its place (the administrator's
+        password is checked against the database being replaced), and open it again at login."""
+        from models.backup import restore_store
+
+        window, self.main_window = self.main_window, None
+        username = window.context.user.username
+        window.leave()
+        self._dispose(window)
+        store, self.opened = self.opened.store, None
+        self._show_login(username)
+
+        def work(_progress):
+            store.close()
+            return restore_store(store.path, backup, authorize=lambda current: _administrator(current, username, password))
+
+        self.tasks.run(work, on_success=self._restored, on_failure=self._restore_refused, title=self.tr("正在恢复数据库"),
+                       parent=self.login_dialog)
+
+    def _restored(self, result) -> None:
+        self._open_store()
+        self._tell(QMessageBox.Icon.Information, self.tr("已从备份恢复"), self.tr(
+            "已用备份 {0} 恢复窗口 {1} 的数据库。恢复前的数据库已另存为 {2}。\n"
+            "请登录后尽快同步：同步会向中心取回本窗口在这份备份之后办理的记录，取回之前不能受理新办件。").format(
+            result.restored_from, result.window_code, result.kept_copy or self.tr("（无）")))
+
+    def _restore_refused(self, error: SoregError) -> None:
+        self._open_store()  # the database as it was: nothing was replaced
+        self._tell(QMessageBox.Icon.Warning, self.tr("未能恢复"), error.message)
+
+    def _tell(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        box = plain(QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.login_dialog))
+        box.button(QMessageBox.StandardButton.Ok).setText(self.tr("确定"))
+        box.setObjectName("restoreOutcome")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _dispose(self, widget: QWidget) -> None:
         """Hide a window and delete it from the event loop, keeping Python's reference until then.
@@ -192,6 +231,17 @@ class Shell(QObject):
         self._disposing.add(widget)
         widget.destroyed.connect(lambda: self._disposing.discard(widget))
         widget.deleteLater()
+
+
+def _administrator(store: Store, username: str, password: str) -> str:
+    """The restore's authorization: ``username`` is an administrator of ``store`` with this password."""
+    from accounts.users import authenticate
+    from models.accounts import Role
+
+    user = authenticate(store, username, password)
+    if not user.has(Role.ADMIN):
+        raise SoregError("只有管理员可以从备份恢复数据库。", field="用户")
+    return user.username
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
 
     logged_out = Signal()
     closed = Signal()
+    restore_requested = Signal(object, str)  # a backup file and the administrator's password (设置 → 备份)
 
     def __init__(
         self,
@@ -226,17 +227,18 @@ class MainWindow(QMainWindow):
 
     def log_out(self) -> None:
         """注销: close this window and go back to the login dialog."""
-        self._leave()
+        self.leave()
         self.close()
         self.logged_out.emit()
 
-    def _leave(self) -> None:
+    def leave(self) -> None:
+        """Stop what runs on its own (the idle lock, background sync) before the window goes."""
         self._leaving = True
         self.idle_watch.stop()
         self.sync.shut_down()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._leaving:
-            self._leave()
+            self.leave()
             self.closed.emit()
         event.accept()

@@ -4,7 +4,7 @@ Other roles see the page too, with a note that names this window's administrator
 messages elsewhere send a clerk to 设置 (e.g. "设置 → 代码段" when codes run out), and the page
 tells them whom to ask. Sections are listed in ``SECTIONS``; each reads what it shows when its
 tab is shown and saves through the domain (``accounts``, ``registry.code_blocks``,
-``sync.preferences``), every change audited there.
+``sync.preferences``, ``models.backup``), every change audited there.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from accounts.users import UserInfo, list_users
 from models.accounts import Role
 from ui.context import PageContext
+from ui.settings.backup_section import BackupSection
 from ui.settings.codes_section import CodesSection
 from ui.settings.printers_section import PrintersSection
 from ui.settings.rules_section import RulesSection
@@ -28,7 +29,7 @@ SECTIONS: tuple[tuple[str, type[Section]], ...] = (
     (QT_TRANSLATE_NOOP("SettingsPage", "打印机"), PrintersSection),
     (QT_TRANSLATE_NOOP("SettingsPage", "中心同步"), SyncSection),
     (QT_TRANSLATE_NOOP("SettingsPage", "代码段"), CodesSection),
-    # 备份 (backup and restore, models/backup.py) takes its place here as one more section.
+    (QT_TRANSLATE_NOOP("SettingsPage", "备份"), BackupSection),
 )
 
 
