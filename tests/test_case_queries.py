@@ -117,7 +117,7 @@ def test_dashboard_counts_and_expiring_certificates(demo, tmp_path):
 def test_case_detail_is_plain_data(demo):
     with demo.store.read() as session:
         row = every(session, CaseFilter(states=frozenset({CaseState.CERTIFICATE.value})))[0]
-        detail = case_detail(session, row.case_no)
+    detail = case_detail(demo.store, row.case_no)
     assert detail.state == "制证" and detail.items["credit_code"] == row.credit_code
     assert detail.persons[0].roles == "发起人,法定代表人" and len(detail.scope) == 2
     assert all(m.received for m in detail.materials)

@@ -120,8 +120,7 @@ def test_one_character_more_is_refused_at_intake_and_in_a_correction(window, key
 
 def _correct(window, case_no: str, key: str, value: str):
     """更正登记事项 of one item, as the correction dialog sends it: the whole form, one value changed."""
-    with window.store.read() as session:
-        data = correction_form(case_detail(session, case_no))
+    data = correction_form(case_detail(window.store, case_no))
     data["organization"][key] = value
     return amend_case(window.store, case_no, data, reason="核对原件后更正", user=window.reviewer)
 

@@ -16,7 +16,13 @@ from models.registry import Organization, OrganizationCode
 from models.settings import FOUR_EYES, set_setting
 from registry.credit_code import validate_credit_code
 from registry.name_check import check_name
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, make_window, print_certificates
+from tests.workflow_fixtures import (
+    GROUP_FORM,
+    SERVICE_FORM,
+    form,
+    make_window,
+    print_certificates,
+)
 from workflow.amend import amend_case, correction_form
 from workflow.case_queries import case_detail
 from workflow.intake import open_case
@@ -61,8 +67,7 @@ def walk_to(window, case_no, state: CaseState, *, on=date(2026, 9, 22)):
 
 def corrected_form(window, case_no: str, **items: str) -> dict:
     """The case's correction form with some registered items changed."""
-    with window.store.read() as session:
-        data = correction_form(case_detail(session, case_no))
+    data = correction_form(case_detail(window.store, case_no))
     data["organization"].update(items)
     return data
 

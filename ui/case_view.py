@@ -1,9 +1,9 @@
 """The case page (办件页): tabs 基本信息 / 人员 / 材料 / 审查 / 历史 of one case.
 
-The 审查 tab shows the findings of the current step (in the name check's shape), a box for the
-reviewer's opinion (审查意见) and a button for each action the domain allows this user in this
-state (``available_transitions``); the approve button is left out when the four-eyes rule
-(四眼原则) would refuse it. 退回 asks for the step to return to and the reasons, 核准登记 and 发证
+The page renders what ``workflow.case_page.case_page`` returns and decides nothing itself. The
+审查 tab shows the findings of the current step (in the name check's shape), a box for the
+reviewer's opinion (审查意见) and a button for each action the domain offers this user (the
+four-eyes rule, 四眼原则, already applied). 退回 asks for the step to return to and the reasons, 核准登记 and 发证
 ask for confirmation, 发证 for the certificate's collector. 更正登记事项 opens the correction
 dialog (ui/amend_dialog.py) for the roles that may correct. Every action runs a domain function
 on the task runner; a refusal is shown as its Chinese message. Text the clerks typed is shown as
@@ -12,8 +12,7 @@ plain text everywhere (a name like ``<b>x</b>`` shows literally).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
 
 import shiboken6
@@ -41,26 +40,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from accounts.users import UserInfo
 from models.accounts import Role
 from models.base import local_time
 from models.cases import CaseState, PersonRole
 from models.errors import SoregError
 from models.print_records import DocumentKind
-from models.reference import streets
-from models.settings import FOUR_EYES, get_setting
-from printing.case_documents import NOTICES
-from registry.name_rules import Finding
 from ui.amend_dialog import AmendDialog
 from ui.collector_dialog import CollectorDialog
 from ui.context import PageContext
 from ui.pages.name_check_page import FindingView
-from workflow.amend import Amended, may_amend
-from workflow.case_queries import CaseDetail, case_detail
-from workflow.checks import STEP_CHECKS, has_rejects
-from workflow.deadlines import DeadlineStatus, deadline_status
+from workflow.amend import Amended
+from workflow.case_page import CaseItem, CasePage, case_page
+from workflow.checks import has_rejects
 from workflow.materials import receive_material
-from workflow.queries import StepRecord, case_history
+from workflow.queries import StepRecord
 from workflow.states import FINAL, is_open
 from workflow.transitions import (
     Action,
@@ -68,67 +61,12 @@ from workflow.transitions import (
     Outcome,
     StepRefused,
     Transition,
-    available_transitions,
     perform,
-    preview_findings,
-    return_targets,
-    review_step,
 )
 
 STATE_TAG_COLOURS = {CaseState.SUPPLEMENT: ("#fff3e0", "#e65100"), CaseState.REJECTED: ("#ffebee", "#b71c1c"),
                      CaseState.WITHDRAWN: ("#eeeeee", "#424242"), CaseState.CLOSED: ("#e8f5e9", "#1b5e20")}
 REVIEWING = frozenset({Role.REVIEWER, Role.APPROVER})  # the roles whose steps take an opinion (审查意见)
-ITEM_LABELS = (
-    ("case_no", "办件编号"), ("business_type", "业务类型"), ("org_type", "组织类型"), ("state", "状态"),
-    ("name", "拟定名称"), ("address", "住所"), ("street_code", "所属街镇"), ("purpose", "宗旨"),
-    ("activity_area", "活动地域"), ("legal_representative", "拟任法定代表人"), ("funds_yuan", "注册资金/开办资金（元）"),
-    ("sponsor", "业务主管单位"), ("sponsor_consent_doc_no", "业务主管单位批准文号"), ("sponsor_consent_date", "批准日期"),
-    ("direct_category", "直接登记类别"), ("direct_justification", "直接登记理由"),
-    ("individual_members", "个人会员数"), ("unit_members", "单位会员数"), ("premises_document", "住所证明文件"),
-    ("premises_valid_until", "住所使用期限至"), ("applicant", "申请人（经办人）"), ("applicant_phone", "申请人电话"),
-    ("accepted_by", "受理人"), ("accepted_at", "受理时间"), ("credit_code", "统一社会信用代码"),
-    ("approved_by", "核准人"), ("approved_on", "核准日期"), ("closed_on", "办结日期"),
-)
-
-
-@dataclass(frozen=True)
-class CaseSnapshot:
-    """What the case page shows, read in one go on the worker."""
-
-    detail: CaseDetail
-    history: list[StepRecord]
-    findings: list[Finding]
-    four_eyes_blocks: bool  # the four-eyes rule forbids this user to approve this case
-    today: date
-
-    @property
-    def deadline(self) -> DeadlineStatus:
-        i = self.detail.items
-        return deadline_status(i["due_date"], i["statutory_due_date"], i["stopped_since"], self.today)
-
-
-def load_snapshot(context: PageContext, case_no: str) -> CaseSnapshot:
-    """Read the case, its history and its current step's findings (runs on the worker)."""
-    store, user = context.store, context.user
-    with store.read() as session:
-        detail = case_detail(session, case_no)
-        four_eyes = bool(get_setting(session, FOUR_EYES)) and detail.items["accepted_by"] == user.username
-    return CaseSnapshot(detail, case_history(store, case_no), preview_findings(store, case_no), four_eyes, date.today())
-
-
-def offered_actions(state: str, user: UserInfo, four_eyes_blocks: bool) -> list[Transition]:
-    """The buttons of the 审查 tab: what the domain allows ``user`` here, less a four-eyes refusal."""
-    return [t for t in available_transitions(state, user) if not (t.action is Action.APPROVE and four_eyes_blocks)]
-
-
-def printable_documents(detail: CaseDetail) -> list[DocumentKind]:
-    """The documents (文书) a case in its state has: the receipt always, then by outcome."""
-    kinds = [DocumentKind.RECEIPT]
-    if detail.state in NOTICES:
-        kinds.append(NOTICES[detail.state])
-    if detail.items["credit_code"]:
-        kinds += [DocumentKind.CERTIFICATE, DocumentKind.COLLECTION_RECEIPT]
-    return kinds
 
 
 def _text(value: object) -> str:
@@ -205,9 +143,8 @@ class ReasonsDialog(QDialog):
 class ReturnDialog(ReasonsDialog):
     """退回: the step to return to (one the case has passed) and the reasons."""
 
-    def __init__(self, targets: list[CaseState], parent: QWidget | None = None) -> None:
-        super().__init__("退回", "请填写退回的理由（每行一条）：", [], parent)
-        self.setWindowTitle(self.tr("退回"))
+    def __init__(self, transition: Transition, targets: list[CaseState], parent: QWidget | None = None) -> None:
+        super().__init__(self.tr(transition.label), self.tr("请填写退回的理由（每行一条）："), [], parent)
         self.target = QComboBox()
         self.target.setObjectName("returnTarget")
         self.target.addItems([t.value for t in targets])
@@ -229,7 +166,7 @@ class CaseView(QWidget):
         super().__init__(parent)
         self.context = context
         self.case_no: str | None = None
-        self.snapshot: CaseSnapshot | None = None
+        self.snapshot: CasePage | None = None
         self.action_buttons: dict[Action, QPushButton] = {}
         self.last_outcome: Outcome | None = None
         self._loading = 0
@@ -385,15 +322,15 @@ class CaseView(QWidget):
         if self.case_no is None:
             return
         self._loading += 1
-        context, case_no = self.context, self.case_no
-        self.context.tasks.run(lambda _p: load_snapshot(context, case_no), on_success=self._loaded,
+        store, user, case_no = self.context.store, self.context.user, self.case_no
+        self.context.tasks.run(lambda _p: case_page(store, case_no, user), on_success=self._loaded,
                                on_failure=self._load_failed, parent=self)
 
     def _load_failed(self, error: SoregError) -> None:
         self._loading -= 1
         QMessageBox.warning(self, self.tr("无法打开办件"), error.message)
 
-    def _loaded(self, snapshot: CaseSnapshot) -> None:
+    def _loaded(self, snapshot: CasePage) -> None:
         self._loading -= 1
         if snapshot.detail.case_no != self.case_no:
             return
@@ -401,9 +338,9 @@ class CaseView(QWidget):
         detail, items = snapshot.detail, snapshot.detail.items
         self.heading.setText(f"{detail.case_no}　{items['name']}")
         self._render_state_tag(detail.state)
-        self.amend_button.setVisible(may_amend(detail.state, self.context.user))
+        self.amend_button.setVisible(snapshot.may_amend)
         self._render_deadline(snapshot)
-        self._render_items(items)
+        self._render_items(snapshot.items)
         self._fill(self.scope_table, [(s.text, s.catalogue_code, s.approval_doc_no, s.approval_date) for s in detail.scope])
         self._fill(self.persons_table, [(p.name, p.roles.replace(",", "、"), p.id_number, p.birth_date, p.phone, p.title,
                                          p.appointed_on or self.tr("核准日")) for p in detail.persons])
@@ -411,9 +348,8 @@ class CaseView(QWidget):
             (m.label, m.item_code, self.tr("已收") if m.received else self.tr("待补"), m.received_on,
              "；".join(a.original_name for a in m.attachments)) for m in detail.materials])
         self._fill(self.history_table, [history_row(s) for s in snapshot.history])
-        may_receive = Role.CLERK in self.context.user.roles and is_open(detail.state)
-        self.receive_button.setEnabled(may_receive)
-        self.attach_button.setEnabled(may_receive)
+        self.receive_button.setEnabled(snapshot.may_receive)
+        self.attach_button.setEnabled(snapshot.may_receive)
         self._render_review(snapshot)
 
     def _render_state_tag(self, state: str) -> None:
@@ -422,7 +358,7 @@ class CaseView(QWidget):
         self.state_tag.setStyleSheet(f"background: {background}; color: {colour}; border-radius: 4px; "
                                      "padding: 2px 8px; font-weight: bold;")
 
-    def _render_deadline(self, snapshot: CaseSnapshot) -> None:
+    def _render_deadline(self, snapshot: CasePage) -> None:
         items = snapshot.detail.items
         if not is_open(snapshot.detail.state) or items["credit_code"]:
             self.deadline_label.setText(self.tr("承诺办结日 {0}").format(items["due_date"].isoformat()))
@@ -436,21 +372,16 @@ class CaseView(QWidget):
         self.deadline_label.setText(text + self.tr("；法定期限 {0}").format(d.statutory_due_date.isoformat()))
         self.deadline_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if d.overdue else "")
 
-    def _render_items(self, items: dict) -> None:
+    def _render_items(self, items: tuple[CaseItem, ...]) -> None:
         while self.items_form.rowCount():
             self.items_form.removeRow(0)
-        street_names = {s.code: s.name for s in streets()}
-        for key, label in ITEM_LABELS:
-            value = items[key]
-            if value in (None, "", 0) and key not in ("state", "funds_yuan"):
-                continue
-            text = street_names.get(value, value) if key == "street_code" else value
-            shown = plain_label(f"item_{key}", _text(text))
+        for item in items:
+            shown = plain_label(f"item_{item.key}", _text(item.value))
             shown.setWordWrap(True)
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.items_form.addRow(self.tr(label) + "：", shown)
+            self.items_form.addRow(self.tr(item.label) + "：", shown)
 
-    def _render_review(self, snapshot: CaseSnapshot) -> None:
+    def _render_review(self, snapshot: CasePage) -> None:
         state, resume = snapshot.detail.state, snapshot.detail.items["resume_state"]
         self.step_label.setText(self.tr("当前环节：{0}").format(state) if not resume else
                                 self.tr("当前环节：{0}（材料补齐后回到“{1}”，以下为该环节的审查结果）").format(state, resume))
@@ -462,8 +393,7 @@ class CaseView(QWidget):
         for view in self.finding_views:
             self.findings_layout.addWidget(view)
         if not snapshot.findings:
-            step = review_step(state, resume)
-            note = plain_label("noFindings", self.tr("本环节的系统审查未发现问题。") if step in STEP_CHECKS
+            note = plain_label("noFindings", self.tr("本环节的系统审查未发现问题。") if snapshot.step_has_checks
                                else self.tr("本环节没有系统审查要点。"))
             self.findings_layout.addWidget(note)
         self.findings_layout.addStretch(1)
@@ -472,7 +402,7 @@ class CaseView(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.action_buttons = {}
-        offered = offered_actions(state, self.context.user, snapshot.four_eyes_blocks)
+        offered = snapshot.actions
         for transition in offered:
             button = QPushButton(self.tr(transition.label))
             button.setObjectName(f"action_{transition.action.value}")
@@ -489,31 +419,32 @@ class CaseView(QWidget):
         notes = []
         if has_rejects(snapshot.findings) and CaseState(state) not in FINAL:
             count = sum(1 for f in snapshot.findings if f.level == "reject")
-            ways = ([self.tr("更正登记事项后重新审查")] if may_amend(state, self.context.user) else []) + [
+            ways = ([self.tr("更正登记事项后重新审查")] if snapshot.may_amend else []) + [
                 self.tr(t.label) for t in offered if t.action in (Action.SUPPLEMENT, Action.RETURN, Action.REJECT)]
             notes.append(self.tr("本环节有 {0} 项问题须解决").format(count)
                          + (self.tr("：可{0}。").format("、".join(ways)) if ways else self.tr("。")))
-        if snapshot.four_eyes_blocks and any(t.action is Action.APPROVE for t in available_transitions(state, self.context.user)):
+        if snapshot.four_eyes_withheld:
             notes.append(self.tr("本办件由您受理，按四眼原则须由其他审批人员核准。"))
         if not offered:
             notes.append(self.tr("您的角色在“{0}”环节没有可执行的操作。").format(state) if is_open(state)
                          else self.tr("办件已{0}。").format(state))
         self.note_label.setText("".join(notes))
-        self._render_print_buttons(snapshot.detail)
+        self._render_print_buttons(snapshot)
         if snapshot.detail.items["credit_code"]:
             self.result_label.setText(self.tr("统一社会信用代码：{0}").format(snapshot.detail.items["credit_code"]))
 
-    def _render_print_buttons(self, detail: CaseDetail) -> None:
+    def _render_print_buttons(self, snapshot: CasePage) -> None:
         """One button per document this case has now; each opens it on the 打印 page."""
         while self.print_row.count():
             item = self.print_row.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.print_buttons = {}
-        for kind in printable_documents(detail):
+        case_no = snapshot.detail.case_no
+        for kind in snapshot.documents:
             button = QPushButton(self.tr("打印{0}…").format(kind.value))
             button.setObjectName(f"print_{kind.name.lower()}")
-            button.clicked.connect(lambda _=False, k=kind: self.print_requested.emit(detail.case_no, k))
+            button.clicked.connect(lambda _=False, k=kind: self.print_requested.emit(case_no, k))
             self.print_row.addWidget(button)
             self.print_buttons[kind] = button
         self.print_row.addStretch(1)
@@ -526,8 +457,7 @@ class CaseView(QWidget):
         return_to: str | None = None
         collector: Collector | None = None
         if transition.action is Action.RETURN:
-            passed = [s.to_state for s in self.snapshot.history]
-            dialog = ReturnDialog(return_targets(self.snapshot.detail.state, passed), self)
+            dialog = ReturnDialog(transition, list(self.snapshot.return_targets), self)
             if not _answered(dialog):
                 return
             reasons, return_to = dialog.reasons(), dialog.target.currentText()
@@ -573,7 +503,7 @@ class CaseView(QWidget):
     def _reasons_dialog(self, transition: Transition) -> ReasonsDialog:
         if transition.action is Action.SUPPLEMENT:
             missing = [m.label for m in self.snapshot.detail.materials if not m.received]
-            return ReasonsDialog(self.tr("通知补正"), self.tr("请勾选或填写需补正的材料和事项："), missing, self)
+            return ReasonsDialog(self.tr(transition.label), self.tr("请勾选或填写需补正的材料和事项："), missing, self)
         prompts = {Action.REJECT: self.tr("请填写不予登记的理由（每行一条，将写入不予登记通知书）："),
                    Action.WITHDRAW: self.tr("请填写撤回的原因（每行一条）：")}
         return ReasonsDialog(self.tr(transition.label), prompts[transition.action], [], self)
@@ -626,8 +556,7 @@ class CaseView(QWidget):
         for button in self.action_buttons.values():
             button.setEnabled(True)
         if isinstance(error, StepRefused) and self.snapshot is not None:
-            self._render_review(CaseSnapshot(self.snapshot.detail, self.snapshot.history, list(error.findings),
-                                             self.snapshot.four_eyes_blocks, self.snapshot.today))
+            self._render_review(replace(self.snapshot, findings=tuple(error.findings)))
         self._message(QMessageBox.Icon.Warning, self.tr("操作未完成"), error.message, "refusedBox")
 
     def _message(self, icon: QMessageBox.Icon, title: str, text: str, name: str) -> None:

@@ -43,6 +43,7 @@ from models import reference
 from models.accounts import Role
 from models.cases import SEARCH_INDEX, Case, CaseMaterial, CaseSearchText, CaseState
 from models.registry import Organization, OrgStatus
+from models.store import Store
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.queries import find_case
 from workflow.states import UNDER_REVIEW
@@ -319,9 +320,14 @@ DETAIL_COLUMNS = (
 )
 
 
-def case_detail(session: Session, case_no: str) -> CaseDetail:
+def case_detail(store: Store, case_no: str) -> CaseDetail:
     """The case ``case_no`` with its scope items, persons and materials (history: workflow.queries)."""
-    case = find_case(session, case_no)
+    with store.read() as session:
+        return case_detail_in(session, find_case(session, case_no))
+
+
+def case_detail_in(session: Session, case: Case) -> CaseDetail:
+    """``case`` as plain data, in the caller's transaction."""
     return CaseDetail(
         case_no=case.case_no, state=case.state,
         items={c: getattr(case, c) for c in DETAIL_COLUMNS},

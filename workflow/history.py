@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forms.case_items import ACTION_LABELS
 from models.audit import record_event
 from models.base import utcnow
 from models.cases import Case, CaseState, CaseStep
 
-TITLES = {"accept": "受理", "approve": "核准登记", "print": "制证完成", "issue": "发证", "supplement": "通知补正",
-          "reject": "不予登记", "withdraw": "撤回", "amend": "更正登记事项"}
 EMPTY = "（空）"
 
 
@@ -38,12 +37,12 @@ class ItemChange:
 def step_title(action: str, from_state: str | None, to_state: str) -> str:
     """The action as performed, in words: 提交审查, 审查通过（名称核准）, 退回至名称核准, 恢复办理（…）…"""
     if action == "advance":
-        return "提交审查" if from_state == CaseState.ACCEPTED else f"审查通过（{from_state}）"
+        return ACTION_LABELS["submit"] if from_state == CaseState.ACCEPTED else f"{ACTION_LABELS[action]}（{from_state}）"
     if action == "return":
-        return f"退回至{to_state}"
+        return f"{ACTION_LABELS[action]}至{to_state}"
     if action == "resume":
-        return f"材料补齐，恢复{to_state}"
-    return TITLES.get(action, action)
+        return f"{ACTION_LABELS[action]}，恢复{to_state}"
+    return ACTION_LABELS.get(action, action)
 
 
 def append_step(session: Session, case: Case, *, action: str, from_state: str | None, actor: str,

@@ -18,8 +18,14 @@ def require_role(user: UserInfo, roles: frozenset[Role], what: str) -> None:
         raise SoregError(f"用户“{user.username}”没有{needed}角色，不能{what}。", field="用户")
 
 
-def require_second_person(session: Session, case: Case, user: UserInfo) -> None:
-    """Four-eyes: the user who accepted a case may not approve it (setting ``workflow.four_eyes``)."""
-    if get_setting(session, FOUR_EYES) and user.username == case.accepted_by:
+def four_eyes_forbids_in(session: Session, accepted_by: str, user: UserInfo) -> bool:
+    """Four-eyes: whether ``user`` may not approve a case accepted by ``accepted_by`` — the user who
+    accepted a case may not approve it (setting ``workflow.four_eyes``); in the caller's transaction."""
+    return bool(get_setting(session, FOUR_EYES)) and user.username == accepted_by
+
+
+def require_second_person_in(session: Session, case: Case, user: UserInfo) -> None:
+    """Refuse the approval of ``case`` by ``user`` when the four-eyes rule forbids it."""
+    if four_eyes_forbids_in(session, case.accepted_by, user):
         raise SoregError(f"办件 {case.case_no} 由您受理，按四眼原则（受理与核准不得为同一人）须由其他审批人员核准。",
                          field="用户")

@@ -103,11 +103,16 @@ def get_case(store: Store, case_no: str) -> CaseSummary:
 
 
 def case_history(store: Store, case_no: str) -> list[StepRecord]:
+    """The history (办理过程) of case ``case_no``, oldest step first."""
     with store.read() as session:
-        case = find_case(session, case_no)
-        steps = session.scalars(select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.seq))
-        return [
-            StepRecord(s.seq, s.action, s.from_state, s.to_state, s.actor, s.at, s.note, tuple(json.loads(s.reasons)),
-                       s.opinion, changes_of(s))
-            for s in steps
-        ]
+        return case_history_in(session, find_case(session, case_no))
+
+
+def case_history_in(session: Session, case: Case) -> list[StepRecord]:
+    """The history of ``case``, in the caller's transaction."""
+    steps = session.scalars(select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.seq))
+    return [
+        StepRecord(s.seq, s.action, s.from_state, s.to_state, s.actor, s.at, s.note, tuple(json.loads(s.reasons)),
+                   s.opinion, changes_of(s))
+        for s in steps
+    ]

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.users import UserInfo
+from forms.case_items import ACTION_LABELS
 from forms.fields import read_fields
 from forms.review import OPINION, read_agent, read_reasons
 from models.accounts import Role
@@ -32,7 +33,7 @@ from workflow.approval import Registration, register_organization
 from workflow.checks import has_rejects, step_findings, warnings_of
 from workflow.deadlines import resume_clock, stop_clock
 from workflow.history import append_step
-from workflow.permissions import require_role, require_second_person
+from workflow.permissions import require_role, require_second_person_in
 from workflow.queries import CaseSummary, find_case, summary_of
 from workflow.states import MAIN_LINE, UNDER_REVIEW, next_on_main_line
 
@@ -62,17 +63,17 @@ REVIEW_STEPS = frozenset(MAIN_LINE[MAIN_LINE.index(CaseState.NAME_REVIEW): MAIN_
 CLERK, REVIEWER, APPROVER = frozenset({Role.CLERK}), frozenset({Role.REVIEWER}), frozenset({Role.APPROVER})
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Action.ADVANCE, "提交审查", frozenset({CaseState.ACCEPTED}), CLERK),
-    Transition(Action.ADVANCE, "审查通过", REVIEW_STEPS, REVIEWER),
-    Transition(Action.APPROVE, "核准登记", frozenset({CaseState.APPROVAL}), APPROVER),
-    Transition(Action.PRINT, "制证完成", frozenset({CaseState.CERTIFICATE}), CLERK),
-    Transition(Action.ISSUE, "发证", frozenset({CaseState.ISSUE}), CLERK),
-    Transition(Action.SUPPLEMENT, "通知补正", UNDER_REVIEW, CLERK | REVIEWER, needs_reasons=True),
-    Transition(Action.RETURN, "退回", REVIEW_STEPS, REVIEWER, needs_reasons=True),
-    Transition(Action.RETURN, "退回", frozenset({CaseState.APPROVAL}), APPROVER, needs_reasons=True),
-    Transition(Action.RESUME, "材料补齐", frozenset({CaseState.SUPPLEMENT}), CLERK),
-    Transition(Action.REJECT, "不予登记", UNDER_REVIEW | {CaseState.SUPPLEMENT}, APPROVER, needs_reasons=True),
-    Transition(Action.WITHDRAW, "撤回", UNDER_REVIEW | {CaseState.SUPPLEMENT}, CLERK, needs_reasons=True),
+    Transition(Action.ADVANCE, ACTION_LABELS["submit"], frozenset({CaseState.ACCEPTED}), CLERK),
+    Transition(Action.ADVANCE, ACTION_LABELS["advance"], REVIEW_STEPS, REVIEWER),
+    Transition(Action.APPROVE, ACTION_LABELS["approve"], frozenset({CaseState.APPROVAL}), APPROVER),
+    Transition(Action.PRINT, ACTION_LABELS["print"], frozenset({CaseState.CERTIFICATE}), CLERK),
+    Transition(Action.ISSUE, ACTION_LABELS["issue"], frozenset({CaseState.ISSUE}), CLERK),
+    Transition(Action.SUPPLEMENT, ACTION_LABELS["supplement"], UNDER_REVIEW, CLERK | REVIEWER, needs_reasons=True),
+    Transition(Action.RETURN, ACTION_LABELS["return"], REVIEW_STEPS, REVIEWER, needs_reasons=True),
+    Transition(Action.RETURN, ACTION_LABELS["return"], frozenset({CaseState.APPROVAL}), APPROVER, needs_reasons=True),
+    Transition(Action.RESUME, ACTION_LABELS["resume"], frozenset({CaseState.SUPPLEMENT}), CLERK),
+    Transition(Action.REJECT, ACTION_LABELS["reject"], UNDER_REVIEW | {CaseState.SUPPLEMENT}, APPROVER, needs_reasons=True),
+    Transition(Action.WITHDRAW, ACTION_LABELS["withdraw"], UNDER_REVIEW | {CaseState.SUPPLEMENT}, CLERK, needs_reasons=True),
 )
 
 
@@ -195,7 +196,7 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
         registration = None
         if action in (Action.ADVANCE, Action.APPROVE):
             if action is Action.APPROVE:
-                require_second_person(session, case, user)
+                require_second_person_in(session, case, user)
             rules = case_rules(session)
             findings = step_findings(session, case, rules, on)
             if has_rejects(findings):
