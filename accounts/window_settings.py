@@ -21,8 +21,8 @@ from models.case_rules import RULES_SETTING, case_rules, default_rules
 from models.errors import SoregError
 from models.settings import FOUR_EYES, IDLE_LOCK_MINUTES, get_setting, set_setting
 from models.store import Store
-from printing.calibration import Calibration, calibration_for
-from printing.printers import printer_for, remember_printer
+from printing.calibration import Calibration, calibration_for_in
+from printing.printers import printer_for_in, remember_printer_in
 
 MIN_IDLE_LOCK_MINUTES, MAX_IDLE_LOCK_MINUTES = 1, 120
 
@@ -124,8 +124,8 @@ class PrinterChoice:
 
 
 def _choice(session: Session, document: str) -> PrinterChoice:
-    printer = printer_for(session, document)
-    return PrinterChoice(document, printer, calibration_for(session, printer) if printer else None)
+    printer = printer_for_in(session, document)
+    return PrinterChoice(document, printer, calibration_for_in(session, printer) if printer else None)
 
 
 def printer_choices(store: Store, documents: Sequence[str]) -> list[PrinterChoice]:
@@ -139,5 +139,5 @@ def choose_printer(store: Store, document: str, printer: str, *, actor: str) -> 
     if not printer.strip():
         raise SoregError("请填写或选择打印机名称。", field="打印机")
     with store.write() as session:
-        remember_printer(session, document, printer, actor=actor)
+        remember_printer_in(session, document, printer, actor=actor)
         return _choice(session, document)

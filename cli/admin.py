@@ -115,8 +115,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     store, _admin = logged_in_store(args, Role.ADMIN)
-    with store.read() as session:
-        report = verify_chain(session)
+    report = verify_chain(store)
     if report.ok:
         print(f"审计日志完整：共 {report.checked} 条记录，哈希链校验通过。")
         return 0

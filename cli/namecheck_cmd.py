@@ -8,11 +8,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from cli.session import store_for
 from models import reference
 from models.errors import SoregError
+from models.store import Store
 from registry.name_check import NameCheckResult, check_name
 from registry.registry_indexes import ensure_registry_indexes
 
@@ -67,10 +66,10 @@ def human_report(result: NameCheckResult) -> str:
     return "\n".join(lines)
 
 
-def checked(session: Session, name: str, org_type: str, as_of: date, line: int | None) -> NameCheckResult:
+def checked(store: Store, name: str, org_type: str, as_of: date, line: int | None) -> NameCheckResult:
     """Check one name; a bad name in a batch file is reported with its line number."""
     try:
-        return check_name(session, name, org_type, as_of)
+        return check_name(store, name, org_type, as_of)
     except SoregError as exc:
         if line is None:
             raise
@@ -89,8 +88,7 @@ def cmd_namecheck(args: argparse.Namespace) -> int:
         numbered = [(None, args.name or "")]
     store = store_for(args)
     ensure_registry_indexes(store)  # a first pull killed midway may have left them out
-    with store.read() as session:
-        results = [checked(session, name, args.org_type, as_of, line) for line, name in numbered]
+    results = [checked(store, name, args.org_type, as_of, line) for line, name in numbered]
     for result in results:
         if args.batch is not None or args.json:
             sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

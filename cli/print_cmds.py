@@ -12,14 +12,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
-
+from accounts.window import window_code
 from cli.session import logged_in_store, store_for
 from models.accounts import Role
 from models.errors import SoregError
 from models.print_records import DocumentKind
-from models.settings import WINDOW_CODE, get_setting
-from models.signing import WindowKey
 from printing.calibration import NO_CALIBRATION, calibration_for
 from printing.calibration_page import calibration_page_pdf
 from printing.case_documents import case_notice_kind
@@ -28,7 +25,7 @@ from printing.data import CopyKind
 from printing.print_records import PrintRequest, record_print
 from printing.render import PrintMode
 from printing.verification import verify_printed_code
-from signing.keys import create_window_key
+from signing.keys import create_window_key, window_keys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,8 +87,7 @@ def cmd_verify_qr(args: argparse.Namespace) -> int:
 
 def cmd_window_key_create(args: argparse.Namespace) -> int:
     store, actor = logged_in_store(args, Role.ADMIN)
-    with store.read() as session:
-        code = get_setting(session, WINDOW_CODE)
+    code = window_code(store)
     if code is None:
         raise SoregError("本窗口尚未初始化，请先运行 init。", field="窗口代码")
     made = create_window_key(store, code, actor=actor.username)
@@ -102,20 +98,15 @@ def cmd_window_key_create(args: argparse.Namespace) -> int:
 
 
 def cmd_window_key_list(args: argparse.Namespace) -> int:
-    store = store_for(args)
-    with store.read() as session:
-        rows = session.execute(select(WindowKey.key_id, WindowKey.window_code, WindowKey.created_at)
-                               .order_by(WindowKey.window_code, WindowKey.created_at)).all()
-    for key_id, code, created in rows:
-        print(f"{key_id}\t{code}\t{created:%Y-%m-%d}")
+    for key in window_keys(store_for(args)):
+        print(f"{key.key_id}\t{key.window_code}\t{key.created_at:%Y-%m-%d}")
     return 0
 
 
 def cmd_print_calibration(args: argparse.Namespace) -> int:
     calibration = NO_CALIBRATION
     if args.printer:
-        with store_for(args).read() as session:
-            calibration = calibration_for(session, args.printer)
+        calibration = calibration_for(store_for(args), args.printer)
     for value, label in ((args.width, "--width"), (args.height, "--height")):
         if not 50 <= value <= 600:
             raise SoregError(f"纸张尺寸 {value:g} 毫米不合理，应在 50 至 600 毫米之间。", field=label)

@@ -9,13 +9,7 @@ import time
 
 from cli.session import logged_in_store, store_for
 from models.accounts import Role
-from models.settings import get_setting
-from registry.code_blocks import (
-    LOW_WARNING_DEFAULT,
-    LOW_WARNING_SETTING,
-    add_block,
-    block_status,
-)
+from registry.code_blocks import add_block, code_supply
 from registry.credit_code import validate_credit_code
 from registry.demo import fill_demo
 from spreadsheets.registry_import import import_registry
@@ -91,9 +85,8 @@ def cmd_codes_add_block(args: argparse.Namespace) -> int:
 
 def cmd_codes_status(args: argparse.Namespace) -> int:
     store = store_for(args)
-    blocks = block_status(store)
-    with store.read() as session:
-        threshold = int(get_setting(session, LOW_WARNING_SETTING, LOW_WARNING_DEFAULT))
+    supply = code_supply(store)
+    blocks, threshold = supply.blocks, supply.low_threshold
     if not blocks:
         print("尚未载入任何号段。用 codes add-block FIRST COUNT 载入。")
         return 0

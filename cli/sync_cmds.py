@@ -108,10 +108,8 @@ class _StderrProgress:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from models.outbox import SyncNotice
     from sync.connection import central_settings
+    from sync.notices import list_notices
     from sync.runner import run_sync, sync_status
 
     store, _user = logged_in_store(args)
@@ -124,7 +122,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     print(f"上次同步：{last}；待上传：{status.pending} 条。")
     if status.last_error:
         print(f"上次同步出错：{status.last_error}")
-    with store.read() as session:
-        for notice in session.scalars(select(SyncNotice).order_by(SyncNotice.id)):
-            print(f"【{notice.kind}】{notice.reason}")
+    for notice in list_notices(store):
+        print(f"【{notice.kind}】{notice.reason}")
     return 0

@@ -14,13 +14,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, SyncedMixin, new_id, utcnow
 from models.settings import get_setting, set_setting
+
+if TYPE_CHECKING:  # models.store imports the tables, this one among them
+    from models.store import Store
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit.head"
@@ -109,7 +112,7 @@ def _event_digest(event: AuditEvent) -> str:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """Outcome of ``verify_chain``: how many events were checked and the first broken one."""
+    """Outcome of ``verify_chain_in``: how many events were checked and the first broken one."""
 
     checked: int
     broken_seq: int | None = None
@@ -126,7 +129,13 @@ def _events(session: Session) -> Iterator[AuditEvent]:
     )
 
 
-def verify_chain(session: Session) -> ChainReport:
+def verify_chain(store: Store) -> ChainReport:
+    """Check the whole audit trail (``verify_chain_in``) in one read."""
+    with store.read() as session:
+        return verify_chain_in(session)
+
+
+def verify_chain_in(session: Session) -> ChainReport:
     """Recompute every hash and link; name the first event that was edited, removed or added."""
     prev_hash, expected_seq, checked = GENESIS, 1, 0
     for event in _events(session):

@@ -211,7 +211,7 @@ class BackupCheck:
 def check_database_file(path: Path) -> BackupCheck:
     """Check a database file: an SQLite file whose ``integrity_check`` passes (else a SoregError,
     ``DamagedFile`` for damage), its window code and its audit chain."""
-    from models.audit import verify_chain
+    from models.audit import verify_chain_in
     from models.settings import WINDOW_CODE, get_setting
 
     path = Path(path)
@@ -233,7 +233,7 @@ def check_database_file(path: Path) -> BackupCheck:
                               field="备份文件")
         with Session(engine) as session:
             code = get_setting(session, WINDOW_CODE)
-            report = verify_chain(session)
+            report = verify_chain_in(session)
     except SoregError:
         raise
     except Exception as exc:  # sqlite3.DatabaseError, or SQLAlchemy's wrapping of it

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models.audit import record_event
 from models.errors import SoregError
 from models.settings import get_setting, set_setting
+from models.store import Store
 from printing.templates import Template, load_template, stock_templates
 
 MAX_OFFSET_MM = 20.0
@@ -77,13 +78,25 @@ def _key(printer: str) -> str:
     return SETTING_PREFIX + printer
 
 
-def calibration_for(session: Session, printer: str) -> Calibration:
+def calibration_for(store: Store, printer: str) -> Calibration:
+    """The calibration stored for ``printer`` (``calibration_for_in``), read on its own."""
+    with store.read() as session:
+        return calibration_for_in(session, printer)
+
+
+def save_calibration(store: Store, printer: str, calibration: Calibration, *, actor: str) -> None:
+    """Remember ``calibration`` for ``printer`` (``save_calibration_in``) in a transaction of its own."""
+    with store.write() as session:
+        save_calibration_in(session, printer, calibration, actor=actor)
+
+
+def calibration_for_in(session: Session, printer: str) -> Calibration:
     """The calibration stored for ``printer``, or none (all zero) if it was never calibrated."""
     stored = get_setting(session, _key(printer), {})
     return Calibration(**stored) if stored else NO_CALIBRATION
 
 
-def save_calibration(session: Session, printer: str, calibration: Calibration, *, actor: str) -> None:
+def save_calibration_in(session: Session, printer: str, calibration: Calibration, *, actor: str) -> None:
     """Remember ``calibration`` for ``printer`` (in the caller's transaction, audited), once it keeps
     every field of every stock template on the sheet."""
     key = _key(printer)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from accounts.users import UserInfo
 from models.store import Store
-from printing.calibration import NO_CALIBRATION, calibration_for
+from printing.calibration import NO_CALIBRATION, calibration_for_in
 from printing.case_documents import case_document
 from printing.data import CopyKind
 from printing.documents import document_pdf, qr_claim
@@ -47,6 +47,6 @@ def case_print_pdf(store: Store, job: CasePrint, *, user: UserInfo, preview: boo
     calibration = NO_CALIBRATION
     if job.mode is PrintMode.OVERLAY and request.printer.strip():
         with store.read() as session:
-            calibration = calibration_for(session, request.printer)
+            calibration = calibration_for_in(session, request.printer)
     signer = window_signer(store) if qr_claim(document) is not None and not job.draft else None
     return document_pdf(document, signer=signer, mode=job.mode, calibration=calibration, draft=job.draft)

@@ -10,15 +10,15 @@ from models.settings import get_setting, set_setting
 SETTING_PREFIX = "printing.printer."
 
 
-def printer_for(session: Session, document: str) -> str:
+def printer_for_in(session: Session, document: str) -> str:
     """The printer last used for ``document`` (a DocumentKind value or 套打校准页); empty if none yet."""
     return get_setting(session, SETTING_PREFIX + document, "") or ""
 
 
-def remember_printer(session: Session, document: str, printer: str, *, actor: str) -> None:
+def remember_printer_in(session: Session, document: str, printer: str, *, actor: str) -> None:
     """Remember ``printer`` for ``document`` (in the caller's transaction, audited when it changes)."""
     printer = printer.strip()
-    before = printer_for(session, document)
+    before = printer_for_in(session, document)
     if not printer or printer == before:
         return
     set_setting(session, SETTING_PREFIX + document, printer)

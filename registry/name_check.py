@@ -303,19 +303,19 @@ def _validate(name: str, org_type: str) -> str:
     return normalized
 
 
-def check_name(
-    session_or_store: Session | Store, name: str, org_type: str, as_of: date, parsed: ParsedName | None = None
-) -> NameCheckResult:
+def check_name(store: Store, name: str, org_type: str, as_of: date, parsed: ParsedName | None = None) -> NameCheckResult:
     """Check a proposed name for ``org_type`` on ``as_of``; ``parsed`` is the clerk's corrected split."""
+    with store.read() as session:
+        return check_name_in(session, name, org_type, as_of, parsed)
+
+
+def check_name_in(session: Session, name: str, org_type: str, as_of: date,
+                  parsed: ParsedName | None = None) -> NameCheckResult:
+    """``check_name`` in the caller's transaction."""
     normalized = _validate(name, org_type)
     if parsed is None:
         parsed = parse_name(normalized, org_type)
-    findings = [f for rule in FORM_RULES for f in rule(parsed)]
-    if isinstance(session_or_store, Store):
-        with session_or_store.read() as session:
-            findings += registry_findings(session, parsed, as_of)
-    else:
-        findings += registry_findings(session_or_store, parsed, as_of)
+    findings = [f for rule in FORM_RULES for f in rule(parsed)] + registry_findings(session, parsed, as_of)
     return NameCheckResult(normalized, verdict_of(findings), findings, parsed)
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, literal_column, or_, select, tuple_
-from sqlalchemy.orm import Session
 
 from models import reference
 from models.registry import Organization, OrganizationName
+from models.store import Store
 from registry.names import normalize_name
 
 PAGE_SIZE = 200
@@ -82,7 +82,7 @@ def name_condition(text: str) -> ColumnElement[bool] | None:
 
 
 def search_organizations(
-    session: Session, flt: RegistryFilter, *, after: tuple | None = None, limit: int = PAGE_SIZE
+    store: Store, flt: RegistryFilter, *, after: tuple | None = None, limit: int = PAGE_SIZE
 ) -> list[OrganizationRow]:
     """The next ``limit`` organizations matching ``flt`` after the keyset ``after``.
 
@@ -117,18 +117,20 @@ def search_organizations(
             keyset = (o.name.op("||")(""), *order[1:])
         query = query.where(tuple_(*keyset) > tuple_(*after))
     query = query.add_columns(*(c.label(f"keyset_{i}") for i, c in enumerate(order))).order_by(*order).limit(limit)
-    return [
-        OrganizationRow(*row[:7], street_name(row[7]), *row[8:15], position=tuple(row[16:]))
-        for row in session.execute(query)
-    ]
+    with store.read() as session:
+        return [
+            OrganizationRow(*row[:7], street_name(row[7]), *row[8:15], position=tuple(row[16:]))
+            for row in session.execute(query)
+        ]
 
 
-def former_names(session: Session, organization_id: uuid.UUID) -> list[tuple[str, date | None]]:
+def former_names(store: Store, organization_id: uuid.UUID) -> list[tuple[str, date | None]]:
     """An organization's former names (曾用名) with their rename dates, newest first."""
     n = OrganizationName
-    rows = session.execute(
-        select(n.name, n.renamed_on)
-        .where(n.organization_id == organization_id, n.is_current.is_(False))
-        .order_by(n.renamed_on.desc())
-    )
-    return [(name, renamed_on) for name, renamed_on in rows]
+    with store.read() as session:
+        rows = session.execute(
+            select(n.name, n.renamed_on)
+            .where(n.organization_id == organization_id, n.is_current.is_(False))
+            .order_by(n.renamed_on.desc())
+        )
+        return [(name, renamed_on) for name, renamed_on in rows]

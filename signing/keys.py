@@ -17,6 +17,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import datetime
 
 import keyring
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -149,6 +150,23 @@ class WindowKeyMade:
     key_id: str
     created: bool
     note: str = ""
+
+
+@dataclass(frozen=True)
+class WindowKeyInfo:
+    """A window public key this database knows (``window-key list``)."""
+
+    key_id: str
+    window_code: str
+    created_at: datetime
+
+
+def window_keys(store: Store) -> list[WindowKeyInfo]:
+    """Every window public key in this database, by window and age."""
+    with store.read() as session:
+        rows = session.execute(select(WindowKey.key_id, WindowKey.window_code, WindowKey.created_at)
+                               .order_by(WindowKey.window_code, WindowKey.created_at))
+        return [WindowKeyInfo(*row) for row in rows]
 
 
 def _own_key(session: Session, window_code: str) -> tuple[str, Ed25519PrivateKey] | None:

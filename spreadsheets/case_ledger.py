@@ -21,8 +21,8 @@ from workflow.case_queries import (
     CaseFilter,
     CaseOrder,
     CaseRow,
-    count_cases,
-    iter_cases,
+    count_cases_in,
+    iter_cases_in,
 )
 
 REPORT_EVERY = 500
@@ -66,9 +66,9 @@ def _write(store: Store, flt: CaseFilter, order: CaseOrder, path: Path, today: d
     done = 0
     try:
         with store.read() as session:
-            total = count_cases(session, flt, today)
+            total = count_cases_in(session, flt, today)
             progress.report(0, total, "正在导出办件台账…")
-            for row in iter_cases(session, flt, order, today):
+            for row in iter_cases_in(session, flt, order, today):
                 sheet.append(text_safe_row(sheet, [value(row) for _label, _width, value in COLUMNS]))
                 done += 1
                 if done % REPORT_EVERY == 0:

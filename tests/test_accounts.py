@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from accounts.users import LoginFailed, authenticate, create_user, disable_user, parse_roles
 from models.accounts import Role, User
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.base import utcnow
 from models.errors import SoregError
 
@@ -77,7 +77,7 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(store, clerk)
     assert authenticate(store, "zhangsan", PASSWORD, now=now + timedelta(minutes=15, seconds=1)).username == "zhangsan"
     assert _events(store, "user.lock") == 1
     with store.read() as s:
-        assert verify_chain(s).ok
+        assert verify_chain_in(s).ok
 
 
 def test_disabled_user_cannot_log_in(store, clerk):

@@ -20,7 +20,7 @@ from accounts.users import (
     unlock_user,
 )
 from models.accounts import Role
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.base import utcnow
 from models.errors import SoregError
 
@@ -113,7 +113,7 @@ def test_unlock_lets_a_locked_user_in_at_once(store, admins):
     assert authenticate(store, "clerk", PASSWORD).username == "clerk"
     assert _last_event(store, "user.unlock")[1]["after"] == {"locked_until": None, "failed_logins": 0}
     with store.read() as s:
-        assert verify_chain(s).ok
+        assert verify_chain_in(s).ok
 
 
 def test_a_display_name_follows_the_text_policy(store):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from models.audit import record_event, verify_chain
+from models.audit import record_event, verify_chain_in
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def logged(store):
 
 def _verify(store):
     with store.read() as s:
-        return verify_chain(s)
+        return verify_chain_in(s)
 
 
 def test_untouched_log_verifies(logged):

@@ -15,7 +15,7 @@ from accounts.users import create_user
 from accounts.window import init_window
 from cli.app import run
 from models.accounts import Role, User
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.backup import (
     BackupReason,
     backup_folder,
@@ -149,7 +149,7 @@ def test_backup_and_restore_commands(store, capsys, monkeypatch):
     with restored.read() as session:
         assert get_setting(session, RECOVERY_PENDING) is True
         assert session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "store.restore")) == "admin"
-        assert verify_chain(session).ok
+        assert verify_chain_in(session).ok
     restored.close()
 
 

@@ -11,7 +11,7 @@ from models.errors import SoregError
 from models.progress import SILENT, Cancelled
 from spreadsheets.case_ledger import HEADERS, export_case_ledger
 from tests.workflow_fixtures import demo_cases, make_window
-from workflow.case_queries import CaseFilter, CaseOrder, DueFilter, SortKey, count_cases, list_cases
+from workflow.case_queries import CaseFilter, CaseOrder, DueFilter, SortKey, count_cases_in, list_cases_in
 
 TODAY = date(2026, 11, 26)
 
@@ -46,8 +46,8 @@ def test_the_ledger_holds_the_filtered_rows_in_order(demo, tmp_path):
     progress = Recorder()
     count = export_case_ledger(demo.store, flt, order, tmp_path / "台账.xlsx", today=TODAY, progress=progress)
     with demo.store.read() as session:
-        expected = list_cases(session, flt, order, TODAY, limit=10_000)
-        assert count == len(expected) == count_cases(session, flt, TODAY) > 0
+        expected = list_cases_in(session, flt, order, TODAY, limit=10_000)
+        assert count == len(expected) == count_cases_in(session, flt, TODAY) > 0
     rows = read_back(tmp_path / "台账.xlsx")
     assert rows[0] == HEADERS
     assert [(r[0], r[1], r[4], r[7], r[8], r[10]) for r in rows[1:]] == [

@@ -15,9 +15,9 @@ from workflow.case_queries import (
     DueFilter,
     SortKey,
     case_detail,
-    count_cases,
+    count_cases_in,
     dashboard,
-    list_cases,
+    list_cases_in,
     week_end,
 )
 from workflow.queries import get_case
@@ -35,13 +35,13 @@ def demo(tmp_path_factory):
 
 
 def every(session, flt=CaseFilter(), order=CaseOrder()):
-    return list_cases(session, flt, order, TODAY, limit=10_000)
+    return list_cases_in(session, flt, order, TODAY, limit=10_000)
 
 
 def test_filters_match_the_rows_they_return(demo):
     with demo.store.read() as session:
         rows = every(session)
-        assert len(rows) == count_cases(session, CaseFilter(), TODAY) == 120
+        assert len(rows) == count_cases_in(session, CaseFilter(), TODAY) == 120
         for flt, keep in (
             (CaseFilter(states=frozenset({"补正"})), lambda r: r.state == "补正"),
             (CaseFilter(org_type="社会团体"), lambda r: r.org_type == "社会团体"),
@@ -52,7 +52,7 @@ def test_filters_match_the_rows_they_return(demo):
             expected = [r.case_no for r in rows if keep(r)]
             assert expected, flt
             assert [r.case_no for r in every(session, flt)] == expected
-            assert count_cases(session, flt, TODAY) == len(expected)
+            assert count_cases_in(session, flt, TODAY) == len(expected)
 
 
 def test_overdue_and_due_this_week_follow_the_deadline_rules(demo):
@@ -78,7 +78,7 @@ def test_sorting_and_paging_agree(demo, key):
             whole = every(session, order=order)
             values = [getattr(r, key.value) for r in whole]
             assert values == sorted(values, reverse=descending)
-            paged = [r for offset in range(0, 120, 50) for r in list_cases(session, CaseFilter(), order, TODAY,
+            paged = [r for offset in range(0, 120, 50) for r in list_cases_in(session, CaseFilter(), order, TODAY,
                                                                           offset=offset, limit=50, matching=120)]
             assert [r.case_no for r in paged] == [r.case_no for r in whole]
 
@@ -103,11 +103,11 @@ def test_dashboard_counts_and_expiring_certificates(demo, tmp_path):
             add_organization(session, OrganizationRecord(
                 name=f"上海市长宁区测试{'甲乙丙丁戊'[n]}服务中心", org_type="民办非企业单位", status=status,
                 certificate_valid_until=TODAY + timedelta(days=days)), actor="system")
+    board = dashboard(w.store, w.reviewer, TODAY)
     with w.store.read() as session:
-        board = dashboard(session, w.reviewer, TODAY)
-        assert board.supplement == count_cases(session, CaseFilter(states=frozenset({"补正"})), TODAY) == 2
-        assert board.overdue == count_cases(session, CaseFilter(due=DueFilter.OVERDUE), TODAY)
-        assert board.mine == count_cases(session, CaseFilter(mine=w.reviewer), TODAY) == len(board.mine_rows) + max(0, board.mine - 5)
+        assert board.supplement == count_cases_in(session, CaseFilter(states=frozenset({"补正"})), TODAY) == 2
+        assert board.overdue == count_cases_in(session, CaseFilter(due=DueFilter.OVERDUE), TODAY)
+        assert board.mine == count_cases_in(session, CaseFilter(mine=w.reviewer), TODAY) == len(board.mine_rows) + max(0, board.mine - 5)
         assert [r.due_date for r in board.overdue_rows] == sorted(r.due_date for r in board.overdue_rows)
         assert board.expiring == 2
         assert [c.name for c in board.expiring_rows] == ["上海市长宁区测试甲服务中心", "上海市长宁区测试乙服务中心"]
@@ -129,8 +129,8 @@ def test_walking_the_sort_index_gives_the_same_rows(demo):
     with demo.store.read() as session:
         for key in (SortKey.ACCEPTED, SortKey.NAME, SortKey.DUE):
             order = CaseOrder(key, descending=key is SortKey.ACCEPTED)
-            planned = list_cases(session, flt, order, TODAY, limit=7)
-            walked = list_cases(session, flt, order, TODAY, limit=7, matching=10**6)  # "nearly all match"
+            planned = list_cases_in(session, flt, order, TODAY, limit=7)
+            walked = list_cases_in(session, flt, order, TODAY, limit=7, matching=10**6)  # "nearly all match"
             assert planned and [r.case_no for r in walked] == [r.case_no for r in planned]
 
 
@@ -152,7 +152,7 @@ def _found(session, text: str, flt=CaseFilter()) -> list[str]:
 
     flt = replace(flt, text=text)
     rows = every(session, flt)
-    assert count_cases(session, flt, TODAY) == len(rows)
+    assert count_cases_in(session, flt, TODAY) == len(rows)
     return sorted(r.case_no for r in rows)
 
 

@@ -12,7 +12,7 @@ from models.cases import CaseState
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintRecord
 from models.store import Store
-from printing.calibration import Calibration, calibration_for, save_calibration
+from printing.calibration import Calibration, calibration_for_in, save_calibration_in
 from printing.case_documents import StandingCertificates, case_document, case_notice_kind, standing_copies
 from printing.data import CopyKind
 from printing.print_records import (
@@ -174,10 +174,10 @@ def test_calibration_offset_beyond_20_mm_is_refused_and_kept_per_printer(window)
     with pytest.raises(SoregError, match="横向偏移 20.5 毫米超出允许范围（±20 毫米）"):
         Calibration(offset_x_mm=20.5)
     with window.store.write() as session:
-        save_calibration(session, "HP LaserJet 1020", Calibration(1.5, -2.0, 1.0), actor="clerk")
+        save_calibration_in(session, "HP LaserJet 1020", Calibration(1.5, -2.0, 1.0), actor="clerk")
     with window.store.read() as session:
-        assert calibration_for(session, "HP LaserJet 1020") == Calibration(1.5, -2.0, 1.0)
-        assert calibration_for(session, "Canon LBP2900") == Calibration()
+        assert calibration_for_in(session, "HP LaserJet 1020") == Calibration(1.5, -2.0, 1.0)
+        assert calibration_for_in(session, "Canon LBP2900") == Calibration()
 
 
 def test_documents_are_filled_from_the_case(window):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models.audit import AuditEvent
 from models.errors import SoregError
 from printing import specimens
-from printing.calibration import Calibration, calibration_for, save_calibration
+from printing.calibration import Calibration, calibration_for_in, save_calibration_in
 from printing.calibration_page import calibration_page_pdf, crosshair_positions
 from printing.data import CopyKind, OrgKind
 from printing.documents import document_pdf
@@ -87,14 +87,14 @@ def test_calibration_at_the_limit_and_sane_scale_is_accepted_but_wild_scale_refu
 
 def test_calibration_is_remembered_per_printer_with_an_audit_event(store) -> None:
     with store.write() as session:
-        save_calibration(session, "HP LaserJet 证书", Calibration(1.5, -0.5), actor="admin")
+        save_calibration_in(session, "HP LaserJet 证书", Calibration(1.5, -0.5), actor="admin")
     with store.read() as session:
-        assert calibration_for(session, "HP LaserJet 证书") == Calibration(1.5, -0.5)
-        assert calibration_for(session, "另一台打印机") == Calibration()
+        assert calibration_for_in(session, "HP LaserJet 证书") == Calibration(1.5, -0.5)
+        assert calibration_for_in(session, "另一台打印机") == Calibration()
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "printing.calibrate")).one()
         assert event.record_id == "HP LaserJet 证书" and event.actor == "admin"
     with pytest.raises(SoregError) as err, store.write() as session:
-        save_calibration(session, "  ", Calibration(), actor="admin")
+        save_calibration_in(session, "  ", Calibration(), actor="admin")
     assert err.value.field == "打印机"
 
 
@@ -233,13 +233,13 @@ def test_the_stated_procedure_cancels_a_printers_shift_and_scale(shift, scale) -
 
 def test_a_calibration_that_pushes_a_field_off_the_sheet_is_refused(store) -> None:
     with pytest.raises(SoregError) as err, store.write() as session:
-        save_calibration(session, "HP LaserJet 证书", Calibration(-19.0, 0.0, 0.96), actor="admin")
+        save_calibration_in(session, "HP LaserJet 证书", Calibration(-19.0, 0.0, 0.96), actor="admin")
     assert err.value.field == "横向偏移" and "纸张右边之外" in str(err.value) and "“" in str(err.value)
     with pytest.raises(SoregError) as err, store.write() as session:
-        save_calibration(session, "HP LaserJet 证书", Calibration(0.0, -19.0, 0.95), actor="admin")
+        save_calibration_in(session, "HP LaserJet 证书", Calibration(0.0, -19.0, 0.95), actor="admin")
     assert err.value.field == "纵向偏移" and "纸张下边之外" in str(err.value)
     with store.read() as session:
-        assert calibration_for(session, "HP LaserJet 证书") == Calibration()
+        assert calibration_for_in(session, "HP LaserJet 证书") == Calibration()
 
 
 def test_overlay_is_refused_for_documents_without_stock() -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from accounts.users import create_user
 from cli.app import run
 from models.accounts import Role
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.errors import SoregError
 from models.progress import Cancelled
 from models.registry import NameVariant, Organization, OrganizationName
@@ -149,7 +149,7 @@ def test_importing_the_same_file_again_changes_nothing(store, tmp_path):
     with store.read() as session:
         events = session.scalars(select(AuditEvent).where(AuditEvent.action == "registry.import")).all()
         assert len(events) == 2 and '"unchanged": 32' in events[1].summary
-        assert verify_chain(session).ok
+        assert verify_chain_in(session).ok
 
 
 def test_changed_rows_are_updated_and_renames_reindexed(store, tmp_path):

@@ -11,13 +11,12 @@ ZIHAO = ["春晖", "博雅", "启明", "阳光", "彩虹", "同心", "明德"]
 
 def all_pages(store, flt: RegistryFilter, limit: int) -> list[str]:
     names, after = [], None
-    with store.read() as session:
-        while True:
-            rows = search_organizations(session, flt, after=after, limit=limit)
-            names += [r.name for r in rows]
-            if len(rows) < limit:
-                return names
-            after = rows[-1].position
+    while True:
+        rows = search_organizations(store, flt, after=after, limit=limit)
+        names += [r.name for r in rows]
+        if len(rows) < limit:
+            return names
+        after = rows[-1].position
 
 
 def test_pages_cover_every_match_once_in_order(tmp_path):

@@ -12,7 +12,7 @@ from workflow_fixtures import GROUP_FORM, SERVICE_FORM, form
 
 from accounts.users import create_user
 from models.accounts import Role
-from models.audit import record_event, verify_chain
+from models.audit import record_event, verify_chain_in
 from models.base import Base
 from models.outbox import SYNCED_TABLES, WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import NameVariant, Organization, OrganizationName
@@ -102,7 +102,7 @@ def test_offline_work_on_two_windows_converges_in_either_order(tmp_path, centre,
             local_names = set(session.scalars(select(Organization.name)))
             indexed = set(session.scalars(select(OrganizationName.name).where(OrganizationName.is_current)))
             variants = session.scalar(select(func.count()).select_from(NameVariant))
-            assert verify_chain(session).ok
+            assert verify_chain_in(session).ok
         assert [n.kind for n in notices] == ["待复核"]
         assert CLASH in notices[0].reason and notices[0].status == "待复核"
         # each window now holds the other's accepted registration, indexed for the name check

@@ -22,7 +22,7 @@ from ui.pages import PAGES
 from ui.pages.cases_page import CasesPage
 from ui.pages.dashboard_page import DashboardPage
 from ui.tasks import TaskRunner
-from workflow.case_queries import CaseFilter, count_cases
+from workflow.case_queries import CaseFilter, count_cases_in
 from workflow.queries import get_case
 
 from screens import SCREENSHOTS  # noqa: E402
@@ -370,7 +370,7 @@ def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_pat
     with window.store.read() as session:
         from workflow.case_queries import DueFilter
 
-        overdue = count_cases(session, CaseFilter(due=DueFilter.OVERDUE), date.today())
+        overdue = count_cases_in(session, CaseFilter(due=DueFilter.OVERDUE), date.today())
     qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == overdue, timeout=10000)
     if overdue:
         index = page.model.index(0, 8)
@@ -398,7 +398,7 @@ def test_main_window_dashboard_and_list_screenshots(window, qtbot):
     qtbot.waitUntil(lambda: dashboard.data is not None, timeout=10000)
     today = date.today()
     with window.store.read() as session:
-        expected = {key: count_cases(session, dashboard.filter_for(key), today)
+        expected = {key: count_cases_in(session, dashboard.filter_for(key), today)
                     for key in ("mine", "due_this_week", "overdue", "supplement")}
     assert {k: dashboard.cards[k].count for k in expected} == expected
     assert expected["supplement"] == 20 and expected["mine"] > 0

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from models.cases import CaseState
 from models.print_records import DocumentKind, PrintRecord
 from printing import specimens
-from printing.calibration import Calibration, calibration_for
+from printing.calibration import Calibration, calibration_for_in
 from printing.data import CopyKind
 from printing.documents import documents_pdf
-from printing.printers import printer_for
+from printing.printers import printer_for_in
 from printing.render import PrintMode
 from signing.keys import window_signer
 from signing.qr import CertificateClaim
@@ -121,7 +121,7 @@ def test_preview_shows_the_case_certificate_and_printing_writes_and_records_it(q
     assert [page.record_table.item(0, c).text() for c in (1, 2, 3, 4, 5, 6, 8)] == [
         "登记证书", "正本", "打印", "1", "PDF 文件 printed.pdf", "SZ2026000101", "clerk"]
     with window.store.read() as session:
-        assert printer_for(session, "登记证书") == "PDF 文件 printed.pdf"
+        assert printer_for_in(session, "登记证书") == "PDF 文件 printed.pdf"
 
 
 def test_a_reprint_asks_for_a_reason_and_a_clerk_may_not_reprint_the_original(qtbot, window, clerk_context, tmp_path):
@@ -202,8 +202,8 @@ def test_calibration_dialog_refuses_beyond_20_mm_and_saves_per_printer(qtbot, wi
     with qtbot.waitSignal(dialog.accepted, timeout=WAIT_MS):
         dialog.save_button.click()
     with window.store.read() as session:
-        assert calibration_for(session, "HP LaserJet 1020") == Calibration(1.5, -0.8, 1.0)
-        assert calibration_for(session, "Canon LBP2900") == Calibration()
+        assert calibration_for_in(session, "HP LaserJet 1020") == Calibration(1.5, -0.8, 1.0)
+        assert calibration_for_in(session, "Canon LBP2900") == Calibration()
 
 
 def test_case_page_hook_opens_the_page_on_the_case(qtbot, window, clerk_context):
@@ -336,13 +336,13 @@ def test_overlay_is_offered_only_for_documents_on_stock(qtbot, window, clerk_con
 
 
 def test_the_overlay_preview_follows_the_typed_printers_calibration(qtbot, window, clerk_context):
-    from printing.calibration import save_calibration
+    from printing.calibration import save_calibration_in
     from tests.printing_fixtures import PT_PER_MM, page_chars
 
     case_no = case_at(window, CaseState.CERTIFICATE)
     calibration = Calibration(3.0, -2.0, 1.0)
     with window.store.write() as session:
-        save_calibration(session, "HP LaserJet 1020", calibration, actor="admin")
+        save_calibration_in(session, "HP LaserJet 1020", calibration, actor="admin")
     page = open_page(qtbot, clerk_context, case_no, DocumentKind.CERTIFICATE, CopyKind.ORIGINAL)
     page.mode_combo.setCurrentIndex(page.mode_combo.findData(PrintMode.OVERLAY))
     code = get_case(window.store, case_no).credit_code

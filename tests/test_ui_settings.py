@@ -21,8 +21,8 @@ from models.audit import AuditEvent
 from models.case_rules import case_rules
 from models.registry import OrganizationCode
 from models.settings import FOUR_EYES, get_setting
-from printing.calibration import Calibration, calibration_for
-from printing.printers import printer_for
+from printing.calibration import Calibration, calibration_for_in
+from printing.printers import printer_for_in
 from registry.code_blocks import add_block
 from sync.connection import central_settings
 from sync.credentials import SERVICE
@@ -240,8 +240,8 @@ def test_a_printer_is_chosen_per_document_and_calibrated_in_the_printing_dialog(
     qtbot.waitUntil(lambda: cell(printers.table, "登记证书", 2) == "横向 +1.5 毫米，纵向 -0.5 毫米，缩放 1.000",
                     timeout=15000)
     with store.read() as s:
-        assert printer_for(s, "登记证书") == "Epson LQ-630K"
-        assert calibration_for(s, "Epson LQ-630K") == Calibration(1.5, -0.5, 1.0)
+        assert printer_for_in(s, "登记证书") == "Epson LQ-630K"
+        assert calibration_for_in(s, "Epson LQ-630K") == Calibration(1.5, -0.5, 1.0)
 
 
 def test_the_centre_connection_is_set_in_settings(qtbot, store, open_window, file_keyring):

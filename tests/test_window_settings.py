@@ -18,7 +18,7 @@ from accounts.window_settings import (
 from models.audit import AuditEvent
 from models.case_rules import case_rules
 from models.errors import SoregError
-from printing.calibration import Calibration, save_calibration
+from printing.calibration import Calibration, save_calibration_in
 from workflow.deadlines import limits_for
 
 
@@ -73,7 +73,7 @@ def test_printers_are_chosen_per_document_and_show_their_calibration(store):
     assert [c.printer for c in printer_choices(store, ["登记证书", "受理回执"])] == ["", ""]
     choose_printer(store, "登记证书", "Epson LQ-630K", actor="admin")
     with store.write() as s:
-        save_calibration(s, "Epson LQ-630K", Calibration(1.5, -0.5, 1.0), actor="admin")
+        save_calibration_in(s, "Epson LQ-630K", Calibration(1.5, -0.5, 1.0), actor="admin")
     certificate, receipt = printer_choices(store, ["登记证书", "受理回执"])
     assert (certificate.printer, certificate.calibration) == ("Epson LQ-630K", Calibration(1.5, -0.5, 1.0))
     assert (receipt.printer, receipt.calibration) == ("", None)

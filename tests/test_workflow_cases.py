@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.cases import Case, CaseState, CaseStep, CollectorKind
 from models.errors import SoregError
 from models.registry import Organization, OrganizationCode
 from models.settings import FOUR_EYES, set_setting
 from registry.credit_code import validate_credit_code
-from registry.name_check import check_name
+from registry.name_check import check_name_in
 from tests.workflow_fixtures import (
     GROUP_FORM,
     SERVICE_FORM,
@@ -94,9 +94,9 @@ def test_case_walks_from_intake_to_issued(window, base):
         assert session.scalar(select(OrganizationCode.used_by).where(OrganizationCode.used_by == done.credit_code))
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.record_id == case.case_no)).all()
         assert actions.count("case.approve") == 1 and len(actions) == 9
-        assert verify_chain(session).ok
+        assert verify_chain_in(session).ok
         # the registry now knows the name: the same name proposed again is refused
-        assert check_name(session, base["organization"]["name"], base["organization"]["org_type"], date(2026, 9, 23)).verdict == "reject"
+        assert check_name_in(session, base["organization"]["name"], base["organization"]["org_type"], date(2026, 9, 23)).verdict == "reject"
 
 
 def test_case_numbers_count_up_per_window_and_year(window):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.cases import Case, CaseState, CaseStep
 from models.registry import Organization, OrganizationCode
 from models.store import open_store
@@ -58,7 +58,7 @@ def _snapshot(store, case_no):
         events = session.scalar(select(func.count()).where(AuditEvent.record_id == case_no))
         orgs = session.scalar(select(func.count()).select_from(Organization))
         used = session.scalar(select(func.count()).where(OrganizationCode.used_by.is_not(None)))
-        chain = verify_chain(session)
+        chain = verify_chain_in(session)
         return {"state": case.state, "steps": len(steps), "last_to": steps[-1].to_state, "events": events,
                 "orgs": orgs, "codes_used": used, "credit_code": case.credit_code, "chain_ok": chain.ok}
 

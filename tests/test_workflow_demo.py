@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from cli.app import run
-from models.audit import verify_chain
+from models.audit import verify_chain_in
 from models.cases import Case, CaseState, CaseStep
 from models.registry import Organization
 from models.store import open_store
@@ -30,7 +30,7 @@ def test_demo_cases_cover_every_state_consistently(tmp_path, capsys, monkeypatch
         assert all(a == b and validate_credit_code(a).valid and n == m for a, b, n, m in approved)
         numbers = session.scalars(select(Case.case_no).order_by(Case.case_no)).all()
         assert numbers[0].endswith("-000001") and numbers[-1].endswith("-000060") and "-W07-" in numbers[0]
-        assert verify_chain(session).ok
+        assert verify_chain_in(session).ok
     store.close()
     assert run([*admin, "cases", "show", numbers[0]]) == 0
     assert "→ 受理" in capsys.readouterr().out
@@ -64,7 +64,7 @@ def test_cases_demo_runs_again_on_the_same_database(tmp_path, capsys, monkeypatc
         assert session.scalar(select(func.count(func.distinct(Case.case_no)))) == 400
         codes = session.scalars(select(Organization.credit_code)).all()
         assert len(codes) == len(set(codes)) == 60 + 2 * 50  # 50 of every 200 cases are past approval
-        assert verify_chain(session).ok
+        assert verify_chain_in(session).ok
     store.close()
 
 

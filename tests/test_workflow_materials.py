@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.case_rules import RULES_SETTING
 from models.cases import Case, CaseAttachment, CaseState
 from models.errors import SoregError
@@ -49,7 +49,7 @@ def test_scanned_file_is_copied_hashed_and_recorded(window, tmp_path):
         material = next(m for m in session.scalar(select(Case)).materials if m.item_code == "HYMD")
         assert material.received and material.received_on == date(2026, 9, 22)
         assert session.scalars(select(AuditEvent.action).where(AuditEvent.action == "case.material")).all() == ["case.material"] * 2
-        assert verify_chain(session).ok
+        assert verify_chain_in(session).ok
     assert attachment_path(rows[0].stored_path).read_bytes() == PDF
     assert perform(window.store, case.case_no, Action.ADVANCE, user=window.clerk).case.state == "名称核准"
 

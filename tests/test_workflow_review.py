@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import create_engine, func, select, text
 
 from models import migrate
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, verify_chain_in
 from models.cases import Case, CaseState, CollectorKind
 from models.errors import SoregError
 from models.outbox import OutboxOp
@@ -75,7 +75,7 @@ def test_a_corrected_sponsor_approval_cures_the_red_finding_with_history_audit_a
     with window.store.read() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.amend")).one()
         assert event.actor == "reviewer" and '["业务主管单位批准日期", "2026-12-20", "2026-09-20"]' in event.summary
-        assert verify_chain(session).ok
+        assert verify_chain_in(session).ok
     assert perform(window.store, case.case_no, Action.ADVANCE, user=window.reviewer, on=ON).case.state == "发起人/拟任负责人审查"
 
 

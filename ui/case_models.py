@@ -29,11 +29,11 @@ from workflow.case_queries import (
     PAGE_SIZE,
     RUNNING_STATES,
     CaseFilter,
+    CaseListPage,
     CaseOrder,
     CaseRow,
     SortKey,
-    count_cases,
-    list_cases,
+    case_list_page,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -154,12 +154,10 @@ class CaseTableModel(QAbstractTableModel):
         self.ready = False
         generation, order, today, store = self._generation, self._order, self._today, self._context.store
 
-        def work(_progress) -> tuple[int, list[CaseRow]]:
-            with store.read() as session:
-                total = count_cases(session, flt, today)
-                return total, list_cases(session, flt, order, today, limit=PAGE_SIZE, matching=total)
+        def work(_progress) -> CaseListPage:
+            return case_list_page(store, flt, order, today)
 
-        self._context.tasks.run(work, on_success=lambda result: self._first_page(generation, *result),
+        self._context.tasks.run(work, on_success=lambda page: self._first_page(generation, page.total, page.rows),
                                 on_failure=lambda error: self._failed(generation, error))
 
     def _first_page(self, generation: int, total: int, rows: list[CaseRow]) -> None:
@@ -181,8 +179,7 @@ class CaseTableModel(QAbstractTableModel):
         total = self._total
 
         def work(_progress) -> list[CaseRow]:
-            with store.read() as session:
-                return list_cases(session, flt, order, today, offset=page_no * PAGE_SIZE, limit=PAGE_SIZE, matching=total)
+            return case_list_page(store, flt, order, today, page_no=page_no, total=total).rows
 
         self._context.tasks.run(work, on_success=lambda rows: self._page_loaded(generation, page_no, rows),
                                 on_failure=lambda error: self._failed(generation, error))

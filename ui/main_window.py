@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from accounts.window_settings import window_settings
 from models.errors import SoregError
 from models.reference import district
-from models.settings import IDLE_LOCK_MINUTES, get_setting
 from sync.runner import SyncStatus
 from ui.context import PageContext
 from ui.idle_lock import IdleWatch
@@ -144,15 +144,12 @@ class MainWindow(QMainWindow):
     def _start_idle_watch_from_setting(self) -> None:
         store = self.context.store
 
-        def read_minutes(_progress) -> int:
-            with store.read() as session:
-                return int(get_setting(session, IDLE_LOCK_MINUTES))
-
         def start(minutes: int) -> None:
             if not self._leaving:
                 self.idle_watch.start(max(1, minutes) * 60_000)
 
-        self.context.tasks.run(read_minutes, on_success=start, on_failure=self._idle_setting_unreadable, parent=self)
+        self.context.tasks.run(lambda _progress: window_settings(store).idle_lock_minutes, on_success=start,
+                               on_failure=self._idle_setting_unreadable, parent=self)
 
     def _idle_setting_unreadable(self, error: SoregError) -> None:
         self.statusBar().showMessage(self.tr("无法读取锁屏时间设置：{0}").format(error.message))

@@ -103,11 +103,8 @@ class CalibrationDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
 
-        def read(_progress) -> Calibration:
-            with store.read() as session:
-                return calibration_for(session, printer)
-
-        self._tasks.run(read, on_success=self._show, on_failure=self._refused, parent=self)
+        self._tasks.run(lambda _progress: calibration_for(store, printer), on_success=self._show,
+                        on_failure=self._refused, parent=self)
 
     def _show(self, calibration: Calibration) -> None:
         self.offset_x.setValue(calibration.offset_x_mm)
@@ -120,8 +117,7 @@ class CalibrationDialog(QDialog):
 
         def write(_progress) -> Calibration:
             calibration = Calibration(*values)
-            with store.write() as session:
-                save_calibration(session, printer, calibration, actor=actor)
+            save_calibration(store, printer, calibration, actor=actor)
             return calibration
 
         self.save_button.setEnabled(False)

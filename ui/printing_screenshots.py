@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from ui.screenshots import _save, _wait_for, run_grabber
@@ -18,12 +19,11 @@ from ui.screenshots import _save, _wait_for, run_grabber
 def grab_printing(folder: Path) -> list[Path]:
     import keyring
     from keyrings.alt.file import PlaintextKeyring
-    from sqlalchemy import select
 
     from accounts.users import create_user
     from accounts.window import init_window
     from models.accounts import Role
-    from models.cases import Case, CaseState
+    from models.cases import CaseState
     from models.print_records import DocumentKind
     from models.store import open_store
     from printing.case_documents import case_document
@@ -35,6 +35,7 @@ def grab_printing(folder: Path) -> list[Path]:
     from ui.pages.printing_page import PrintingPage
     from ui.qr_verify_dialog import QrVerifyDialog
     from ui.tasks import TaskRunner
+    from workflow.case_queries import CaseFilter, CaseOrder, case_list_page
     from workflow.demo import fill_demo_cases
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -51,8 +52,8 @@ def grab_printing(folder: Path) -> list[Path]:
         user = create_user(store, username="zhangsan", display_name="张三", password="screenshot-1",
                            roles=frozenset({Role.CLERK}), actor="system")
         fill_demo_cases(store, 40)
-        with store.read() as session:
-            case_no = session.scalars(select(Case.case_no).where(Case.state == CaseState.CERTIFICATE.value)).first()
+        certificate = CaseFilter(states=frozenset({CaseState.CERTIFICATE.value}))
+        case_no = case_list_page(store, certificate, CaseOrder(), date.today(), page_size=1).rows[0].case_no
         record_print(store, PrintRequest(case_no, DocumentKind.CERTIFICATE, "HP LaserJet 1020", copy=CopyKind.DUPLICATE,
                                          serial="SZ2026000122"), user=user)
         claim = qr_claim(case_document(store, case_no, DocumentKind.CERTIFICATE, serial="SZ2026000123"))

@@ -17,11 +17,11 @@ from datetime import datetime
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
-from sqlalchemy import event
 
 from models.base import local_time
 from models.errors import SoregError
 from sync.connection import central_settings
+from sync.local_writes import watch_local_writes
 from sync.preferences import auto_sync_minutes, retry_delay_ms
 from sync.runner import SyncReport, SyncStatus, run_sync, sync_status
 from ui.context import PageContext
@@ -94,13 +94,13 @@ class SyncController(QObject):
         self._after_write.setInterval(WRITE_SETTLE_MS)
         self._after_write.timeout.connect(self.refresh_status)
         self.committed.connect(self._after_write.start)  # queued to the UI thread
-        event.listen(self._store.engine, "commit", self._on_commit)  # reads roll back: only writes count
+        self._stop_watching_writes = watch_local_writes(self._store, self._on_commit)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shut_down)
 
-    def _on_commit(self, _connection) -> None:
-        """SQLAlchemy's commit hook, on the committing thread: only a queued signal, nothing else."""
+    def _on_commit(self) -> None:
+        """After a local write, on the committing thread: only a queued signal, nothing else."""
         if not self._closed and isValid(self):
             self.committed.emit()
 
@@ -135,7 +135,7 @@ class SyncController(QObject):
         if self._closed:
             return
         self._closed = True
-        event.remove(self._store.engine, "commit", self._on_commit)
+        self._stop_watching_writes()
         self._auto.stop()
         self._refresh.stop()
         self._after_write.stop()

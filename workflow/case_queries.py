@@ -1,7 +1,7 @@
 """The case list and the home dashboard (办件列表与首页) as SQL: filter, sort, page, count.
 
 ``CaseFilter`` says which cases the clerk wants (state, type, business, clerk, due date, text,
-"my cases"); ``count_cases`` and ``list_cases`` turn it into index-backed SQL sorted by one
+"my cases"); ``count_cases_in`` and ``list_cases_in`` turn it into index-backed SQL sorted by one
 column with ``cases.rowid`` as the tie-breaker, so the first page of 100,000 cases costs what
 the first page of ten does. The text matches any part of the case number, the name, the
 applicant or a person's name, through the search line of each case (models.cases.CaseSearchText,
@@ -200,7 +200,7 @@ def filtered(query: Select, flt: CaseFilter, today: date, *, filter_indexes: boo
     return query.where(*[cond for cond in conditions if cond is not None])
 
 
-def count_cases(session: Session, flt: CaseFilter, today: date) -> int:
+def count_cases_in(session: Session, flt: CaseFilter, today: date) -> int:
     text = flt.text.strip()
     if text and flt == CaseFilter(text=flt.text):  # the search alone: count its lines, no look-up of each case
         return session.scalar(select(func.count()).select_from(CaseSearchText).where(_search_condition(text))) or 0
@@ -240,8 +240,8 @@ def _row(values, today: date) -> CaseRow:
                    status.working_days_left, status.overdue and state in RUNNING_STATES, status.stopped, code)
 
 
-def list_cases(session: Session, flt: CaseFilter, order: CaseOrder, today: date, *, offset: int = 0,
-               limit: int = PAGE_SIZE, matching: int | None = None) -> list[CaseRow]:
+def list_cases_in(session: Session, flt: CaseFilter, order: CaseOrder, today: date, *, offset: int = 0,
+                  limit: int = PAGE_SIZE, matching: int | None = None) -> list[CaseRow]:
     """The rows ``offset`` … ``offset + limit`` of the filtered, sorted list; ``matching`` (the
     count, if known) lets the query walk the sort index when most cases match."""
     walk = _walk_sort_index(session, flt, matching, offset + limit)
@@ -249,15 +249,35 @@ def list_cases(session: Session, flt: CaseFilter, order: CaseOrder, today: date,
     return [_row(values, today) for values in session.execute(query)]
 
 
-def iter_cases(session: Session, flt: CaseFilter, order: CaseOrder, today: date, *, batch: int = 1000) -> Iterator[CaseRow]:
+def iter_cases_in(session: Session, flt: CaseFilter, order: CaseOrder, today: date, *, batch: int = 1000) -> Iterator[CaseRow]:
     """Every row of the filtered, sorted list, streamed (for the 办件台账)."""
     for values in session.execute(_row_query(flt, order, today).execution_options(yield_per=batch)):
         yield _row(values, today)
 
 
-def clerks(session: Session) -> list[str]:
+@dataclass(frozen=True)
+class CaseListPage:
+    """One page of the case list and how many cases match in all."""
+
+    total: int
+    rows: list[CaseRow]
+
+
+def case_list_page(store: Store, flt: CaseFilter, order: CaseOrder, today: date, *, page_no: int = 0,
+                   total: int | None = None, page_size: int = PAGE_SIZE) -> CaseListPage:
+    """Page ``page_no`` of the filtered, sorted list; the cases are counted in the same read
+    unless ``total`` is known from the first page."""
+    with store.read() as session:
+        if total is None:
+            total = count_cases_in(session, flt, today)
+        rows = list_cases_in(session, flt, order, today, offset=page_no * page_size, limit=page_size, matching=total)
+        return CaseListPage(total, rows)
+
+
+def clerks(store: Store) -> list[str]:
     """Every user who has accepted a case (受理人), for the filter."""
-    return list(session.scalars(select(Case.accepted_by).distinct().order_by(Case.accepted_by)))
+    with store.read() as session:
+        return list(session.scalars(select(Case.accepted_by).distinct().order_by(Case.accepted_by)))
 
 
 # ---- one case in full (办件详情) ---------------------------------------------------------------
@@ -385,7 +405,7 @@ def expiring_condition(today: date, days: int = EXPIRY_WARNING_DAYS) -> ColumnEl
                 Organization.certificate_valid_until <= today + timedelta(days=days))
 
 
-def expiring_certificates(session: Session, today: date, *, limit: int | None = None) -> list[ExpiringCertificate]:
+def expiring_certificates_in(session: Session, today: date, *, limit: int | None = None) -> list[ExpiringCertificate]:
     """Active organizations whose certificate expires within 90 days, soonest first."""
     o = Organization
     query = (select(o.id, o.name, o.credit_code, o.certificate_valid_until).where(expiring_condition(today))
@@ -393,17 +413,23 @@ def expiring_certificates(session: Session, today: date, *, limit: int | None = 
     return [ExpiringCertificate(*row) for row in session.execute(query)]
 
 
-def dashboard(session: Session, user: UserInfo, today: date, *, rows: int = 5, certificates: int = 50) -> Dashboard:
+def dashboard(store: Store, user: UserInfo, today: date, *, rows: int = 5, certificates: int = 50) -> Dashboard:
+    """The home page's counts and short lists for ``user`` on ``today``, in one read."""
+    with store.read() as session:
+        return _dashboard_in(session, user, today, rows=rows, certificates=certificates)
+
+
+def _dashboard_in(session: Session, user: UserInfo, today: date, *, rows: int, certificates: int) -> Dashboard:
     filters = dashboard_filters(user)
     soonest = CaseOrder(SortKey.DUE, descending=False)
 
     def part(key: str) -> tuple[int, tuple[CaseRow, ...]]:
         flt = filters[key]
-        count = count_cases(session, flt, today)
-        return count, tuple(list_cases(session, flt, soonest, today, limit=rows, matching=count))
+        count = count_cases_in(session, flt, today)
+        return count, tuple(list_cases_in(session, flt, soonest, today, limit=rows, matching=count))
 
     (mine, mine_rows), (week, week_rows), (late, late_rows), (waiting, waiting_rows) = (
         part(k) for k in ("mine", "due_this_week", "overdue", "supplement"))
     expiring = session.scalar(select(func.count()).select_from(Organization).where(expiring_condition(today))) or 0
     return Dashboard(mine, week, late, waiting, expiring, mine_rows, week_rows, late_rows, waiting_rows,
-                     tuple(expiring_certificates(session, today, limit=certificates)))
+                     tuple(expiring_certificates_in(session, today, limit=certificates)))

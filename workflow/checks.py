@@ -37,7 +37,7 @@ from forms.intake import HEADS
 from models.cases import Case, CasePerson, CaseState, DishonestPerson, PersonRole
 from models.reference import scope_catalogue
 from models.registry import Organization, OrgStatus
-from registry.name_check import check_name
+from registry.name_check import check_name_in
 from registry.name_rules import INFO, REJECT, WARN, Finding
 
 
@@ -64,7 +64,7 @@ def materials_findings(case: Case) -> list[Finding]:
 def name_findings(session: Session, case: Case, as_of: date) -> list[Finding]:
     """The name check again, against the registry as it is on ``as_of``; and, when the clerk
     accepted the case although the name check refused the name, the reason recorded at intake."""
-    findings = list(check_name(session, case.name, case.org_type, as_of).findings)
+    findings = list(check_name_in(session, case.name, case.org_type, as_of).findings)
     if case.name_override_reason:
         findings.append(Finding("name.override_reason", INFO,
                                 f"受理时名称核准未通过，受理人 {case.accepted_by} 记录的受理理由：{case.name_override_reason}"))

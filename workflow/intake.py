@@ -38,7 +38,7 @@ from models.cases import (
 from models.errors import SoregError
 from models.settings import RECOVERY_PENDING, get_setting
 from models.store import Store
-from registry.name_check import check_name
+from registry.name_check import check_name_in
 from registry.name_rules import REJECT
 from workflow.case_numbers import next_case_no, this_window
 from workflow.deadlines import initial_due_dates, limits_for
@@ -120,7 +120,7 @@ def _checked_intake(session: Session, data: Mapping[str, Any], business_type: st
     """
     intake = read_intake(data, business_type=business_type, today=today, rules=case_rules(session))
     org = intake.organization
-    verdict = check_name(session, org["name"], org["org_type"], today)
+    verdict = check_name_in(session, org["name"], org["org_type"], today)
     if verdict.verdict != "reject":
         return replace(intake, name_override_reason=None)
     if not intake.name_override_reason:

@@ -223,11 +223,7 @@ class CasesPage(QWidget):
     def _load_clerks(self) -> None:
         store = self.context.store
 
-        def work(_p) -> list[str]:
-            with store.read() as session:
-                return clerks(session)
-
-        self.context.tasks.run(work, on_success=self._clerks_loaded, parent=self)
+        self.context.tasks.run(lambda _p: clerks(store), on_success=self._clerks_loaded, parent=self)
 
     def _clerks_loaded(self, names: list[str]) -> None:
         for name in names:

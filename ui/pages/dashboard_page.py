@@ -156,8 +156,7 @@ class DashboardPage(QWidget):
         store, user, today = self.context.store, self.context.user, date.today()
 
         def work(_p) -> Dashboard:
-            with store.read() as session:
-                return dashboard(session, user, today)
+            return dashboard(store, user, today)
 
         def failed(error) -> None:
             self.loading = False

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from accounts.window_settings import choose_printer, printer_choices
 from models.base import local_time
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent
@@ -55,7 +56,6 @@ from printing.print_records import (
     record_print,
     void_print,
 )
-from printing.printers import printer_for, remember_printer
 from printing.render import PrintMode
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
@@ -301,12 +301,8 @@ class PrintingPage(QWidget):
         self.mode_combo.setToolTip("" if choice.overlay else self.tr("只有登记证书印在预印的证书纸上可以套打；这份文书在白纸上整张打印。"))
         self.reason = ""
         store, key = self.context.store, choice.printer_key
-
-        def remembered(_progress) -> str:
-            with store.read() as session:
-                return printer_for(session, key)
-
-        self.context.tasks.run(remembered, on_success=self._show_remembered_printer, parent=self)
+        self.context.tasks.run(lambda _progress: printer_choices(store, [key])[0].printer,
+                               on_success=self._show_remembered_printer, parent=self)
         self.refresh_preview()
 
     def _show_remembered_printer(self, printer: str) -> None:
@@ -410,8 +406,7 @@ class PrintingPage(QWidget):
             pdf, request = make()
             pages = print_pdf(pdf, printer, progress)
             record = record_print(store, request, user=user) if formal else None
-            with store.write() as session:
-                remember_printer(session, key, name, actor=user.username)
+            choose_printer(store, key, name, actor=user.username)
             return pages, record
 
         self.print_button.setEnabled(False)

@@ -119,8 +119,7 @@ class RegistryTableModel(QAbstractTableModel):
         store = self._context.store
 
         def work(_progress) -> list[OrganizationRow]:
-            with store.read() as session:
-                return search_organizations(session, flt, after=after, limit=PAGE_SIZE)
+            return search_organizations(store, flt, after=after, limit=PAGE_SIZE)
 
         self._context.tasks.run(
             work,
@@ -258,11 +257,7 @@ class RegistryPage(QWidget):
         row = self.model.row(current.row())
         store = self.context.store
 
-        def work(_progress):
-            with store.read() as session:
-                return former_names(session, row.id)
-
-        self.context.tasks.run(work, on_success=lambda formers: self._render_details(row, formers))
+        self.context.tasks.run(lambda _progress: former_names(store, row.id), on_success=lambda formers: self._render_details(row, formers))
 
     def _render_details(self, row: OrganizationRow, formers: list) -> None:
         if not shiboken6.isValid(self.details):
