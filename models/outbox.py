@@ -50,7 +50,7 @@ FROM_CENTRE = "sync.from_centre"
 """Session.info flag set by the pull: its writes to CENTRE_TABLES are not queued."""
 PROPOSE = "propose"
 """The op of a change to an organization proposed for the centre's review (待复核), which the
-window does not apply to its own copy (an import's changes, registry/organizations.propose_change)."""
+window does not apply to its own copy (an import's changes, registry/organizations.propose_change_in)."""
 
 
 class OutboxOp(Base):

@@ -4,7 +4,7 @@ A window that registers offline needs organization codes of its own: the authori
 block, loaded here with ``add_block`` (first body and count, the command line) or
 ``add_block_between`` (the first and last full codes as the allocation notice prints them, both
 check characters verified: the 设置 page); a window connected to the centre also reserves blocks
-when it syncs. ``assign_credit_code`` takes the next free code inside the registration's own
+when it syncs. ``assign_credit_code_in`` takes the next free code inside the registration's own
 transaction, so a code is used exactly when the registration commits.
 """
 
@@ -162,13 +162,13 @@ def add_block_between(store: Store, first_code: str, last_code: str, *, actor: s
     return add_block(store, first, count, actor=actor, note=note)
 
 
-def codes_remaining(session: Session) -> int:
+def codes_remaining_in(session: Session) -> int:
     """How many loaded organization codes are still free."""
     return session.scalar(select(func.count()).select_from(OrganizationCode).where(OrganizationCode.used_by.is_(None)))
 
 
-def assign_credit_code(session: Session, org_type: str, *, division: str | None = None,
-                       dept: str | None = None) -> AssignedCode:
+def assign_credit_code_in(session: Session, org_type: str, *, division: str | None = None,
+                          dept: str | None = None) -> AssignedCode:
     """Take the next free code (oldest block, lowest position) and mark it used by the credit
     code built from it — in the caller's write transaction, so it commits with the registration."""
     types = reference.org_types()
@@ -193,7 +193,7 @@ def assign_credit_code(session: Session, org_type: str, *, division: str | None 
     if marked.rowcount != 1:  # only possible if the caller's transaction does not hold the write lock
         raise SoregError("组织机构代码分配冲突，请重试。", field="统一社会信用代码")
     threshold = int(get_setting(session, LOW_WARNING_SETTING, LOW_WARNING_DEFAULT))
-    return AssignedCode(credit_code, org_code, codes_remaining(session), threshold)
+    return AssignedCode(credit_code, org_code, codes_remaining_in(session), threshold)
 
 
 def block_status(store: Store) -> list[BlockSummary]:

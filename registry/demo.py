@@ -29,7 +29,7 @@ from registry.credit_code import ALPHABET, build_credit_code, organization_code
 from registry.organizations import (
     FormerName,
     OrganizationRecord,
-    bulk_add_organizations,
+    bulk_add_organizations_in,
 )
 
 DEMO_ACTOR = "demo"
@@ -209,7 +209,7 @@ def fill_demo(store: Store, count: int, *, seed: int = 1, progress=None) -> int:
     with store.write() as session:
         require_demo_database_in(session)
         # demo codes continue after those of earlier demo runs, so credit codes stay unique
-        ids = bulk_add_organizations(session, demo_organizations(count, seed=seed,
+        ids = bulk_add_organizations_in(session, demo_organizations(count, seed=seed,
                                                                  first_serial=next_demo_serial_in(session)),
                                      on_chunk=report)
         record_event(session, actor=DEMO_ACTOR, action="registry.demo", record_type="registry", record_id="demo",

@@ -235,7 +235,7 @@ def candidate_query(parsed: ParsedName) -> tuple[CompoundSelect, dict]:
     return candidate_statement(True), params
 
 
-def candidate_names(session: Session, parsed: ParsedName) -> list[RegisteredName]:
+def candidate_names_in(session: Session, parsed: ParsedName) -> list[RegisteredName]:
     """Each registered name found by any of the look-ups, once."""
     statement, params = candidate_query(parsed)
     found: dict[int, RegisteredName] = {}
@@ -252,7 +252,7 @@ def listing(descriptions: list[str]) -> str:
     return shown + (f"；等，共 {len(descriptions)} 个（见所列组织）。" if more > 0 else "。")
 
 
-def registry_findings(session: Session, parsed: ParsedName, as_of: date) -> list[Finding]:
+def registry_findings_in(session: Session, parsed: ParsedName, as_of: date) -> list[Finding]:
     """Identical and similar names in the registry, grouped by rule; old ones as one info finding.
 
     Each organization is named once, under its strongest relation; one that is past its
@@ -262,7 +262,7 @@ def registry_findings(session: Session, parsed: ParsedName, as_of: date) -> list
     strongest: dict[int, tuple[int, RegisteredName]] = {}
     expired: dict[int, RegisteredName] = {}
     order = list(RELATIONS)
-    for entry in candidate_names(session, parsed):
+    for entry in candidate_names_in(session, parsed):
         rule = relation(proposed, entry)
         if rule is None:
             continue
@@ -315,7 +315,7 @@ def check_name_in(session: Session, name: str, org_type: str, as_of: date,
     normalized = _validate(name, org_type)
     if parsed is None:
         parsed = parse_name(normalized, org_type)
-    findings = [f for rule in FORM_RULES for f in rule(parsed)] + registry_findings(session, parsed, as_of)
+    findings = [f for rule in FORM_RULES for f in rule(parsed)] + registry_findings_in(session, parsed, as_of)
     return NameCheckResult(normalized, verdict_of(findings), findings, parsed)
 
 

@@ -58,7 +58,7 @@ def apply_parsed_parts(org: Organization) -> None:
     org.zihao, org.field, org.form = parsed.zihao, parsed.field, parsed.form
 
 
-def index_current_name(session: Session, org: Organization) -> OrganizationName:
+def index_current_name_in(session: Session, org: Organization) -> OrganizationName:
     """Index ``org``'s current name (after it was created or renamed), in the caller's transaction."""
     for entry in org.names:
         if entry.is_current:

@@ -1,11 +1,11 @@
 """Writing the registry (登记库): add, rename (更名) and change the status of organizations.
 
 Each write keeps the name index in step (registry/name_index.py) and records an audit event in
-the caller's transaction. ``bulk_add_organizations`` is the fast path for import and demo data:
+the caller's transaction. ``bulk_add_organizations_in`` is the fast path for import and demo data:
 Core inserts in chunks, the name index filled from plain rows (its one-edit keys by SQLite), no
 per-row audit event (the caller records one summary event); with ``queue`` it also queues each
-organization for the centre, as the ORM would for one added with ``add_organization``.
-``propose_change`` queues a change for the centre's review (待复核) without making it.
+organization for the centre, as the ORM would for one added with ``add_organization_in``.
+``propose_change_in`` queues a change for the centre's review (待复核) without making it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from models.registry import Organization, OrganizationName, OrgStatus
 from registry.name_index import (
     apply_parsed_parts,
     fill_name_variants,
-    index_current_name,
+    index_current_name_in,
     name_entry,
     name_row,
 )
@@ -93,7 +93,7 @@ def _get(session: Session, org_id: uuid.UUID) -> Organization:
     return org
 
 
-def add_organization(session: Session, record: OrganizationRecord, *, actor: str) -> Organization:
+def add_organization_in(session: Session, record: OrganizationRecord, *, actor: str) -> Organization:
     """Add one organization with its current and former names indexed; audited."""
     if record.org_type not in reference.org_types():
         raise SoregError(f"组织类型“{record.org_type}”不存在。", field="组织类型")
@@ -101,7 +101,7 @@ def add_organization(session: Session, record: OrganizationRecord, *, actor: str
     apply_parsed_parts(org)
     session.add(org)
     session.flush()
-    index_current_name(session, org)
+    index_current_name_in(session, org)
     for former in record.former_names:
         org.names.append(name_entry(org, former.name, is_current=False, renamed_on=former.renamed_on))
     session.flush()
@@ -110,8 +110,8 @@ def add_organization(session: Session, record: OrganizationRecord, *, actor: str
     return org
 
 
-def rename_organization(session: Session, org_id: uuid.UUID, new_name: str, *, renamed_on: date,
-                        actor: str) -> Organization:
+def rename_organization_in(session: Session, org_id: uuid.UUID, new_name: str, *, renamed_on: date,
+                           actor: str) -> Organization:
     """更名: the new name becomes current; the old one stays indexed as a former name."""
     org = _get(session, org_id)
     new_name = new_name.strip()
@@ -125,13 +125,13 @@ def rename_organization(session: Session, org_id: uuid.UUID, new_name: str, *, r
             entry.renamed_on = renamed_on
     org.name = new_name
     apply_parsed_parts(org)
-    index_current_name(session, org)
+    index_current_name_in(session, org)
     record_event(session, actor=actor, action="organization.rename", record_type="organization", record_id=org.id,
                  before={"name": old_name}, after={"name": new_name, "renamed_on": renamed_on})
     return org
 
 
-def change_status(session: Session, org_id: uuid.UUID, status: str, *, changed_on: date, actor: str) -> Organization:
+def change_status_in(session: Session, org_id: uuid.UUID, status: str, *, changed_on: date, actor: str) -> Organization:
     """Change the 登记状态 (正常 / 已注销 / 已撤销) and record the day it changed."""
     allowed = [s.value for s in OrgStatus]
     if status not in allowed:
@@ -162,7 +162,7 @@ class _NameRows:
         self.names.append(row)
         self.next_id += 1
 
-    def flush(self, session: Session) -> None:
+    def flush_in(self, session: Session) -> None:
         if self.names:
             session.execute(insert(OrganizationName.__table__), self.names)
             fill_name_variants(session.connection(), self.names[0]["id"])
@@ -195,8 +195,8 @@ def _large_page_cache(session: Session) -> Iterator[None]:
         session.execute(text(f"PRAGMA cache_size={previous}"))
 
 
-def bulk_add_organizations(session: Session, records: Iterable[OrganizationRecord], *,
-                           on_chunk=None, queue: bool = False) -> list[uuid.UUID]:
+def bulk_add_organizations_in(session: Session, records: Iterable[OrganizationRecord], *,
+                              on_chunk=None, queue: bool = False) -> list[uuid.UUID]:
     """Insert many organizations with their name index, fast; no audit event per row.
 
     ``on_chunk(n)`` is called after each chunk with the number of organizations it held.
@@ -235,7 +235,7 @@ def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk,
                 names.add(org_id, record.org_type, former.name, is_current=False, renamed_on=former.renamed_on)
             ids.append(org_id)
         session.execute(insert(Organization.__table__), org_rows)
-        names.flush(session)
+        names.flush_in(session)
         if queue:
             _queue_added(session, org_rows)
         if on_chunk is not None:
@@ -243,13 +243,13 @@ def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk,
     return ids
 
 
-def bulk_add_former_names(session: Session, formers: Iterable[tuple[uuid.UUID, str, FormerName]]) -> None:
+def bulk_add_former_names_in(session: Session, formers: Iterable[tuple[uuid.UUID, str, FormerName]]) -> None:
     """Index former names of existing organizations: (organization id, type, former name)."""
     names = _NameRows(_next_name_id(session))
     for chunk in _chunks(formers, CHUNK):
         for org_id, org_type, former in chunk:
             names.add(org_id, org_type, former.name, is_current=False, renamed_on=former.renamed_on)
-        names.flush(session)
+        names.flush_in(session)
 
 
 def name_index_payload(org_id: uuid.UUID, org_type: str, names: list[tuple[str, bool, date | None]]) -> list[dict]:
@@ -263,8 +263,8 @@ def name_index_payload(org_id: uuid.UUID, org_type: str, names: list[tuple[str, 
     return entries
 
 
-def propose_change(session: Session, org_id: uuid.UUID, values: dict, formers: Iterable[FormerName], *,
-                   actor: str) -> None:
+def propose_change_in(session: Session, org_id: uuid.UUID, values: dict, formers: Iterable[FormerName], *,
+                      actor: str) -> None:
     """Queue a change to an organization of the registry for the centre's review (待复核):
     the whole organization as it would be (``values`` over its columns, ``formers`` added to
     or re-dated among its former names, the name index to match), leaving the local copy as

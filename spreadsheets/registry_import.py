@@ -57,13 +57,13 @@ from models.registry import Organization, OrganizationName, OrgStatus
 from models.settings import CENTRAL_URL, get_setting
 from models.store import Store
 from registry.credit_code import validate_credit_code
-from registry.name_index import apply_parsed_parts, index_current_name, name_entry
+from registry.name_index import apply_parsed_parts, index_current_name_in, name_entry
 from registry.names import normalize_name
 from registry.organizations import (
     FormerName,
     OrganizationRecord,
-    bulk_add_organizations,
-    propose_change,
+    bulk_add_organizations_in,
+    propose_change_in,
 )
 from spreadsheets.readers import FormulaWithoutValue, open_table
 
@@ -656,7 +656,7 @@ def _reindex(session: Session, org: Organization) -> None:
     formers = [(e.name, e.renamed_on) for e in org.names if not e.is_current]
     org.names.clear()
     session.flush()
-    index_current_name(session, org)
+    index_current_name_in(session, org)
     for name, renamed_on in formers:
         org.names.append(name_entry(org, name, is_current=False, renamed_on=renamed_on))
 
@@ -679,7 +679,7 @@ def _apply_change(session: Session, change: OrganizationChange) -> None:
     session.flush()
 
 
-def window_syncs(session: Session) -> bool:
+def window_syncs_in(session: Session) -> bool:
     """Whether this window is connected to a centre (its registry is the centre's copy)."""
     return bool(get_setting(session, CENTRAL_URL))
 
@@ -694,16 +694,16 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
         with store.write() as session:
             staged.match(WindowRegistry(session), progress)
             counts = staged.counts()
-            proposing = window_syncs(session)
+            proposing = window_syncs_in(session)
             total, done = sum(counts.values()), 0
             for records in staged.additions():
-                bulk_add_organizations(session, records, queue=proposing)
+                bulk_add_organizations_in(session, records, queue=proposing)
                 done += len(records)
                 progress.report(done, total, "写入")
                 stop_if_cancelled(progress)
             for n, change in enumerate(staged.changes(), start=1):
                 if proposing:
-                    propose_change(session, change.org_id, change.values, change.formers, actor=actor)
+                    propose_change_in(session, change.org_id, change.values, change.formers, actor=actor)
                 else:
                     _apply_change(session, change)
                 if n % CHUNK == 0:  # written (and queued) at each flush: let go of the objects

@@ -38,12 +38,12 @@ class Statistics:
         return self.cases + self.organizations
 
 
-def case_years(session: Session) -> tuple[int, ...]:
+def case_years_in(session: Session) -> tuple[int, ...]:
     first, last = session.execute(select(func.min(Case.accepted_at), func.max(Case.accepted_at))).one()
     return tuple(range(last.year, first.year - 1, -1)) if first is not None else ()
 
 
-def case_tables(session: Session, year: int | None = None) -> tuple[CountTable, ...]:
+def case_tables_in(session: Session, year: int | None = None) -> tuple[CountTable, ...]:
     """办件按状态 / 按业务类型 / 按受理月份, of the cases accepted in ``year`` (None: all)."""
     month = func.strftime("%Y-%m", Case.accepted_at)
     # month first: SQLite then reads the covering index on (accepted_at, state, business_type)
@@ -63,7 +63,7 @@ def case_tables(session: Session, year: int | None = None) -> tuple[CountTable, 
     )
 
 
-def organization_tables(session: Session) -> tuple[CountTable, ...]:
+def organization_tables_in(session: Session) -> tuple[CountTable, ...]:
     """登记库组织按类型 / 按所属街镇 / 按登记状态."""
     query = (select(Organization.org_type, Organization.street_code, Organization.status, func.count())
              .group_by(Organization.org_type, Organization.street_code, Organization.status))
@@ -84,4 +84,4 @@ def organization_tables(session: Session) -> tuple[CountTable, ...]:
 def statistics(store: Store, *, year: int | None = None) -> Statistics:
     """Every table of the 统计 page, read in one transaction (so the tables agree with each other)."""
     with store.read() as session:
-        return Statistics(year, case_years(session), case_tables(session, year), organization_tables(session))
+        return Statistics(year, case_years_in(session), case_tables_in(session, year), organization_tables_in(session))

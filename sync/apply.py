@@ -250,7 +250,7 @@ INTO_EMPTY_REGISTRY = "sync.into_empty_registry"
 """session.info flag of a snapshot page: the registry was empty when the snapshot began."""
 
 
-def apply_organizations(session: Session, orgs: list[tuple], deleted: list[str]) -> None:
+def apply_organizations_in(session: Session, orgs: list[tuple], deleted: list[str]) -> None:
     """Write the centre's organizations (changes read with CHANGE_COLUMNS) and their name index
     over the local copy, and remove the ``deleted`` ones (row ids)."""
     conn = session.connection()
@@ -283,12 +283,12 @@ _LOCAL_ONLY_REASON = ("'“' || name || '”只在本窗口的登记库中，中
                       "它不会出现在其他窗口。如属本局登记库，请由中心管理员导入（central registry import）。'")
 
 
-def note_organizations_not_in_snapshot(session: Session, low: str | None, high: str | None,
-                                       page_ids: list[str]) -> None:
+def note_organizations_not_in_snapshot_in(session: Session, low: str | None, high: str | None,
+                                          page_ids: list[str]) -> None:
     """Local organizations in the id range (low, high] of a snapshot page that the page does
     not hold — rows imported locally before the window first synced, demo data, or lost
     centrally — are kept, each with a notice for the clerk (仅本窗口), which also leaves it out
-    of the registry check (sync.pull.local_digest). Never deleted: a case may refer to one, and
+    of the registry check (sync.pull.local_digest_in). Never deleted: a case may refer to one, and
     nothing leaves the registry unsaid. This window's own registrations the centre does not
     hold yet (queued, held for review or refused) have notices of their own. Snapshot pages
     come in id order, so each range is checked once."""
@@ -348,7 +348,7 @@ def review_reason(review: dict, window: str) -> str:
             f"冲突，已转中心待复核：{review['reason']}。")
 
 
-def apply_reviews(session: Session, reviews: list[dict], window: str) -> None:
+def apply_reviews_in(session: Session, reviews: list[dict], window: str) -> None:
     conn = session.connection()
     for review in reviews:
         if review["window_code"] == window:  # it replaces the notice the push left for its op
@@ -360,7 +360,7 @@ def apply_reviews(session: Session, reviews: list[dict], window: str) -> None:
                                                    "op_id", "reason")})
 
 
-def apply_reference(session: Session, rows: list[dict]) -> None:
+def apply_reference_in(session: Session, rows: list[dict]) -> None:
     conn = session.connection()
     conn.exec_driver_sql(
         "INSERT INTO central_reference (key, value, row_version) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET"
@@ -380,7 +380,7 @@ def _table(session: Session, name: str):
     return table if exists else None
 
 
-def apply_synced_rows(session: Session, table_name: str, rows: list[dict]) -> None:
+def apply_synced_rows_in(session: Session, table_name: str, rows: list[dict]) -> None:
     """Upsert rows of a centre-published table that mirrors a local model (window keys, the
     严重违法失信名单 persons); skipped while this store has no such table."""
     table = _table(session, table_name)
@@ -388,7 +388,7 @@ def apply_synced_rows(session: Session, table_name: str, rows: list[dict]) -> No
         _Rows(table).upsert(session.connection(), rows)
 
 
-def load_code_blocks(session: Session, blocks: list[dict]) -> int:
+def load_code_blocks_in(session: Session, blocks: list[dict]) -> int:
     """Load blocks reserved for this window at the centre; a block already loaded is skipped.
     Returns the number of codes loaded.
 
@@ -415,7 +415,7 @@ def load_code_blocks(session: Session, blocks: list[dict]) -> int:
     return loaded
 
 
-def apply_changes(session: Session, changes: list[tuple], window: str) -> dict[str, int]:
+def apply_changes_in(session: Session, changes: list[tuple], window: str) -> dict[str, int]:
     """Apply one page of changes read with CHANGE_COLUMNS, in order; the last change of a row
     wins (an organization whose columns are all NULL was deleted). Returns how many rows of
     each kind were applied."""
@@ -434,13 +434,13 @@ def apply_changes(session: Session, changes: list[tuple], window: str) -> dict[s
                 orgs.append(change)
         elif change[2] is not None:
             by_kind.setdefault(kind, []).append(json.loads(change[2]))
-    apply_organizations(session, orgs, deleted_orgs)
-    apply_reviews(session, by_kind.get("review", []), window)
+    apply_organizations_in(session, orgs, deleted_orgs)
+    apply_reviews_in(session, by_kind.get("review", []), window)
     if by_kind.get("reference"):
-        apply_reference(session, by_kind["reference"])
-    apply_synced_rows(session, "window_keys", by_kind.get("window_key", []))
-    apply_synced_rows(session, "dishonest_persons", by_kind.get("dishonest_person", []))
-    load_code_blocks(session, by_kind.get("code_block", []))
+        apply_reference_in(session, by_kind["reference"])
+    apply_synced_rows_in(session, "window_keys", by_kind.get("window_key", []))
+    apply_synced_rows_in(session, "dishonest_persons", by_kind.get("dishonest_person", []))
+    load_code_blocks_in(session, by_kind.get("code_block", []))
     counts = {kind: len(rows) for kind, rows in by_kind.items()}
     if orgs:
         counts[ORGANIZATION] = len(orgs)

@@ -53,8 +53,8 @@ from sync.apply import (
     INTO_EMPTY_REGISTRY,
     ORGANIZATION,
     SNAPSHOT_COLUMNS,
-    apply_changes,
-    note_organizations_not_in_snapshot,
+    apply_changes_in,
+    note_organizations_not_in_snapshot_in,
 )
 
 BULK_CACHE_KIB = 65536
@@ -72,7 +72,7 @@ class PullResult:
             self.counts[kind] = self.counts.get(kind, 0) + n
 
 
-def sync_state(session: Session) -> SyncState:
+def sync_state_in(session: Session) -> SyncState:
     """The one sync-state row, created on first use (in the caller's transaction)."""
     state = session.get(SyncState, 1)
     if state is None:
@@ -101,7 +101,7 @@ def _fails(store: Store, window: str, changes: list) -> bool:
     try:
         with store.write() as session:
             session.info[FROM_CENTRE] = True
-            apply_changes(session, changes, window)
+            apply_changes_in(session, changes, window)
             raise _Probe
     except _Probe:
         return False
@@ -148,8 +148,8 @@ def _apply_page_in(store: Store, window: str, changes: list, advance: Callable[[
             session.connection().exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         if before is not None:
             before(session)
-        counts = apply_changes(session, changes, window)
-        state = sync_state(session)
+        counts = apply_changes_in(session, changes, window)
+        state = sync_state_in(session)
         advance(state, session)
         position = (f"{state.cursor_xid}:{state.cursor_id}" if state.snapshot_done
                     else f"snapshot:{state.snapshot_after_kind}:{state.snapshot_after_id}")
@@ -193,7 +193,7 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
         backup_store(store, BackupReason.SNAPSHOT)  # a snapshot replaces the registry: back up first
         start = conn.execute("SELECT sync_api.sync_cursor_now_v1()").fetchone()[0]
         with store.write() as session:
-            s = sync_state(session)
+            s = sync_state_in(session)
             s.snapshot_start_xid, s.snapshot_after_kind, s.snapshot_after_id = start, None, None
         state.snapshot_after_kind = state.snapshot_after_id = None
 
@@ -233,7 +233,7 @@ def _snapshot(store: Store, conn: psycopg.Connection, window: str, page: int, pr
                     page_ids=page_ids) -> None:
             # a registry that was empty when the snapshot began holds nothing of its own to note
             if covered is not None and not deferring:
-                note_organizations_not_in_snapshot(session, covered[0], covered[1], page_ids)
+                note_organizations_not_in_snapshot_in(session, covered[0], covered[1], page_ids)
             if last is not None:
                 s.snapshot_after_kind, s.snapshot_after_id = last[0], last[1]
             if finished:  # a copy just read whole needs no digest comparison for a while
@@ -301,7 +301,7 @@ def _checksum_term(org_id: str, row_version: int) -> int:
     return int(hashlib.md5(f"{org_id}:{row_version}".encode()).hexdigest()[:15], 16)
 
 
-def local_digest(session: Session) -> tuple[int, int]:
+def local_digest_in(session: Session) -> tuple[int, int]:
     """Count and checksum of the registry copy, leaving out this window's own registrations the
     centre does not hold (yet): those still queued, held for review, or rejected (已驳回) or refused
     by it, and the organizations found only here (仅本窗口). A change held against the
@@ -343,10 +343,10 @@ def verify_registry(store: Store, conn: psycopg.Connection) -> bool | None:
     if central["behind"]:
         return None
     with store.read() as session:
-        count, checksum = local_digest(session)
+        count, checksum = local_digest_in(session)
     same = count == int(central["count"]) and checksum == int(central["checksum"])
     with store.write() as session:
-        state = sync_state(session)
+        state = sync_state_in(session)
         state.last_digest_at = utcnow()
         if not same:
             state.snapshot_done, state.snapshot_start_xid = False, None

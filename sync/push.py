@@ -54,7 +54,7 @@ class PushResult:
     refused: str | None = None  # why the centre took nothing more (its quota): the rest stays queued
 
 
-def pending_count(session: Session) -> int:
+def pending_count_in(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxOp)) or 0
 
 
@@ -197,7 +197,7 @@ def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, pro
     """Send every queued op, oldest first; return how many were sent, refused, held for review."""
     result = PushResult()
     with store.read() as session:
-        total = pending_count(session)
+        total = pending_count_in(session)
     while True:
         stop_if_cancelled(progress)
         with store.read() as session:

@@ -25,8 +25,8 @@ from models.errors import SoregError
 from models.outbox import OutboxOp, SyncNotice
 from models.progress import SILENT, Progress
 from models.store import Store
-from registry.code_blocks import codes_remaining
-from sync.apply import load_code_blocks
+from registry.code_blocks import codes_remaining_in
+from sync.apply import load_code_blocks_in
 from sync.connection import CentralSettings, connect, refuse_demo
 from sync.failures import failure_message
 from sync.pull import (
@@ -34,7 +34,7 @@ from sync.pull import (
     digest_due,
     pull,
     read_state,
-    sync_state,
+    sync_state_in,
     verify_registry,
 )
 from sync.push import PushResult, push
@@ -93,19 +93,19 @@ def sync_status(store: Store) -> SyncStatus:
 
 def _reserve_codes(store: Store, conn: psycopg.Connection, settings: CentralSettings) -> int:
     with store.read() as session:
-        remaining = codes_remaining(session)
+        remaining = codes_remaining_in(session)
     if remaining >= settings.code_block_threshold:
         return 0
     block = conn.execute("SELECT sync_api.reserve_code_block_v1(%s)", (settings.code_block_size,)).fetchone()[0]
     with store.write() as session:
-        return load_code_blocks(session, [block])
+        return load_code_blocks_in(session, [block])
 
 
 def _finish(store: Store, error: str | None) -> None:
     from models.base import utcnow
 
     with store.write() as session:
-        state = sync_state(session)
+        state = sync_state_in(session)
         state.last_error = error
         if error is None:
             state.last_sync_at = utcnow()

@@ -8,7 +8,7 @@ from pathlib import Path
 from accounts.window import init_window
 from models.registry import OrgStatus
 from models.store import Store, open_store
-from registry.organizations import FormerName, OrganizationRecord, add_organization
+from registry.organizations import FormerName, OrganizationRecord, add_organization_in
 
 
 def fresh_store(tmp_path: Path) -> Store:
@@ -35,4 +35,4 @@ def register(
         former_names=tuple(FormerName(old, renamed_on) for old, renamed_on in former),
     )
     with store.write() as session:
-        add_organization(session, record, actor="test")
+        add_organization_in(session, record, actor="test")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from models.cases import CaseState
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from tests.workflow_fixtures import demo_cases, make_window
 from workflow.case_queries import (
     CaseFilter,
@@ -100,7 +100,7 @@ def test_dashboard_counts_and_expiring_certificates(demo, tmp_path):
     demo_cases(w, 24, seed=3, today=TODAY)
     with w.store.write() as session:
         for n, (days, status) in enumerate(((0, "正常"), (90, "正常"), (91, "正常"), (-1, "正常"), (30, "已注销"))):
-            add_organization(session, OrganizationRecord(
+            add_organization_in(session, OrganizationRecord(
                 name=f"上海市长宁区测试{'甲乙丙丁戊'[n]}服务中心", org_type="民办非企业单位", status=status,
                 certificate_valid_until=TODAY + timedelta(days=days)), actor="system")
     board = dashboard(w.store, w.reviewer, TODAY)

@@ -20,11 +20,11 @@ from models.store import open_store
 from registry.code_blocks import (
     add_block,
     add_block_between,
-    assign_credit_code,
+    assign_credit_code_in,
     block_codes,
     block_status,
     code_supply,
-    codes_remaining,
+    codes_remaining_in,
 )
 from registry.credit_code import organization_code, validate_credit_code
 
@@ -41,7 +41,7 @@ def store(tmp_path):
 
 def assign(store, org_type="民办非企业单位"):
     with store.write() as session:
-        return assign_credit_code(session, org_type)
+        return assign_credit_code_in(session, org_type)
 
 
 def test_block_counts_up_through_the_trailing_digits(store):
@@ -107,7 +107,7 @@ def test_warning_when_fewer_than_twenty_remain(store):
 def test_assignment_rolls_back_with_the_registration(store):
     add_block(store, "L0000001", 3, actor="admin")
     with pytest.raises(RuntimeError), store.write() as session:
-        taken = assign_credit_code(session, "基金会")
+        taken = assign_credit_code_in(session, "基金会")
         raise RuntimeError("registration failed")
     assert assign(store, "基金会").code == taken.code
 
@@ -122,10 +122,10 @@ CRASHING_REGISTRATION = textwrap.dedent(
     """
     import sys, time
     from models.store import open_store
-    from registry.code_blocks import assign_credit_code
+    from registry.code_blocks import assign_credit_code_in
     store = open_store(sys.argv[1])
     with store.write() as session:
-        assigned = assign_credit_code(session, "民办非企业单位")
+        assigned = assign_credit_code_in(session, "民办非企业单位")
         session.flush()
         print(assigned.code, flush=True)
         time.sleep(60)  # killed here, before the commit
@@ -152,11 +152,11 @@ def test_code_taken_by_a_killed_process_is_still_free(store):
     reopened = open_store(store.path)
     try:
         with reopened.read() as session:
-            assert codes_remaining(session) == 5
+            assert codes_remaining_in(session) == 5
         codes = []
         for _ in range(5):
             with reopened.write() as session:
-                codes.append(assign_credit_code(session, "民办非企业单位").code)
+                codes.append(assign_credit_code_in(session, "民办非企业单位").code)
         assert codes[0] == taken_by_child
         assert codes.count(taken_by_child) == 1 and len(set(codes)) == 5
     finally:

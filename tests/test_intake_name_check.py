@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from forms.intake import IntakeInvalid
 from models.audit import AuditEvent
 from models.cases import Case, CaseStep
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from tests.workflow_fixtures import GROUP_FORM, make_window
-from workflow.checks import name_findings
+from workflow.checks import name_findings_in
 from workflow.intake import open_case
 from workflow.transitions import Action, perform
 
@@ -26,7 +26,7 @@ REASON = "申请人称原同名协会已注销多年，坚持使用此名称"
 def window(tmp_path):
     w = make_window(tmp_path)
     with w.store.write() as session:  # a registered 社会团体 with the very name of GROUP_FORM
-        add_organization(session, OrganizationRecord(name=GROUP_FORM["organization"]["name"], org_type="社会团体",
+        add_organization_in(session, OrganizationRecord(name=GROUP_FORM["organization"]["name"], org_type="社会团体",
                                                      status="正常"), actor="t")
     yield w
     w.store.close()
@@ -56,7 +56,7 @@ def test_the_reason_is_kept_and_shown_to_the_reviewer_at_name_review(window):
     with window.store.read() as session:
         row = session.scalars(select(Case).where(Case.case_no == case.case_no)).one()
         assert row.state == "名称核准"
-        findings = name_findings(session, row, TODAY)
+        findings = name_findings_in(session, row, TODAY)
     assert [(f.rule, f.level) for f in findings] == [("identical_name", "reject"), ("name.override_reason", "info")]
     assert findings[1].message == f"受理时名称核准未通过，受理人 clerk 记录的受理理由：{REASON}"
 

@@ -14,8 +14,8 @@ from models.registry import NameVariant, Organization, OrgStatus
 from registry.name_check import anniversary, candidate_query, check_name, warm_up
 from registry.name_index import rebuild_if_stale
 from registry.names import parse_name, variant_keys
+from registry.organizations import change_status_in, rename_organization_in
 from registry.registry_indexes import ensure_registry_indexes
-from registry.organizations import change_status, rename_organization
 from tests.name_check_fixtures import fresh_store, register
 
 CENTRE = "上海市长宁区阳光养老服务中心"
@@ -178,11 +178,11 @@ def test_rename_and_deregistration_through_the_registry_start_the_protection_per
     register(store, CENTRE)
     with store.write() as session:
         org_id = session.scalar(select(Organization.id).where(Organization.name == CENTRE))
-        rename_organization(session, org_id, "上海市长宁区晨曦养老服务中心", renamed_on=date(2025, 3, 1), actor="test")
+        rename_organization_in(session, org_id, "上海市长宁区晨曦养老服务中心", renamed_on=date(2025, 3, 1), actor="test")
     assert check_name(store, CENTRE, MINFEI, date(2026, 2, 28)).verdict == "reject"
     assert check_name(store, CENTRE, MINFEI, date(2026, 3, 1)).verdict == "pass"
     with store.write() as session:
-        change_status(session, org_id, OrgStatus.REVOKED.value, changed_on=date(2025, 6, 1), actor="test")
+        change_status_in(session, org_id, OrgStatus.REVOKED.value, changed_on=date(2025, 6, 1), actor="test")
     result = check_name(store, "上海市长宁区晨曦养老服务中心", MINFEI, date(2028, 5, 31))
     assert (result.verdict, rules(result)) == ("reject", {"identical_name": ["上海市长宁区晨曦养老服务中心"]})
     assert check_name(store, "上海市长宁区晨曦养老服务中心", MINFEI, date(2028, 6, 1)).verdict == "pass"

@@ -18,7 +18,7 @@ from printing.case_documents import case_document, months_after
 from printing.data import CopyKind, chinese_date
 from printing.documents import document_pdf
 from printing.print_records import PrintRequest, record_print, void_print
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from signing.keys import WindowSigner
 from tests.print_fixtures import DECIDED_ON, case_at
 from tests.workflow_fixtures import GROUP_FORM, form, make_window
@@ -86,7 +86,7 @@ def test_a_name_refused_at_the_name_step_prints_as_refused_with_its_reasons(wind
 
 def test_the_warnings_a_reviewer_accepted_are_printed(window):
     with window.store.write() as session:
-        add_organization(session, OrganizationRecord(name="上海市长宁区养老服饰协会", org_type="社会团体",
+        add_organization_in(session, OrganizationRecord(name="上海市长宁区养老服饰协会", org_type="社会团体",
                                                      credit_code=None), actor="system")
     case_no = case_at(window, CaseState.SCOPE_REVIEW)
     slip = case_document(window.store, case_no, DocumentKind.NAME_CHECK_SLIP)

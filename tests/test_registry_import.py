@@ -22,9 +22,9 @@ from registry.credit_code import build_credit_code, organization_code
 from registry.organizations import (
     FormerName,
     OrganizationRecord,
-    add_organization,
-    change_status,
-    rename_organization,
+    add_organization_in,
+    change_status_in,
+    rename_organization_in,
 )
 from spreadsheets.registry_import import ImportRejected, import_registry
 
@@ -269,13 +269,13 @@ def test_cli_import_needs_an_admin_and_prints_the_summary(store, tmp_path, monke
 
 def test_add_rename_and_change_status_are_audited_and_indexed(store):
     with store.write() as session:
-        org = add_organization(session, OrganizationRecord(
+        org = add_organization_in(session, OrganizationRecord(
             name="上海市长宁区春晖养老服务中心", org_type="民办非企业单位",
             former_names=(FormerName("上海市长宁区春风养老中心", date(2020, 1, 1)),)), actor="clerk1")
-        rename_organization(session, org.id, "上海市长宁区秋实养老服务中心", renamed_on=date(2024, 5, 1), actor="clerk1")
-        change_status(session, org.id, "已注销", changed_on=date(2025, 1, 1), actor="clerk1")
+        rename_organization_in(session, org.id, "上海市长宁区秋实养老服务中心", renamed_on=date(2024, 5, 1), actor="clerk1")
+        change_status_in(session, org.id, "已注销", changed_on=date(2025, 1, 1), actor="clerk1")
         with pytest.raises(SoregError, match="已经是“已注销”"):
-            change_status(session, org.id, "已注销", changed_on=date(2025, 1, 2), actor="clerk1")
+            change_status_in(session, org.id, "已注销", changed_on=date(2025, 1, 2), actor="clerk1")
     with store.read() as session:
         names = session.execute(select(OrganizationName.name, OrganizationName.is_current, OrganizationName.renamed_on)
                                 .order_by(OrganizationName.name)).all()

@@ -18,7 +18,7 @@ from models.accounts import Role
 from models.cases import Case
 from models.outbox import OutboxOp, SyncNotice, SyncState
 from models.registry import Organization, OrganizationName
-from registry.organizations import OrganizationRecord, bulk_add_organizations
+from registry.organizations import OrganizationRecord, bulk_add_organizations_in
 from spreadsheets.registry_import import import_registry
 from sync.reviews import resolve_review
 from sync.runner import run_sync
@@ -174,7 +174,7 @@ def test_the_registry_check_keeps_local_organizations_a_case_refers_to_and_repor
     store, cfg = make_window(tmp_path, centre, "W01")
     run_sync(store, cfg)
     with store.write() as session:  # demo data: organizations without outbox rows
-        ids = bulk_add_organizations(session, [OrganizationRecord(name=f"上海市长宁区演示{n}号服务中心",
+        ids = bulk_add_organizations_in(session, [OrganizationRecord(name=f"上海市长宁区演示{n}号服务中心",
                                                                   org_type="民办非企业单位") for n in range(3)])
     _case_on(store, ids[0])
     _force_registry_check(store)
@@ -198,7 +198,7 @@ def test_a_first_sync_keeps_what_the_window_imported_before_it_had_a_centre(tmp_
         session.execute(update(SyncState).values(cursor_xid=None))  # as before any sync
     local_rows = [good_row(n) for n in range(201, 204)]
     with store.write() as session:
-        ids = bulk_add_organizations(session, [OrganizationRecord(name=r[0], org_type=r[1], credit_code=r[2])
+        ids = bulk_add_organizations_in(session, [OrganizationRecord(name=r[0], org_type=r[1], credit_code=r[2])
                                                for r in local_rows])
     _case_on(store, ids[1])
     run_sync(store, cfg)

@@ -17,7 +17,7 @@ from models import migrate
 from models.cases import Case
 from models.errors import SoregError
 from models.store import open_store
-from registry.organizations import OrganizationRecord, bulk_add_organizations
+from registry.organizations import OrganizationRecord, bulk_add_organizations_in
 from spreadsheets.count_tables import export_count_tables, sheet_name
 from stats.counts import statistics
 from stats.tables import UNFILLED, CountRow, CountTable
@@ -36,7 +36,7 @@ def _organizations(store) -> None:
         ("上海市长宁区庚辛教育基金会", "基金会", "", "已撤销"),
     ]
     with store.write() as session:
-        bulk_add_organizations(session, [OrganizationRecord(name=n, org_type=t, street_code=s, status=st)
+        bulk_add_organizations_in(session, [OrganizationRecord(name=n, org_type=t, street_code=s, status=st)
                                          for n, t, s, st in rows])
 
 

@@ -142,13 +142,13 @@ def test_a_value_the_centre_would_refuse_is_refused_where_it_is_written(store):
     naming the field, and nothing is queued."""
     from datetime import date
 
-    from registry.organizations import OrganizationRecord, add_organization
+    from registry.organizations import OrganizationRecord, add_organization_in
 
     with store.read() as session:
         queued = session.query(OutboxOp).count()
     with pytest.raises(SoregError) as refused:
         with store.write() as session:
-            add_organization(session, OrganizationRecord(name="上海市长宁区晨曦\x1b社区服务中心", org_type="民办非企业单位",
+            add_organization_in(session, OrganizationRecord(name="上海市长宁区晨曦\x1b社区服务中心", org_type="民办非企业单位",
                                                          established_on=date(2026, 11, 2)), actor="clerk")
     assert str(refused.value) == "登记库组织的名称含有控制字符（U+001B），不能保存，请修改后重试。"
     with pytest.raises(SoregError, match="操作日志的对象编号超过 64 个字符"):

@@ -31,7 +31,7 @@ from models.base import Base
 from models.errors import SoregError
 from models.outbox import WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import Organization
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from sync.runner import run_sync
 
 WINDOWS = ("W01", "W02")
@@ -63,7 +63,7 @@ def _record(store, n: int) -> None:
 
 def _register(store, name: str) -> None:
     with store.write() as session:
-        add_organization(session, OrganizationRecord(name=name, org_type="民办非企业单位",
+        add_organization_in(session, OrganizationRecord(name=name, org_type="民办非企业单位",
                                                      established_on=date(2026, 11, 2)), actor="clerk")
 
 

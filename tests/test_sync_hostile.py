@@ -17,7 +17,7 @@ from test_sync_two_windows import _register
 
 from models.outbox import SyncNotice
 from models.registry import Organization
-from registry.organizations import change_status
+from registry.organizations import change_status_in
 from sync.runner import run_sync
 
 NAME = "上海市长宁区新华社区服务中心"
@@ -165,7 +165,7 @@ def test_revoking_another_windows_registration_with_its_current_version_goes_to_
     centre.drain()
     run_sync(w2, s2)
     with w2.write() as session:  # W02 holds the current version and revokes it
-        change_status(session, org_id, "已撤销", changed_on=date(2026, 11, 21), actor="clerk")
+        change_status_in(session, org_id, "已撤销", changed_on=date(2026, 11, 21), actor="clerk")
     report = run_sync(w2, s2)
     assert report.held_for_review == 1
     with centre.admin() as conn:

@@ -24,8 +24,8 @@ from sync_fixtures import (  # noqa: F401
 from models.outbox import SyncNotice, SyncState
 from models.registry import Organization, OrganizationName
 from models.store import open_store
-from registry.organizations import OrganizationRecord, bulk_add_organizations
-from sync.pull import local_digest
+from registry.organizations import OrganizationRecord, bulk_add_organizations_in
+from sync.pull import local_digest_in
 from sync.runner import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ def test_registry_digest_catches_a_drifted_copy_and_resnapshots(tmp_path, centre
     assert second.registry_checked and second.registry_matched
     with store.write() as session:  # the copy drifts: a row lost, a row imported behind sync's back
         session.execute(Organization.__table__.delete().where(Organization.name == "上海市长宁区核对3号服务中心"))
-        bulk_add_organizations(session, [OrganizationRecord(name="上海市长宁区导入服务中心", org_type="民办非企业单位")])
+        bulk_add_organizations_in(session, [OrganizationRecord(name="上海市长宁区导入服务中心", org_type="民办非企业单位")])
         session.get(SyncState, 1).last_digest_at = None
     report = run_sync(store, cfg)
     assert report.registry_checked and report.registry_matched is False
@@ -137,7 +137,7 @@ def test_registry_digest_catches_a_drifted_copy_and_resnapshots(tmp_path, centre
     # the row the centre does not have is kept and reported, never deleted (issue 12)
     assert "上海市长宁区导入服务中心" in _names(store)
     with store.read() as session:
-        assert local_digest(session)[0] == 5
+        assert local_digest_in(session)[0] == 5
         notices = session.scalars(select(SyncNotice)).all()
     with store.write() as session:
         session.get(SyncState, 1).last_digest_at = None

@@ -18,7 +18,7 @@ from models import reference
 from models.errors import SoregError
 from models.outbox import CentralReference, SyncNotice
 from models.store import open_store
-from sync.apply import apply_reference
+from sync.apply import apply_reference_in
 from sync.notices import list_notices
 from sync.reference_publish import bundled_files, publish_reference
 from sync.reference_use import use_central_reference
@@ -152,7 +152,7 @@ def test_the_gui_uses_the_centres_values_when_it_opens_the_store(tmp_path):
     path = tmp_path / "w.sqlite3"
     store = open_store(path)
     with store.write() as session:
-        apply_reference(session, [{"key": "streets.json", "value": [NEW_STREET], "row_version": 3}])
+        apply_reference_in(session, [{"key": "streets.json", "value": [NEW_STREET], "row_version": 3}])
     store.close()
 
     opened = _open(path)

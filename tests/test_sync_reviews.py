@@ -19,7 +19,7 @@ from test_sync_two_windows import CLASH, _register
 from models.errors import SoregError
 from models.outbox import SyncNotice
 from models.registry import Organization
-from registry.organizations import change_status
+from registry.organizations import change_status_in
 from sync.connection import connect
 from sync.pull import verify_registry
 from sync.reviews import Decision, list_reviews, resolve_review
@@ -108,7 +108,7 @@ def test_accepting_a_change_based_on_an_outdated_version_reaches_both_windows(tm
     _sync_all(centre, windows)
     for (store, _), status in zip(windows.values(), ("已注销", "已撤销")):
         with store.write() as session:
-            change_status(session, ORG_ID, status, changed_on=date(2026, 11, 20), actor="clerk")
+            change_status_in(session, ORG_ID, status, changed_on=date(2026, 11, 20), actor="clerk")
     _sync_all(centre, windows)
     _sync_all(centre, windows)
     for store, settings in windows.values():  # a held change of an organization the centre holds counts

@@ -27,7 +27,7 @@ from models.outbox import SyncNotice
 from models.registry import Organization
 from models.store import open_store
 from registry.name_check import check_name
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from sync.runner import run_sync
 from registry.registry_indexes import ensure_registry_indexes
 
@@ -144,7 +144,7 @@ class _RegistersAfterFirstPage:
     def report(self, done: int, total: int | None = None, text: str = "") -> None:
         if not self.done and done > 0:
             with self.store.write() as session:
-                add_organization(session, OrganizationRecord(
+                add_organization_in(session, OrganizationRecord(
                     name="上海市长宁区同号社区服务中心", org_type="民办非企业单位", credit_code=self.code,
                     established_on=date(2026, 11, 1)), actor="clerk")
             self.done = True

@@ -17,7 +17,7 @@ from models.base import Base
 from models.outbox import SYNCED_TABLES, WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import NameVariant, Organization, OrganizationName
 from registry.name_check import check_name
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from sync.runner import run_sync, sync_status
 from workflow.intake import open_case
 
@@ -26,7 +26,7 @@ CLASH = "上海市长宁区晨曦社区服务中心"
 
 def _register(store, name: str, org_type: str = "民办非企业单位"):
     with store.write() as session:
-        org = add_organization(session, OrganizationRecord(name=name, org_type=org_type,
+        org = add_organization_in(session, OrganizationRecord(name=name, org_type=org_type,
                                                            established_on=date(2026, 11, 1)), actor="clerk")
         return org.id
 
@@ -143,7 +143,7 @@ def test_every_synced_table_name_is_known_to_the_centre(centre):
 
 
 def test_a_change_based_on_an_outdated_version_is_held_for_review_not_overwritten(tmp_path, centre, file_keyring):
-    from registry.organizations import change_status
+    from registry.organizations import change_status_in
 
     with centre.admin() as conn:
         conn.execute("INSERT INTO central.organizations (id, name, org_type) VALUES"
@@ -154,9 +154,9 @@ def test_a_change_based_on_an_outdated_version_is_held_for_review_not_overwritte
     run_sync(w2, s2)
     org_id = __import__("uuid").UUID("0190a0a0-0000-7000-8000-000000000001")
     with w1.write() as session:
-        change_status(session, org_id, "已注销", changed_on=date(2026, 11, 20), actor="clerk")
+        change_status_in(session, org_id, "已注销", changed_on=date(2026, 11, 20), actor="clerk")
     with w2.write() as session:
-        change_status(session, org_id, "已撤销", changed_on=date(2026, 11, 21), actor="clerk")
+        change_status_in(session, org_id, "已撤销", changed_on=date(2026, 11, 21), actor="clerk")
     first = run_sync(w1, s1)
     second = run_sync(w2, s2)
     centre.drain()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox, QPushButton,
 from sqlalchemy import select
 
 from models.cases import Case
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from tests.printing_fixtures import EXT_B_CHAR, build_test_font
 from tests.workflow_fixtures import GROUP_FORM, make_window
 from ui.case_wizard import CaseWizard
@@ -34,8 +34,8 @@ def window(tmp_path, qtbot):
     install_fonts(QApplication.instance())
     w = make_window(tmp_path)
     with w.store.write() as session:
-        add_organization(session, OrganizationRecord(name=REGISTERED, org_type="社会团体"), actor="t")
-        add_organization(session, OrganizationRecord(name=HOMOPHONE, org_type="社会团体"), actor="t")
+        add_organization_in(session, OrganizationRecord(name=REGISTERED, org_type="社会团体"), actor="t")
+        add_organization_in(session, OrganizationRecord(name=HOMOPHONE, org_type="社会团体"), actor="t")
     w.tasks = TaskRunner()
     yield w
     w.tasks.shut_down()

@@ -22,7 +22,7 @@ from models.audit import record_event
 from models.registry import Organization
 from models.settings import set_setting
 from models.store import Store
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from sync.connection import CentralSettings, central_settings, save_central_settings
 from sync.credentials import SERVICE
 from sync.preferences import AUTO_MINUTES_KEY, auto_sync_minutes, retry_delay_ms
@@ -332,7 +332,7 @@ def test_refused_ops_and_held_registrations_are_listed_for_the_clerk(qtbot, tmp_
     other, other_settings = make_window(tmp_path / "w2", centre, "W02")
     for window_store in (other, store):
         with window_store.write() as session:
-            add_organization(session, OrganizationRecord(name=CLASH, org_type="民办非企业单位",
+            add_organization_in(session, OrganizationRecord(name=CLASH, org_type="民办非企业单位",
                                                          established_on=date(2026, 11, 1)), actor="clerk")
     run_sync(other, other_settings)
     with store.write() as session:

@@ -7,14 +7,14 @@ import re
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QLocale, Qt, QTranslator
 from PySide6 import QtGui
+from PySide6.QtCore import QLocale, Qt, QTranslator
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit, QMessageBox
 from sqlalchemy import update
 
 from models.cases import Case
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 from tests.workflow_fixtures import GROUP_FORM, form, make_window
 from ui.app import install_translations
 from ui.context import PageContext
@@ -97,8 +97,8 @@ def test_a_name_with_markup_shows_literally_in_the_case_list_dashboard_and_regis
                      user=window.clerk, today=date(2026, 9, 21))
     with window.store.write() as session:  # due this week: on the 首页's first cards
         session.execute(update(Case).where(Case.case_no == case.case_no).values(state="名称核准", due_date=date.today()))
-        add_organization(session, OrganizationRecord(name=MARKED, org_type="社会团体", legal_representative="王<i>芳</i>"),
-                         actor="t")
+        add_organization_in(session, OrganizationRecord(name=MARKED, org_type="社会团体", legal_representative="王<i>芳</i>"),
+                            actor="t")
     context = PageContext(store=window.store, user=window.reviewer, tasks=window.tasks)
 
     cases = CasesPage(context)

@@ -12,15 +12,22 @@ from forms.intake import read_intake
 from models.case_rules import default_rules
 from models.cases import Case, CasePerson, DishonestPerson
 from models.registry import Organization
-from registry.organizations import OrganizationRecord, add_organization
-from tests.workflow_fixtures import PASSWORD, GROUP_FORM, SERVICE_FORM, form, id_number, make_window
+from registry.organizations import OrganizationRecord, add_organization_in
+from tests.workflow_fixtures import (
+    GROUP_FORM,
+    PASSWORD,
+    SERVICE_FORM,
+    form,
+    id_number,
+    make_window,
+)
 from workflow.checks import (
     RegistryFacts,
     conditions_findings,
     materials_findings,
-    name_findings,
+    name_findings_in,
     persons_findings,
-    registry_facts,
+    registry_facts_in,
     scope_findings,
     sponsor_findings,
 )
@@ -154,31 +161,31 @@ def test_dishonest_list_and_other_groups_from_the_database(tmp_path):
     with window.store.write() as session:
         session.add(case)
         session.flush()
-        assert persons_findings(case, RULES, ON, registry_facts(session, case, ON)) == []
+        assert persons_findings(case, RULES, ON, registry_facts_in(session, case, ON)) == []
         # name-only matches in the imported registry: warnings naming the organizations
-        add_organization(session, OrganizationRecord(name="上海市长宁区书画协会", org_type="社会团体",
+        add_organization_in(session, OrganizationRecord(name="上海市长宁区书画协会", org_type="社会团体",
                                                      legal_representative=legal.name), actor="t")
-        add_organization(session, OrganizationRecord(name="上海市长宁区某某文化中心", org_type="民办非企业单位",
+        add_organization_in(session, OrganizationRecord(name="上海市长宁区某某文化中心", org_type="民办非企业单位",
                                                      legal_representative=legal.name, on_dishonest_list=True), actor="t")
-        add_organization(session, OrganizationRecord(name="上海市长宁区棋类协会", org_type="社会团体", status="已注销",
+        add_organization_in(session, OrganizationRecord(name="上海市长宁区棋类协会", org_type="社会团体", status="已注销",
                                                      legal_representative=legal.name), actor="t")
-        findings = persons_findings(case, RULES, ON, registry_facts(session, case, ON))
+        findings = persons_findings(case, RULES, ON, registry_facts_in(session, case, ON))
         assert rules_of(findings) == [("persons.dishonest_org", "warn"), ("persons.legal_rep_other_group_name", "warn")]
         assert findings[0].organizations == ["上海市长宁区某某文化中心"]
         assert findings[1].organizations == ["上海市长宁区书画协会"]  # not the deregistered one
         # the exact list, by ID number, from the day of listing until removal
         session.add(DishonestPerson(id_number=legal.id_number, name=legal.name, listed_on=ON, source="test"))
         session.flush()
-        assert ("persons.dishonest", "reject") in rules_of(persons_findings(case, RULES, ON, registry_facts(session, case, ON)))
+        assert ("persons.dishonest", "reject") in rules_of(persons_findings(case, RULES, ON, registry_facts_in(session, case, ON)))
         assert ("persons.dishonest", "reject") not in rules_of(
-            persons_findings(case, RULES, date(2026, 9, 21), registry_facts(session, case, date(2026, 9, 21))))
+            persons_findings(case, RULES, date(2026, 9, 21), registry_facts_in(session, case, date(2026, 9, 21))))
         # the same ID as legal representative of an active 社团 registered through this window
         other = case_of(form(GROUP_FORM, name="上海市长宁区围棋协会"))
         other.organization_id = session.scalar(select(Organization.id).where(Organization.name == "上海市长宁区书画协会"))
         other.case_no = "310105-W01-2026-999998"
         session.add(other)
         session.flush()
-        findings = persons_findings(case, RULES, ON, registry_facts(session, case, ON))
+        findings = persons_findings(case, RULES, ON, registry_facts_in(session, case, ON))
         assert ("persons.legal_rep_other_group", "reject") in rules_of(findings)
         assert ("persons.legal_rep_other_group_name", "warn") not in rules_of(findings)
         session.rollback()
@@ -194,11 +201,11 @@ def test_name_check_runs_against_the_registry_on_the_day(tmp_path):
     window = make_window(tmp_path)
     case = case_of(GROUP_FORM)
     with window.store.write() as session:
-        assert name_findings(session, case, ON) == []
-        add_organization(session, OrganizationRecord(name=case.name, org_type="社会团体", status="已注销",
+        assert name_findings_in(session, case, ON) == []
+        add_organization_in(session, OrganizationRecord(name=case.name, org_type="社会团体", status="已注销",
                                                      status_changed_on=date(2025, 9, 23)), actor="t")
-        assert rules_of(name_findings(session, case, ON))[0][1] == "reject"  # deregistered < 1 year ago
-        assert all(f.level != "reject" for f in name_findings(session, case, date(2026, 9, 23)))
+        assert rules_of(name_findings_in(session, case, ON))[0][1] == "reject"  # deregistered < 1 year ago
+        assert all(f.level != "reject" for f in name_findings_in(session, case, date(2026, 9, 23)))
         session.rollback()
     window.store.close()
 
@@ -225,11 +232,11 @@ def test_dishonest_list_kept_through_the_cli_blocks_the_person(tmp_path, monkeyp
                 "--listed-on", "2026-09-01", "--source", "长民罚〔2026〕1号"]) == 0
     case = case_of(GROUP_FORM)
     with window.store.read() as session:
-        assert ("persons.dishonest", "reject") in rules_of(persons_findings(case, RULES, ON, registry_facts(session, case, ON)))
+        assert ("persons.dishonest", "reject") in rules_of(persons_findings(case, RULES, ON, registry_facts_in(session, case, ON)))
     assert run(["--db", db, "--user", "approver", "dishonest", "remove", legal["id_number"], "--on", "2026-09-20"]) == 0
     with window.store.read() as session:
-        assert persons_findings(case, RULES, ON, registry_facts(session, case, ON)) == []
+        assert persons_findings(case, RULES, ON, registry_facts_in(session, case, ON)) == []
         assert ("persons.dishonest", "reject") in rules_of(
-            persons_findings(case, RULES, date(2026, 9, 10), registry_facts(session, case, date(2026, 9, 10))))
+            persons_findings(case, RULES, date(2026, 9, 10), registry_facts_in(session, case, date(2026, 9, 10))))
     assert [(p.name, p.removed_on) for p in listed_persons(window.store)] == [(legal["name"], date(2026, 9, 20))]
     window.store.close()

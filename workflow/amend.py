@@ -39,7 +39,7 @@ from models.reference import streets
 from models.store import Store
 from registry.name_rules import Finding
 from workflow.case_queries import CaseDetail
-from workflow.history import ItemChange, append_step
+from workflow.history import ItemChange, append_step_in
 from workflow.permissions import require_role
 from workflow.queries import CaseSummary, find_case, summary_of
 from workflow.states import UNDER_REVIEW
@@ -250,7 +250,7 @@ def amend_case(store: Store, case_no: str, form: Mapping[str, Any], *, reason: s
         case.legal_representative = intake.legal_representative
         changes += _correct_checklist(case)
         session.flush()
-        append_step(session, case, action="amend", from_state=case.state, actor=user.username, reasons=[why],
-                    changes=changes)
+        append_step_in(session, case, action="amend", from_state=case.state, actor=user.username, reasons=[why],
+                       changes=changes)
         findings = findings_in(session, case, on or date.today())
         return Amended(summary_of(case), tuple(changes), tuple(findings))

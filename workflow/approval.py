@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.cases import Case
-from registry.code_blocks import assign_credit_code
+from registry.code_blocks import assign_credit_code_in
 from registry.name_check import anniversary
-from registry.organizations import OrganizationRecord, add_organization
+from registry.organizations import OrganizationRecord, add_organization_in
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ def certificate_valid_until(rules: dict[str, Any], issued_on: date) -> date:
     return anniversary(issued_on, int(rules["certificate"]["valid_years"])) - timedelta(days=1)
 
 
-def register_organization(session: Session, case: Case, rules: dict[str, Any], *, actor: str, on: date) -> Registration:
+def register_organization_in(session: Session, case: Case, rules: dict[str, Any], *, actor: str, on: date) -> Registration:
     """Assign the credit code and add the organization; record both on the case."""
-    assigned = assign_credit_code(session, case.org_type)
+    assigned = assign_credit_code_in(session, case.org_type)
     valid_until = certificate_valid_until(rules, on)
-    org = add_organization(session, OrganizationRecord(
+    org = add_organization_in(session, OrganizationRecord(
         name=case.name, org_type=case.org_type, credit_code=assigned.code, street_code=case.street_code,
         address=case.address, legal_representative=case.legal_representative, sponsor=case.sponsor,
         established_on=on, certificate_valid_until=valid_until,

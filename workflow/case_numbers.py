@@ -20,16 +20,16 @@ def format_case_no(window: str, year: int, seq: int) -> str:
     return f"{district().division_code}-{window}-{year}-{seq:06d}"
 
 
-def this_window(session: Session) -> str:
+def this_window_in(session: Session) -> str:
     window = get_setting(session, WINDOW_CODE)
     if window is None:
         raise SoregError("本窗口尚未初始化（没有窗口代码），请先运行 init --window 代码。", field="窗口代码")
     return window
 
 
-def reserve_case_numbers(session: Session, year: int, count: int = 1) -> tuple[str, int]:
+def reserve_case_numbers_in(session: Session, year: int, count: int = 1) -> tuple[str, int]:
     """Take ``count`` consecutive sequence numbers for ``year``; return (window, first seq)."""
-    window = this_window(session)
+    window = this_window_in(session)
     counter = session.scalar(select(CaseCounter).where(CaseCounter.window_code == window, CaseCounter.year == year))
     if counter is None:
         counter = CaseCounter(window_code=window, year=year, last_seq=0)
@@ -42,6 +42,6 @@ def reserve_case_numbers(session: Session, year: int, count: int = 1) -> tuple[s
     return window, first
 
 
-def next_case_no(session: Session, year: int) -> str:
-    window, seq = reserve_case_numbers(session, year)
+def next_case_no_in(session: Session, year: int) -> str:
+    window, seq = reserve_case_numbers_in(session, year)
     return format_case_no(window, year, seq)

@@ -61,7 +61,7 @@ def materials_findings(case: Case) -> list[Finding]:
 
 # ---- name (名称核准) ------------------------------------------------------------------------
 
-def name_findings(session: Session, case: Case, as_of: date) -> list[Finding]:
+def name_findings_in(session: Session, case: Case, as_of: date) -> list[Finding]:
     """The name check again, against the registry as it is on ``as_of``; and, when the clerk
     accepted the case although the name check refused the name, the reason recorded at intake."""
     findings = list(check_name_in(session, case.name, case.org_type, as_of).findings)
@@ -147,7 +147,7 @@ def conditions_findings(case: Case, rules: dict[str, Any], as_of: date) -> list[
 
 @dataclass(frozen=True)
 class RegistryFacts:
-    """What the persons check needs from the database, looked up by ``registry_facts``."""
+    """What the persons check needs from the database, looked up by ``registry_facts_in``."""
 
     dishonest_ids: frozenset[str] = frozenset()
     dishonest_org_by_name: dict[str, list[str]] = field(default_factory=dict)
@@ -192,7 +192,7 @@ def persons_findings(case: Case, rules: dict[str, Any], on: date, facts: Registr
     return findings
 
 
-def registry_facts(session: Session, case: Case, on: date) -> RegistryFacts:
+def registry_facts_in(session: Session, case: Case, on: date) -> RegistryFacts:
     """Look up, for the case's persons, the 失信 list and the legal representatives of active 社团."""
     ids = [p.id_number for p in case.persons]
     names = [p.name for p in case.persons]
@@ -247,10 +247,10 @@ StepCheck = Callable[[Session, Case, dict[str, Any], date], list[Finding]]
 
 STEP_CHECKS: dict[CaseState, tuple[StepCheck, ...]] = {
     CaseState.ACCEPTED: (lambda s, c, r, d: materials_findings(c),),
-    CaseState.NAME_REVIEW: (lambda s, c, r, d: name_findings(s, c, d),),
+    CaseState.NAME_REVIEW: (lambda s, c, r, d: name_findings_in(s, c, d),),
     CaseState.SCOPE_REVIEW: (lambda s, c, r, d: scope_findings(c, d),),
     CaseState.SPONSOR_REVIEW: (lambda s, c, r, d: sponsor_findings(c, r, d),),
-    CaseState.PERSONS_REVIEW: (lambda s, c, r, d: persons_findings(c, r, d, registry_facts(s, c, d)),),
+    CaseState.PERSONS_REVIEW: (lambda s, c, r, d: persons_findings(c, r, d, registry_facts_in(s, c, d)),),
 }
 # Approval (核准登记) looks at everything again as it stands on the day of approval.
 STEP_CHECKS[CaseState.APPROVAL] = (
@@ -260,8 +260,8 @@ STEP_CHECKS[CaseState.APPROVAL] = (
 )
 
 
-def step_findings(session: Session, case: Case, rules: dict[str, Any], on: date,
-                  step: CaseState | None = None) -> list[Finding]:
+def step_findings_in(session: Session, case: Case, rules: dict[str, Any], on: date,
+                     step: CaseState | None = None) -> list[Finding]:
     """The findings of the check(s) that ``step`` (by default the case's current one) runs."""
     step = step or CaseState(case.state)
     return [f for check in STEP_CHECKS.get(step, ()) for f in check(session, case, rules, on)]

@@ -41,9 +41,9 @@ from registry.demo import (
     next_demo_serial_in,
     require_demo_database_in,
 )
-from registry.organizations import OrganizationRecord, bulk_add_organizations
+from registry.organizations import OrganizationRecord, bulk_add_organizations_in
 from workflow.approval import certificate_valid_until
-from workflow.case_numbers import format_case_no, reserve_case_numbers
+from workflow.case_numbers import format_case_no, reserve_case_numbers_in
 from workflow.deadlines import initial_due_dates, limits_for
 from workflow.states import MAIN_LINE, UNDER_REVIEW
 
@@ -168,7 +168,7 @@ def fill_demo_cases(store: Store, count: int, *, seed: int = 1, today: date | No
         require_demo_database_in(session)
         rules = case_rules(session)
         maker = _CaseMaker(seed, today, rules)
-        window, first_seq = reserve_case_numbers(session, today.year, count)
+        window, first_seq = reserve_case_numbers_in(session, today.year, count)
         records = demo_organizations(count, seed=seed, first_serial=next_demo_serial_in(session))
         states = _states(random.Random(seed), count)
         done = 0
@@ -176,7 +176,7 @@ def fill_demo_cases(store: Store, count: int, *, seed: int = 1, today: date | No
             cases = [maker.case(r, s, format_case_no(window, today.year, first_seq + done + n), window)
                      for n, (r, s) in enumerate(chunk)]
             approved = [(c, r) for c, (r, _) in zip(cases, chunk, strict=True) if c["credit_code"]]
-            org_ids = bulk_add_organizations(session, [
+            org_ids = bulk_add_organizations_in(session, [
                 replace(r, status="正常", status_changed_on=None, former_names=(), established_on=c["approved_on"],
                         certificate_valid_until=certificate_valid_until(rules, c["approved_on"]))
                 for c, r in approved])

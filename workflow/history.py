@@ -45,9 +45,9 @@ def step_title(action: str, from_state: str | None, to_state: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def append_step(session: Session, case: Case, *, action: str, from_state: str | None, actor: str,
-                note: str = "", reasons: Sequence[str] = (), opinion: str = "", changes: Sequence[ItemChange] = (),
-                audit_after: dict | None = None) -> CaseStep:
+def append_step_in(session: Session, case: Case, *, action: str, from_state: str | None, actor: str,
+                   note: str = "", reasons: Sequence[str] = (), opinion: str = "", changes: Sequence[ItemChange] = (),
+                   audit_after: dict | None = None) -> CaseStep:
     """Record that ``case`` went from ``from_state`` to its current state (or, for a correction,
     stayed in it), in the caller's transaction."""
     last = session.scalar(select(func.max(CaseStep.seq)).where(CaseStep.case_id == case.id)) or 0

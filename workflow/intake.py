@@ -40,9 +40,9 @@ from models.settings import RECOVERY_PENDING, get_setting
 from models.store import Store
 from registry.name_check import check_name_in
 from registry.name_rules import REJECT
-from workflow.case_numbers import next_case_no, this_window
+from workflow.case_numbers import next_case_no_in, this_window_in
 from workflow.deadlines import initial_due_dates, limits_for
-from workflow.history import append_step
+from workflow.history import append_step_in
 from workflow.permissions import require_role
 from workflow.queries import CaseSummary, summary_of
 
@@ -87,12 +87,12 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
     today = today or date.today()
     with store.write() as session:
         intake = _checked_intake(session, data, business_type, today)
-        window = this_window(session)
+        window = this_window_in(session)
         if get_setting(session, RECOVERY_PENDING):
             raise SoregError("本窗口是从备份恢复或重新安装的，须先与中心同步一次，取回本窗口的办件和办件编号后才能受理新办件："
                              "请到“同步”页面点“立即同步”（或运行 python main.py sync）。", field="办件编号")
         due, statutory_due = initial_due_dates(limits_for(case_rules(session), business_type), today)
-        case = build_case(intake, case_no=next_case_no(session, today.year), window=window, user=user.username,
+        case = build_case(intake, case_no=next_case_no_in(session, today.year), window=window, user=user.username,
                           accepted_on=today, due_date=due, statutory_due_date=statutory_due)
         session.add(case)
         session.flush()
@@ -100,8 +100,8 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
         note = "材料齐全" if not missing else f"待补材料：{'、'.join(missing)}"
         if case.name_override_reason:
             note += f"；名称核准未通过，受理理由：{case.name_override_reason}"
-        append_step(session, case, action="accept", from_state=None, actor=user.username, note=note,
-                    audit_after={"case_no": case.case_no, "name": case.name, "org_type": case.org_type,
+        append_step_in(session, case, action="accept", from_state=None, actor=user.username, note=note,
+                       audit_after={"case_no": case.case_no, "name": case.name, "org_type": case.org_type,
                                  "due_date": due, "statutory_due_date": statutory_due,
                                  "name_override_reason": case.name_override_reason})
         return summary_of(case)

@@ -29,10 +29,10 @@ from models.cases import Case, CaseState, CaseStep, CollectorKind, PersonRole
 from models.errors import SoregError
 from models.store import Store
 from registry.name_rules import Finding
-from workflow.approval import Registration, register_organization
-from workflow.checks import has_rejects, step_findings, warnings_of
+from workflow.approval import Registration, register_organization_in
+from workflow.checks import has_rejects, step_findings_in, warnings_of
 from workflow.deadlines import resume_clock, stop_clock
-from workflow.history import append_step
+from workflow.history import append_step_in
 from workflow.permissions import require_role, require_second_person_in
 from workflow.queries import CaseSummary, find_case, summary_of
 from workflow.states import MAIN_LINE, UNDER_REVIEW, next_on_main_line
@@ -198,7 +198,7 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
             if action is Action.APPROVE:
                 require_second_person_in(session, case, user)
             rules = case_rules(session)
-            findings = step_findings(session, case, rules, on)
+            findings = step_findings_in(session, case, rules, on)
             if has_rejects(findings):
                 raise StepRefused(state.value, findings)
             warnings = warnings_of(findings)
@@ -210,7 +210,7 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
                 case.name_warnings_ack_by, case.name_warnings_ack_at = user.username, utcnow()
             target = next_on_main_line(state)
             if action is Action.APPROVE:
-                registration = register_organization(session, case, rules, actor=user.username, on=on)
+                registration = register_organization_in(session, case, rules, actor=user.username, on=on)
         elif action is Action.SUPPLEMENT:
             stop_clock(case, on)
             case.resume_state, target = state.value, CaseState.SUPPLEMENT
@@ -241,14 +241,14 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
         extra = {"due_date": case.due_date, "statutory_due_date": case.statutory_due_date}
         if registration is not None:
             extra |= {"credit_code": registration.credit_code, "organization_id": registration.organization_id}
-        append_step(session, case, action=action.value, from_state=state.value, actor=user.username,
-                    note=note, reasons=reasons, opinion=opinion, audit_after=extra)
+        append_step_in(session, case, action=action.value, from_state=state.value, actor=user.username,
+                       note=note, reasons=reasons, opinion=opinion, audit_after=extra)
         return Outcome(summary_of(case), tuple(findings), registration)
 
 
 def findings_in(session: Session, case: Case, on: date) -> list[Finding]:
     """The findings of the step the case answers to (in 补正: the step it returns to)."""
-    return step_findings(session, case, case_rules(session), on, review_step(case.state, case.resume_state))
+    return step_findings_in(session, case, case_rules(session), on, review_step(case.state, case.resume_state))
 
 
 def preview_findings(store: Store, case_no: str, *, on: date | None = None) -> list[Finding]:
