@@ -94,6 +94,7 @@ class BackupSection(Section):
         self.keep_spin = QSpinBox()
         self.keep_spin.setRange(*KEEP_RANGE)
         self.keep_spin.setSuffix(self.tr(" 份"))
+        self.keep_spin.setMaximumWidth(120)
         self.second_edit = QLineEdit()
         self.second_edit.setPlaceholderText(self.tr("不设则只备份到本机的数据文件夹"))
         choose = QPushButton(self.tr("选择…"))
@@ -107,7 +108,10 @@ class BackupSection(Section):
         form = QFormLayout(box)
         form.addRow(self.tr("每处保留份数"), self.keep_spin)
         form.addRow(self.tr("第二备份位置"), second_row)
-        form.addRow("", self.save_button)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_button)
+        save_row.addStretch(1)
+        form.addRow("", save_row)
         self.fields = {"保留份数": self.keep_spin, "第二备份位置": self.second_edit}
 
         layout = QVBoxLayout(self)
