@@ -89,6 +89,36 @@ def test_zihao_needs_two_characters(store, name, ok):
 
 
 @pytest.mark.parametrize(("name", "org_type", "ok"), [
+    ("上海市长宁区医学会", "社会团体", True),  # a field of one character: 上海市医学会 is registered
+    ("上海市长宁区药学会", "社会团体", True),
+    ("上海市长宁区阳养老服务中心", MINFEI, False),  # a 字号 still needs two
+    ("上海市长宁区阳慈善基金会", "基金会", False),
+])
+def test_only_a_social_groups_field_may_have_one_character(store, name, org_type, ok):
+    assert ("zihao_too_short" in rules(check_name(store, name, org_type, TODAY))) is not ok
+
+
+def test_a_social_group_name_without_field_or_members_is_still_refused(store):
+    result = check_name(store, "上海市长宁区学会", "社会团体", TODAY)
+    assert result.verdict == "reject" and "form_not_allowed" in rules(result)
+
+
+@pytest.mark.parametrize(("name", "org_type", "ok"), [
+    ("上海市长宁区体育总会", "社会团体", True),  # 上海市体育总会
+    ("上海市长宁区书画学社", "社会团体", True),  # 上海中山学社
+    ("上海市长宁区书画社", "社会团体", False),  # 社 alone stays a form of 民办非企业单位
+    ("上海市长宁区书画社", MINFEI, True),
+])
+def test_social_group_endings_zonghui_and_xueshe(store, name, org_type, ok):
+    assert ("form_not_allowed" in rules(check_name(store, name, org_type, TODAY))) is not ok
+
+
+def test_zonghui_is_no_minfei_ending_and_zong_stays_forbidden_there(store):
+    found = rules(check_name(store, "上海市长宁区阳光体育总会", MINFEI, TODAY))
+    assert "form_not_allowed" in found and "forbidden_for_type" in found
+
+
+@pytest.mark.parametrize(("name", "org_type", "ok"), [
     ("上海市长宁区北京养老服务中心", MINFEI, False),
     ("上海市长宁区黄浦养老服务中心", MINFEI, False),
     ("上海市长宁区浙江省养老服务中心", MINFEI, False),
