@@ -14,8 +14,8 @@ from models.registry import NameVariant, Organization, OrgStatus
 from registry.name_check import anniversary, candidate_query, check_name, warm_up
 from registry.name_index import rebuild_if_stale
 from registry.names import parse_name, variant_keys
-from registry.registry_indexes import ensure_registry_indexes
 from registry.organizations import change_status, rename_organization
+from registry.registry_indexes import ensure_registry_indexes
 from tests.name_check_fixtures import fresh_store, register
 
 CENTRE = "上海市长宁区阳光养老服务中心"
