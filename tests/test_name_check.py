@@ -13,6 +13,7 @@ from models.errors import SoregError
 from models.registry import NameVariant, Organization, OrgStatus
 from registry.name_check import anniversary, candidate_query, check_name, warm_up
 from registry.name_index import rebuild_if_stale
+from registry.name_rules import name_rule_limits
 from registry.names import parse_name, variant_keys
 from registry.organizations import change_status, rename_organization
 from registry.registry_indexes import ensure_registry_indexes
@@ -444,3 +445,16 @@ def test_the_name_check_page_warm_up_rebuilds_a_stale_index(store):
     warm_up(store)
     assert rules(check_name(store, "上海市长宁区新世纪小学", MINFEI, TODAY)) == {
         "same_zihao_other_form": ["上海市长宁区新世纪中学"]}
+
+
+def test_name_rules_without_the_character_limits_take_the_bundled_ones_and_bad_limits_are_refused():
+    older = {k: v for k, v in reference.bundled("name_rules.json").items() if not k.startswith("min_")}
+    assert reference.use_central({"name_rules.json": older}) == {}
+    try:
+        limits = name_rule_limits()
+        assert (limits.min_zihao_chars, limits.min_field_chars) == (2, 1)
+    finally:
+        reference.use_central({})
+    refused = reference.use_central({"name_rules.json": dict(older, min_field_chars=0)})
+    reference.use_central({})
+    assert "name_rules.json" in refused
