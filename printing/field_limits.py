@@ -23,12 +23,12 @@ from pathlib import Path
 from models.cases import Case
 from models.errors import SoregError
 from models.reference import REFERENCE, FieldLimit, field_limits
-from printing.case_documents import certificate_drafts
 from printing.data import CERTIFICATE_TEMPLATES
 from printing.documents import document_pdf
 from printing.fonts import FontChain, font_chain
 from printing.layout import lines_at
 from printing.templates import TextSpec, load_template
+from workflow.case_documents import certificate_drafts
 
 FIELD_LIMITS_FILE = REFERENCE / "field_limits.json"
 MEASURED_FIELDS = ("name", "address", "representative", "business_scope", "activity_area", "sponsor")

@@ -225,7 +225,7 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
             target = CaseState(return_to)
         else:  # PRINT, ISSUE, REJECT, WITHDRAW
             if action is Action.PRINT:
-                from printing.print_records import (
+                from workflow.print_records import (
                     require_certificate_printed,  # printing reads cases
                 )
 
