@@ -3,7 +3,7 @@
 ``plan_print`` says what a print would be (and refuses it) before anything goes to the printer;
 ``record_print`` checks again and records it after the sheet is printed, with its audit event in
 the same transaction. The rules: a reprint needs a reason, a 正本 reprint the approver role
-(``workflow.print_rules.check_reprint``); a certificate needs an approved case and the 证件印制号 of its
+(``print_rules.check_reprint``); a certificate needs an approved case and the 证件印制号 of its
 stock, used once; a replacement (重打) of a voided copy needs a reason. A reprint of a 正本 or
 副本 voids the copy it replaces in the same transaction, so one of each stands at a time.
 """
