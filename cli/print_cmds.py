@@ -22,13 +22,13 @@ from models.settings import WINDOW_CODE, get_setting
 from models.signing import WindowKey
 from printing.calibration import NO_CALIBRATION, calibration_for
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import case_notice_kind
-from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
-from printing.print_records import PrintRequest, record_print
 from printing.render import PrintMode
 from printing.verification import verify_printed_code
 from signing.keys import create_window_key
+from workflow.case_documents import case_notice_kind
+from workflow.case_print import CasePrint, case_print_pdf
+from workflow.print_records import PrintRequest, record_print
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -49,13 +49,13 @@ from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.reference import streets
 from models.settings import FOUR_EYES, get_setting
-from printing.case_documents import NOTICES
 from registry.name_rules import Finding
 from ui.amend_dialog import AmendDialog
 from ui.collector_dialog import CollectorDialog
 from ui.context import PageContext
 from ui.pages.name_check_page import FindingView
 from workflow.amend import Amended, may_amend
+from workflow.case_documents import NOTICES
 from workflow.case_queries import CaseDetail, case_detail
 from workflow.checks import STEP_CHECKS, has_rejects
 from workflow.deadlines import DeadlineStatus, deadline_status

@@ -39,22 +39,8 @@ from models.base import local_time
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import (
-    NOTICES,
-    StandingCertificates,
-    case_notice_kind,
-    standing_copies,
-)
-from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
 from printing.documents import overlay_offered
-from printing.print_records import (
-    PrintRecordInfo,
-    PrintRequest,
-    print_records,
-    record_print,
-    void_print,
-)
 from printing.printers import printer_for, remember_printer
 from printing.render import PrintMode
 from ui.context import PageContext
@@ -63,6 +49,20 @@ from ui.pdf_printing import LoadedPdf, print_pdf
 from ui.plain_text import plain
 from ui.print_dialogs import CalibrationDialog, ReasonDialog
 from ui.qr_verify_dialog import QrVerifyDialog
+from workflow.case_documents import (
+    NOTICES,
+    StandingCertificates,
+    case_notice_kind,
+    standing_copies,
+)
+from workflow.case_print import CasePrint, case_print_pdf
+from workflow.print_records import (
+    PrintRecordInfo,
+    PrintRequest,
+    print_records,
+    record_print,
+    void_print,
+)
 from workflow.queries import CaseSummary, get_case
 
 CALIBRATION_PAGE = "套打校准页"
