@@ -207,7 +207,7 @@ def open_store(path: Path | str | None = None, *, create: bool = True, backups: 
     store = Store(path=path, engine=engine)
     try:
         with engine.connect() as conn:
-            pending = migrate.pending_revisions(conn)
+            pending = [] if migrate.is_current(conn) else migrate.pending_revisions(conn)
         if backups and pending and existed and migrate.has_schema(engine):
             store.backup_path = backup_file(path)
         if pending:
