@@ -259,9 +259,10 @@ class Shell(QObject):
 
 def _prepare_login(_progress) -> None:
     """What the first login and the 首页 would otherwise wait for, done while the clerk types: the
-    first argon2 hash of the run (accounts.users) and the domain modules the main window loads."""
-    import sync.runner  # noqa: F401
-    import workflow.case_queries  # noqa: F401
+    first argon2 hash of the run (accounts.users) and loading the modules of the main window and
+    the 首页 (only loading: their widgets are made on the UI thread)."""
+    import ui.main_window  # noqa: F401
+    import ui.pages.dashboard_page  # noqa: F401
     from accounts.users import prepare_login
 
     prepare_login()
