@@ -116,7 +116,8 @@ class BackupSection(Section):
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro_label(self.tr(
-            "程序每天第一次打开数据库时、每次同步快照前自动备份（SQLite 在线备份，写好后逐份校验）。"
+            "程序每天自动备份一次（登录后在后台进行；程序一直开着时，过了零点再备份），每次同步快照前也备份"
+            "（SQLite 在线备份，写好后逐份校验）。"
             "备份放在数据文件夹的 backups 中，设了第二备份位置（如 U 盘）时再复制一份。")))
         layout.addLayout(actions)
         layout.addWidget(self.table, 1)
