@@ -278,6 +278,12 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
+def prepare_login() -> None:
+    """Make the run's first argon2 hash now rather than at the first login (the GUI does it while
+    the clerk types)."""
+    _dummy_hash()
+
+
 def authenticate(store: Store, username: str, password: str, *, now: datetime | None = None) -> UserInfo:
     """Check a login; count wrong passwords and lock the account after the fifth.
 

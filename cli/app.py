@@ -84,7 +84,7 @@ def run(argv: Sequence[str]) -> int:
         if is_damage(getattr(exc, "orig", exc)):  # a damaged page that opening the store did not read
             sys.stderr.write(f"错误：{damaged_store_message(args.db or default_db_path())}\n")
             return 2
-        from cli.crashlog import write_crash_log
+        from models.crashlog import write_crash_log
 
         log = write_crash_log(exc)
         sys.stderr.write(f"内部错误（{exc.__class__.__name__}），详情已写入 {log}，请联系管理员。\n")

@@ -1,8 +1,8 @@
 """Subcommands for printed documents: verify-qr, window-key, print calibration and case documents.
 
 ``print certificate|receipt|notice|collection-receipt|name-slip CASE_NO --out FILE.pdf`` maps the
-case onto its document (printing/case_documents.py), writes the PDF and records the print
-(printing/print_records.py); ``notice`` is the 补正 or 不予登记 notice, by the case's state.
+case onto its document (workflow/case_documents.py), writes the PDF and records the print
+(workflow/print_records.py); ``notice`` is the 补正 or 不予登记 notice, by the case's state.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from models.errors import SoregError
 from models.print_records import DocumentKind
 from printing.calibration import NO_CALIBRATION, calibration_for
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import case_notice_kind
-from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
-from printing.print_records import PrintRequest, record_print
 from printing.render import PrintMode
 from printing.verification import verify_printed_code
 from signing.keys import create_window_key, window_keys
+from workflow.case_documents import case_notice_kind
+from workflow.case_print import CasePrint, case_print_pdf
+from workflow.print_records import PrintRequest, record_print
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import emoji
-
 # CJK Unified Ideographs and their extensions A–I, the compatibility blocks and 〇.
 HAN_RANGES: tuple[tuple[int, int], ...] = (
     (0x3007, 0x3007),
@@ -74,6 +72,8 @@ def _compose(text: str) -> str:
 
 
 def _refusal(text: str) -> TextRefused | None:
+    import emoji  # loaded by the first text that is not plain: its tables cost the login window 60 ms
+
     found = emoji.emoji_list(text)
     if found:
         return TextRefused(found[0]["emoji"], "表情符号")

@@ -1,7 +1,8 @@
 """Backup and restore of the local store (备份与恢复).
 
 Backups are made with SQLite's online backup API, never by copying the file of a live database:
-once a day (the first time a database is opened on a day, ``daily_backup`` from ``open_store``),
+once a day (``daily_backup``: from ``open_store`` when a command first opens a database on a day;
+in the GUI once the login window can be used and whenever the day changes, ui/daily_backup.py),
 before every sync snapshot (``backup_store(store, BackupReason.SNAPSHOT)`` from sync/pull.py)
 and on demand (``backup`` command, 设置). Each goes to ``<database folder>/backups/`` and, if
 set, to a second folder such as a USB drive; each is checked after it is written
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import SoregError
 from models.private_files import create_private_file, make_private, private_folder
+from models.progress import SILENT, Progress, stop_if_cancelled
 
 if TYPE_CHECKING:
     from models.store import Store
@@ -41,6 +43,8 @@ KEEP_DEFAULT = 14
 KEEP_RANGE = (1, 365)
 SECOND_FOLDER_SETTING = "backup.second_folder"
 STAMP = "%Y%m%d-%H%M%S-%f"
+COPY_PAGES = 4096  # pages copied between two looks at ``progress.cancelled`` (16 MB of 4 KB pages)
+CHECK_STEPS = 10_000  # SQLite steps of the integrity check between two looks (a few µs each)
 
 
 class BackupReason(enum.StrEnum):
@@ -99,14 +103,15 @@ def backup_file(path: Path, folder: Path | None = None, *, label: str = "backup"
     return target
 
 
-def _online_copy(source: Path | sqlite3.Connection, target: Path) -> None:
-    """Copy a database with the backup API into a new private file that needs no -wal file."""
+def _online_copy(source: Path | sqlite3.Connection, target: Path, progress: Progress = SILENT) -> None:
+    """Copy a database with the backup API into a new private file that needs no -wal file, a
+    slice of pages at a time so that ``progress`` can stop it (``Cancelled``)."""
     create_private_file(target)
     src = source if isinstance(source, sqlite3.Connection) else sqlite3.connect(source)
     try:
         dst = sqlite3.connect(target)
         try:
-            src.backup(dst)
+            src.backup(dst, pages=COPY_PAGES, progress=lambda _status, _left, _total: stop_if_cancelled(progress))
             dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
@@ -208,9 +213,10 @@ class BackupCheck:
     """Why the audit chain does not verify (None: it does)."""
 
 
-def check_database_file(path: Path) -> BackupCheck:
+def check_database_file(path: Path, progress: Progress = SILENT) -> BackupCheck:
     """Check a database file: an SQLite file whose ``integrity_check`` passes (else a SoregError,
-    ``DamagedFile`` for damage), its window code and its audit chain."""
+    ``DamagedFile`` for damage), its window code and its audit chain. ``progress`` can stop the
+    integrity check (``Cancelled``)."""
     from models.audit import verify_chain_in
     from models.settings import WINDOW_CODE, get_setting
 
@@ -227,6 +233,7 @@ def check_database_file(path: Path) -> BackupCheck:
     engine = create_engine(f"sqlite:///file:{path.resolve().as_posix()}?mode=ro&uri=true")
     try:
         with engine.connect() as conn:
+            conn.connection.driver_connection.set_progress_handler(lambda: progress.cancelled, CHECK_STEPS)
             result = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
         if result != ["ok"]:
             raise DamagedFile(f"备份文件 {path} 已损坏（完整性检查未通过），不能用于恢复，请选择另一份备份。",
@@ -237,6 +244,7 @@ def check_database_file(path: Path) -> BackupCheck:
     except SoregError:
         raise
     except Exception as exc:  # sqlite3.DatabaseError, or SQLAlchemy's wrapping of it
+        stop_if_cancelled(progress)  # the progress handler interrupted the check
         if isinstance(exc, sqlite3.DatabaseError) or isinstance(getattr(exc, "orig", None), sqlite3.DatabaseError):
             raise DamagedFile(f"备份文件 {path} 已损坏或不是本程序的数据库，不能用于恢复，请选择另一份备份。",
                               field="备份文件") from exc
@@ -291,12 +299,14 @@ def _copy_to_second_folder(made: Backup, second: Path, db_path: Path, keep: int)
     return Backup(target, made.made_at, made.reason, made.size_bytes)
 
 
-def backup_store(store: Store, reason: BackupReason | str, *, actor: str | None = None) -> BackupResult:
+def backup_store(store: Store, reason: BackupReason | str, *, actor: str | None = None,
+                 progress: Progress = SILENT) -> BackupResult:
     """Back up the open store now: to the data folder (a failure raises a SoregError) and to the
     second folder if one is set (a failure there is reported in ``problems``). A copy that fails
     ``integrity_check`` means the database itself is damaged: it is deleted and that is raised. A
     copy whose audit chain does not verify is kept, and the chain's fault is reported. With
-    ``actor`` the backup is recorded in the audit trail."""
+    ``actor`` the backup is recorded in the audit trail. ``progress`` can stop the copy and its
+    check (``Cancelled``, nothing left behind)."""
     from models.store import damaged_store_message, is_damage
 
     reason = BackupReason(reason)
@@ -308,13 +318,13 @@ def backup_store(store: Store, reason: BackupReason | str, *, actor: str | None 
     try:
         private_folder(folder)
         _remove_stale_parts(folder)
-        _online_copy(store.path, part)
+        _online_copy(store.path, part, progress)
     except (OSError, sqlite3.Error) as exc:
         if is_damage(exc):
             raise SoregError(damaged_store_message(store.path), field="数据库") from exc
         raise SoregError(f"无法在 {folder} 中写入备份（{exc}），请检查磁盘空间和文件夹权限。", field="备份") from exc
     try:
-        checked = check_database_file(part)
+        checked = check_database_file(part, progress)
         os.replace(part, target)
     except DamagedFile as exc:  # the backup API copies pages as they are: the database is damaged
         raise SoregError(damaged_store_message(store.path), field="数据库") from exc
@@ -341,19 +351,22 @@ def backup_store(store: Store, reason: BackupReason | str, *, actor: str | None 
     return BackupResult(tuple(backups), tuple(problems))
 
 
-def daily_backup(store: Store, *, today: date | None = None) -> tuple[str, ...]:
-    """The day's backup, unless the data folder holds one made today already; return the problems.
+def daily_backup(store: Store, *, today: date | None = None, progress: Progress = SILENT) -> BackupResult | None:
+    """The day's backup, unless the data folder holds one made today already (then None, after
+    no more than a look at the folder); ``progress`` is told when a backup is being made, and can
+    stop it.
 
     A database that is not yet a window's (no window code) has nothing worth a backup."""
     from models.settings import WINDOW_CODE, get_setting
 
     today = today or date.today()
     if any(b.made_at.date() == today for b in _backups_in(backup_folder(store.path), store.path)):
-        return ()
+        return None
     with store.read() as session:
         if get_setting(session, WINDOW_CODE) is None:
-            return ()
-    return backup_store(store, BackupReason.DAILY).problems
+            return None
+    progress.report(0, None, "正在进行每日自动备份")
+    return backup_store(store, BackupReason.DAILY, progress=progress)
 
 
 def list_backups(store: Store) -> list[Backup]:
@@ -402,7 +415,13 @@ def restore_store(db_path: Path | str, backup: Path | str, *, authorize: Callabl
     ("恢复前的原数据库"); the restored one is marked RECOVERY_PENDING and the restore is audited.
     """
     from models.audit import record_event
-    from models.settings import CENTRAL_URL, RECOVERY_PENDING, WINDOW_CODE, get_setting, set_setting
+    from models.settings import (
+        CENTRAL_URL,
+        RECOVERY_PENDING,
+        WINDOW_CODE,
+        get_setting,
+        set_setting,
+    )
     from models.store import open_store
 
     db_path, backup = Path(db_path), Path(backup)

@@ -42,7 +42,7 @@ class Organization(SyncedMixin, Base):
     legal_representative: Mapped[str | None] = mapped_column(String(64), index=True)
     sponsor: Mapped[str | None] = mapped_column(String(100))
     established_on: Mapped[date | None] = mapped_column(Date)
-    certificate_valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    certificate_valid_until: Mapped[date | None] = mapped_column(Date)
     rating: Mapped[str | None] = mapped_column(String(4))
     on_abnormal_list: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     on_dishonest_list: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -54,6 +54,7 @@ class Organization(SyncedMixin, Base):
     __table_args__ = (
         Index("ix_organizations_name_type", "name", "org_type"),
         Index("ix_organizations_type_street_status", "org_type", "street_code", "status"),  # 统计 counts
+        Index("ix_organizations_status_valid_until", "status", "certificate_valid_until"),  # 首页: expiring certificates
     )
 
 

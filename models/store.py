@@ -3,7 +3,8 @@
 ``open_store`` refuses a path it cannot write, a file that is not a SQLite database, an empty
 file and a damaged database with a Chinese message (the last two naming the way to restore),
 copies an existing database to a timestamped backup before upgrading it, makes the day's backup
-(models/backup.py, on a thread of its own) the first time it opens a database on a day, and returns a ``Store`` whose
+(models/backup.py, on a thread of its own) the first time a command opens a database on a day (the
+GUI makes it itself once its login window can be used: ui/daily_backup.py), and returns a ``Store`` whose
 sessions are the only way the rest of the program touches the data. The database and its folder
 are private to this account (models/private_files.py).
 """
@@ -160,7 +161,8 @@ class Store:
 
         def run() -> None:
             try:
-                self.backup_problems.extend(daily_backup(self))
+                made = daily_backup(self)
+                self.backup_problems.extend(made.problems if made is not None else ())
             except SoregError as exc:
                 self.backup_problems.append(exc.message)
             except Exception as exc:  # noqa: BLE001 - a backup that fails must not stop the work
@@ -179,13 +181,15 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(path: Path | str | None = None, *, create: bool = True, backups: bool = True) -> Store:
+def open_store(path: Path | str | None = None, *, create: bool = True, backups: bool = True,
+               daily: bool = True) -> Store:
     """Open (and if needed create and migrate) the local store at ``path``.
 
     Every ORM mapper is configured here, on the opening thread, before any worker can run a
     query: SQLAlchemy configures mappers lazily on first use, and two threads doing that at once
     leave a relationship's ``order_by`` unresolved ("failed to locate a name") for the whole run.
-    With ``backups`` an existing database is copied before a migration and backed up once a day.
+    With ``backups`` an existing database is copied before a migration, and with ``daily`` too it
+    is backed up once a day on a thread of its own (which ``close`` waits for).
     """
     from models import migrate
 
@@ -203,12 +207,12 @@ def open_store(path: Path | str | None = None, *, create: bool = True, backups: 
     store = Store(path=path, engine=engine)
     try:
         with engine.connect() as conn:
-            pending = migrate.pending_revisions(conn)
+            pending = [] if migrate.is_current(conn) else migrate.pending_revisions(conn)
         if backups and pending and existed and migrate.has_schema(engine):
             store.backup_path = backup_file(path)
         if pending:
             migrate.upgrade(engine)
-        if backups and existed:
+        if backups and daily and existed:
             store.start_daily_backup()
     except SoregError:
         engine.dispose()

@@ -7,24 +7,23 @@ limit. ``python -m printing.field_limits`` writes them to resources/reference/fi
 which the intake form reads (through ``models.reference``) without importing printing; a test
 fails when the file and a fresh measurement disagree.
 
-Before a case reaches 制证, ``certificate_refusals`` prints both copies as drafts from the case
-itself, so a value within the limits that still does not fit (unusually wide characters) or a
-character no font can draw is refused at approval, naming the field.
+Before a case reaches 制证, the approval check hands ``certificate_refusals`` both copies drafted
+from the case itself (``workflow.case_documents.certificate_drafts``), so a value within the limits
+that still does not fit (unusually wide characters) or a character no font can draw is refused at
+approval, naming the field.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 
-from models.cases import Case
 from models.errors import SoregError
 from models.reference import REFERENCE, FieldLimit, field_limits
-from printing.case_documents import certificate_drafts
-from printing.data import CERTIFICATE_TEMPLATES
+from printing.data import CERTIFICATE_TEMPLATES, CertificateData
 from printing.documents import document_pdf
 from printing.fonts import FontChain, font_chain
 from printing.layout import lines_at
@@ -72,12 +71,12 @@ def field_limits_json(limits: dict[str, FieldLimit]) -> str:
                       ensure_ascii=False, indent=2) + "\n"
 
 
-def certificate_refusals(case: Case, on: date) -> list[str]:
-    """Why the case's certificate could not be printed as its items stand (Chinese, naming the copy,
-    the field and its limit); empty when both copies print."""
+def certificate_refusals(drafts: Iterable[CertificateData]) -> list[str]:
+    """Why these drafts of a case's certificate could not be printed (Chinese, naming the copy, the
+    field and its limit); empty when every copy prints."""
     limits = {limit.label: limit.max_chars for limit in field_limits().values()}
     refusals = []
-    for draft in certificate_drafts(case, on):
+    for draft in drafts:
         try:
             document_pdf(draft, draft=True)
         except SoregError as exc:

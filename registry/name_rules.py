@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models import reference
+from models.errors import SoregError
 from registry.names import ParsedName, authority_regions
 
 REJECT = "reject"
@@ -36,7 +37,8 @@ class Finding:
 @dataclass(frozen=True)
 class NameRuleLimits:
     """Protection periods in years, the 社会团体 endings that take a home-region name, the
-    endings of branches and representative offices, and the types that may lack a 字号."""
+    endings of branches and representative offices, the types that may lack a 字号, and the
+    fewest characters of a 字号 and of a 社会团体's field or member composition."""
 
     renamed_years: int
     deregistered_years: int
@@ -44,17 +46,27 @@ class NameRuleLimits:
     home_region_forms: tuple[str, ...]
     branch_endings: tuple[str, ...]
     zihao_optional_types: tuple[str, ...]
+    min_zihao_chars: int
+    min_field_chars: int
 
 
 _OPTIONAL_KEYS = ("branch_endings", "zihao_optional_types")  # added later: a file without them takes the bundled ones
+_OPTIONAL_COUNTS = ("min_zihao_chars", "min_field_chars")
+
+
+def _count(value: Any, key: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SoregError(f"字段“{key}”应为正整数")
+    return value
 
 
 @reference.loader("name_rules.json")
 def name_rule_limits(data: Any) -> NameRuleLimits:
     bundled = reference.bundled("name_rules.json")
-    reference.check_shape(data, {k: v for k, v in bundled.items() if k not in _OPTIONAL_KEYS})
+    reference.check_shape(data, {k: v for k, v in bundled.items() if k not in _OPTIONAL_KEYS + _OPTIONAL_COUNTS})
     years = data["protection_years"]
     optional = {key: reference.words(data.get(key, bundled[key]), f"{key} ") for key in _OPTIONAL_KEYS}
+    optional |= {key: _count(data.get(key, bundled[key]), key) for key in _OPTIONAL_COUNTS}
     return NameRuleLimits(
         renamed_years=years["renamed"],
         deregistered_years=years["deregistered"],
@@ -159,19 +171,23 @@ def rule_forbidden_for_type(parsed: ParsedName) -> list[Finding]:
 
 
 def rule_zihao_length(parsed: ParsedName) -> list[Finding]:
-    """The 字号 (社会团体: field or member composition) has at least 2 characters; a type that
-    may lack a 字号 (公开募捐基金会) and has none is shown for review instead."""
+    """The 字号 has at least ``min_zihao_chars`` characters (2); a 社会团体's field or member
+    composition at least ``min_field_chars`` (1: 上海市医学会). A type that may lack a 字号
+    (公开募捐基金会) and has none is shown for review instead."""
     key = parsed.compare_key
-    if len(key) >= 2:
+    limits = name_rule_limits()
+    org_type = reference.org_types().get(parsed.org_type)
+    least = limits.min_field_chars if org_type is not None and not org_type.has_zihao else limits.min_zihao_chars
+    if len(key) >= least:
         return []
     label = zihao_label(parsed.org_type)
-    if not key and parsed.org_type in name_rule_limits().zihao_optional_types:
+    if not key and parsed.org_type in limits.zihao_optional_types:
         return [Finding(
             "zihao_missing", WARN,
             f"名称没有{label}。只有公开募捐的{parsed.org_type}可以不使用{label}，请审核人员确认。",
         )]
-    current = f"“{key}”只有 1 个字" if key else "没有找到"
-    return [Finding("zihao_too_short", REJECT, f"{label}应至少由 2 个汉字组成（{current}），请检查名称或更正拆分。")]
+    current = f"“{key}”只有 {len(key)} 个字" if key else "没有找到"
+    return [Finding("zihao_too_short", REJECT, f"{label}应至少由 {least} 个汉字组成（{current}），请检查名称或更正拆分。")]
 
 
 def rule_zihao_not_division(parsed: ParsedName) -> list[Finding]:

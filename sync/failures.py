@@ -14,6 +14,7 @@ import re
 
 import psycopg
 
+from models.crashlog import write_crash_log
 from models.errors import SoregError
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -45,8 +46,6 @@ _REFUSED = {
 
 
 def _crash_log(exc: BaseException) -> str:
-    from cli.crashlog import write_crash_log  # the program's one crash-log writer
-
     return str(write_crash_log(exc))
 
 

@@ -156,8 +156,8 @@ def recover(store: Store, conn: psycopg.Connection, window: str, *, progress: Pr
 
 def check_reinstall(store: Store, settings, *, actor: str) -> str | None:
     """At ``central connect``: a window that never synced, connected to a centre that already
-    holds records of its window code, was reinstalled, so RECOVERY_PENDING is set. Returns what
-    the administrator should know (None: nothing)."""
+    holds records of its window code (or that cannot be asked now), may have been reinstalled, so
+    RECOVERY_PENDING is set. Returns what the administrator should know (None: nothing)."""
     from models.errors import SoregError
     from sync.connection import connect
 
@@ -169,8 +169,9 @@ def check_reinstall(store: Store, settings, *, actor: str) -> str | None:
         with connect(settings) as conn:
             known = centre_holds_records(conn)
     except (SoregError, psycopg.Error):
-        return ("暂时无法向中心确认是否已有本窗口的记录：如本窗口是重新安装的，请先同步一次"
-                "（取回本窗口的办件和办件编号）再受理新办件。")
+        mark_recovery_pending(store, actor=actor)  # it may be a reinstall: a number must never repeat
+        return ("暂时无法向中心确认是否已有本窗口的记录：请在网络恢复后先同步一次"
+                "（取回本窗口可能已有的办件和办件编号），然后才能受理新办件。")
     if not known:
         return None
     mark_recovery_pending(store, actor=actor)

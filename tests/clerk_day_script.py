@@ -194,17 +194,7 @@ def administer(robot: Robot, window: QMainWindow):
     tabs = yield robot.until("设置的各项", lambda: find_visible(settings, QTabWidget))
     robot.tab(tabs, "用户")
     for username, name, role in USERS:
-        yield robot.press(settings, "新增用户…")
-        dialog = yield robot.window("新增用户")
-        robot.type(field_by_label(dialog, "用户名"), username)
-        robot.type(field_by_label(dialog, "姓名"), name)
-        robot.type(field_by_label(dialog, "新密码"), PASSWORD)
-        robot.type(field_by_label(dialog, "确认密码"), PASSWORD)
-        for other in ("窗口受理", "审核", "审批", "管理员"):
-            robot.set_checked(find_checkbox(dialog, other), other == role)
-        yield robot.press(dialog, "确定")
-        yield robot.gone(dialog)
-        yield robot.text(settings, f"已新增用户 {username}")
+        yield from add_user(robot, settings, username, name, role)
     robot.tab(tabs, "代码段")
     codes = yield robot.until("代码段", lambda: field_by_label(settings, "起始代码"))
     robot.type(codes, CODES[0])
@@ -213,6 +203,21 @@ def administer(robot: Robot, window: QMainWindow):
     yield robot.press(settings, "载入号段")
     yield robot.text(settings, "已载入号段")
     yield robot.text(settings, r"剩余组织机构代码：200 个")
+
+
+def add_user(robot: Robot, settings, username: str, name: str, role: str):
+    """设置 → 用户 → 新增用户… (the 用户 tab is showing)."""
+    yield robot.press(settings, "新增用户…")
+    dialog = yield robot.window("新增用户")
+    robot.type(field_by_label(dialog, "用户名"), username)
+    robot.type(field_by_label(dialog, "姓名"), name)
+    robot.type(field_by_label(dialog, "新密码"), PASSWORD)
+    robot.type(field_by_label(dialog, "确认密码"), PASSWORD)
+    for other in ("窗口受理", "审核", "审批", "管理员"):
+        robot.set_checked(find_checkbox(dialog, other), other == role)
+    yield robot.press(dialog, "确定")
+    yield robot.gone(dialog)
+    yield robot.text(settings, f"已新增用户 {username}")
 
 
 # -- intake --

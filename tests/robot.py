@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QRadioButton,
+    QTableView,
     QTabWidget,
     QWidget,
 )
@@ -300,11 +301,13 @@ class Robot:
         return Wait(f"“{column_title}”第 {row + 1} 行的编辑框", editor)
 
     def click_item(self, view: QAbstractItemView, text: str) -> None:
-        """Click the row of a list whose text is ``text`` (a navigation entry, say)."""
+        """Click the first cell of a list or table whose text is ``text`` (a navigation entry, a
+        backup's kind)."""
         def act() -> None:
             model = view.model()
-            index = next(model.index(r, 0) for r in range(model.rowCount(QModelIndex()))
-                         if plain(str(model.index(r, 0).data())) == text)
+            columns = view.horizontalHeader().count() if isinstance(view, QTableView) else 1
+            cells = (model.index(r, c) for r in range(model.rowCount(QModelIndex())) for c in range(columns))
+            index = next(i for i in cells if plain(str(i.data())) == text)
             view.scrollTo(index)
             QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                              view.visualRect(index).center())

@@ -15,7 +15,7 @@ from accounts.users import create_user
 from accounts.window import init_window
 from cli.app import run
 from models.accounts import Role, User
-from models.audit import AuditEvent, verify_chain_in
+from models.audit import AuditEvent, record_event, verify_chain_in
 from models.backup import (
     BackupReason,
     backup_folder,
@@ -26,6 +26,7 @@ from models.backup import (
     set_backup_settings,
 )
 from models.errors import SoregError
+from models.progress import Cancelled
 from models.settings import CENTRAL_URL, RECOVERY_PENDING, get_setting, set_setting
 from models.store import open_store
 
@@ -112,10 +113,45 @@ def test_the_day_s_backup_is_made_once_a_day_when_the_store_is_opened(store):
     reopened.wait_for_backup()  # made on a thread of its own: the login window does not wait for it
     (daily,) = list_backups(reopened)
     assert daily.reason is BackupReason.DAILY and daily.made_at.date() == date.today()
-    assert daily_backup(reopened) == () and len(list_backups(reopened)) == 1  # not twice on one day
+    assert daily_backup(reopened) is None and len(list_backups(reopened)) == 1  # not twice on one day
     daily_backup(reopened, today=date.today() + timedelta(days=1))
     assert len(list_backups(reopened)) == 2
     reopened.close()
+
+
+def test_the_gui_opens_the_store_without_the_day_s_backup(store):
+    store.close()
+    reopened = open_store(store.path, daily=False)  # ui/daily_backup.py makes it once the login can be used
+    reopened.close()
+    assert list_backups(reopened) == []
+
+
+class _StopAfter:
+    """A progress (models.progress) whose user presses 取消 after ``reports`` reports."""
+
+    def __init__(self, looks: int) -> None:
+        self.looks, self.reports = looks, []
+
+    def report(self, done, total=None, text=""):
+        self.reports.append(text)
+
+    @property
+    def cancelled(self) -> bool:
+        self.looks -= 1
+        return self.looks < 0
+
+
+@pytest.mark.parametrize("looks", [0, 1], ids=["while copying", "while checking the copy"])
+def test_a_daily_backup_stopped_midway_leaves_nothing_behind(store, looks):
+    with store.write() as session:  # enough rows for the integrity check to look at least once
+        for n in range(1000):
+            record_event(session, actor="admin", action="test.event", record_type="test", record_id=str(n))
+    progress = _StopAfter(looks)  # the copy looks once (a small database is one slice); then the check looks
+    with pytest.raises(Cancelled):
+        daily_backup(store, progress=progress)
+    assert progress.reports == ["正在进行每日自动备份"]
+    assert list(backup_folder(store.path).iterdir()) == []  # no backup, no half-written part
+    assert daily_backup(store) is not None  # and the next check makes it
 
 
 def _admin(db, monkeypatch, password=PASSWORD) -> list[str]:

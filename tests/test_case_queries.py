@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from models.cases import CaseState
 from registry.organizations import OrganizationRecord, add_organization_in
@@ -112,6 +113,27 @@ def test_dashboard_counts_and_expiring_certificates(demo, tmp_path):
         assert board.expiring == 2
         assert [c.name for c in board.expiring_rows] == ["上海市长宁区测试甲服务中心", "上海市长宁区测试乙服务中心"]
     w.store.close()
+
+
+def test_the_dashboard_reads_through_indexes(demo):
+    """On 100,000 cases and a million organizations the 首页 must not read a whole table: every
+    query searches an index, and the expiring certificates are counted from one alone."""
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT"):
+            plans.append(" | ".join(row[-1] for row in cursor.connection.execute("EXPLAIN QUERY PLAN " + statement,
+                                                                                    parameters)))
+
+    event.listen(demo.store.engine, "before_cursor_execute", explain)
+    try:
+        with demo.store.read() as session:
+            dashboard(session, demo.reviewer, TODAY)
+    finally:
+        event.remove(demo.store.engine, "before_cursor_execute", explain)
+    whole_tables = [p for p in plans for part in p.split(" | ") if part in ("SCAN cases", "SCAN organizations")]
+    assert plans and whole_tables == []
+    assert any("SEARCH organizations USING COVERING INDEX ix_organizations_status_valid_until" in p for p in plans)
 
 
 def test_case_detail_is_plain_data(demo):

@@ -9,38 +9,21 @@ a race shows up as a red run, never hidden by a rerun.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from robot_run import run_script
 
-TESTS = Path(__file__).resolve().parent
 RUNS = 3  # a crash or a race shows up as a red run
-TIMEOUT_S = 600
-
-
-def run_clerk_day(tmp_path: Path) -> tuple[dict, Path]:
-    home, report_dir = tmp_path / "home", tmp_path / "report"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOREG_")}
-    env |= {"SOREG_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "SOREG_ALLOW_FILE_KEYRING": "1",
-            "XDG_DATA_HOME": str(tmp_path / "xdg"), "PYTHONFAULTHANDLER": "1"}
-    done = subprocess.run([sys.executable, str(TESTS / "clerk_day_driver.py"), str(report_dir)], env=env,
-                          cwd=TESTS.parent, capture_output=True, text=True, timeout=TIMEOUT_S)
-    report_file = report_dir / "report.json"
-    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
-    assert done.returncode == 0 and not report.get("failure"), (
-        f"退出码 {done.returncode}；{report.get('failure')}\n屏幕：{report_dir}\n{done.stderr[-6000:]}")
-    return report, home / "soreg.sqlite3"
 
 
 @pytest.mark.parametrize("run", range(RUNS))
 def test_a_clerks_day(tmp_path, run):
-    report, db = run_clerk_day(tmp_path)
+    report, db = run_script(tmp_path)
     seen = report["seen"]
     assert seen["logged_in_again"] is True
+    assert "open_store" in seen["mappers_configured_in"]  # while the store opened, not at a worker's first query
     mappers = seen["mappers_at_login"]  # configured when the store opened, before any worker queried
     assert {"Case", "CasePerson", "CaseStep", "Organization", "PrintRecord", "User"} <= set(mappers)
     assert all(mappers.values()), mappers

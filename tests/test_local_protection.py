@@ -12,7 +12,7 @@ from sqlalchemy import text
 import accounts.users as users
 from accounts.users import LoginFailed, authenticate, create_user, disable_user
 from cli.app import run
-from cli.crashlog import write_crash_log
+from models.crashlog import write_crash_log
 from models.accounts import Role
 from models.base import utcnow
 from models.store import open_store

@@ -13,6 +13,7 @@ from models.errors import SoregError
 from models.registry import NameVariant, Organization, OrgStatus
 from registry.name_check import anniversary, candidate_query, check_name, warm_up
 from registry.name_index import rebuild_if_stale
+from registry.name_rules import name_rule_limits
 from registry.names import parse_name, variant_keys
 from registry.organizations import change_status_in, rename_organization_in
 from registry.registry_indexes import ensure_registry_indexes
@@ -86,6 +87,36 @@ def test_zong_is_forbidden_for_minfei(store):
 @pytest.mark.parametrize(("name", "ok"), [("上海市长宁区阳养老服务中心", False), ("上海市长宁区阳光养老服务中心", True)])
 def test_zihao_needs_two_characters(store, name, ok):
     assert ("zihao_too_short" in rules(check_name(store, name, MINFEI, TODAY))) is not ok
+
+
+@pytest.mark.parametrize(("name", "org_type", "ok"), [
+    ("上海市长宁区医学会", "社会团体", True),  # a field of one character: 上海市医学会 is registered
+    ("上海市长宁区药学会", "社会团体", True),
+    ("上海市长宁区阳养老服务中心", MINFEI, False),  # a 字号 still needs two
+    ("上海市长宁区阳慈善基金会", "基金会", False),
+])
+def test_only_a_social_groups_field_may_have_one_character(store, name, org_type, ok):
+    assert ("zihao_too_short" in rules(check_name(store, name, org_type, TODAY))) is not ok
+
+
+def test_a_social_group_name_without_field_or_members_is_still_refused(store):
+    result = check_name(store, "上海市长宁区学会", "社会团体", TODAY)
+    assert result.verdict == "reject" and "form_not_allowed" in rules(result)
+
+
+@pytest.mark.parametrize(("name", "org_type", "ok"), [
+    ("上海市长宁区体育总会", "社会团体", True),  # 上海市体育总会
+    ("上海市长宁区书画学社", "社会团体", True),  # 上海中山学社
+    ("上海市长宁区书画社", "社会团体", False),  # 社 alone stays a form of 民办非企业单位
+    ("上海市长宁区书画社", MINFEI, True),
+])
+def test_social_group_endings_zonghui_and_xueshe(store, name, org_type, ok):
+    assert ("form_not_allowed" in rules(check_name(store, name, org_type, TODAY))) is not ok
+
+
+def test_zonghui_is_no_minfei_ending_and_zong_stays_forbidden_there(store):
+    found = rules(check_name(store, "上海市长宁区阳光体育总会", MINFEI, TODAY))
+    assert "form_not_allowed" in found and "forbidden_for_type" in found
 
 
 @pytest.mark.parametrize(("name", "org_type", "ok"), [
@@ -414,3 +445,16 @@ def test_the_name_check_page_warm_up_rebuilds_a_stale_index(store):
     warm_up(store)
     assert rules(check_name(store, "上海市长宁区新世纪小学", MINFEI, TODAY)) == {
         "same_zihao_other_form": ["上海市长宁区新世纪中学"]}
+
+
+def test_name_rules_without_the_character_limits_take_the_bundled_ones_and_bad_limits_are_refused():
+    older = {k: v for k, v in reference.bundled("name_rules.json").items() if not k.startswith("min_")}
+    assert reference.use_central({"name_rules.json": older}) == {}
+    try:
+        limits = name_rule_limits()
+        assert (limits.min_zihao_chars, limits.min_field_chars) == (2, 1)
+    finally:
+        reference.use_central({})
+    refused = reference.use_central({"name_rules.json": dict(older, min_field_chars=0)})
+    reference.use_central({})
+    assert "name_rules.json" in refused

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from models.cases import Case, CaseMaterial, CaseState
 from models.print_records import DocumentKind, PrintRecord
-from printing.case_documents import case_document
 from signing.keys import create_window_key
 from tests.print_fixtures import case_at
 from tests.printing_fixtures import file_keyring, fonts_without_embedding, stream_text
 from tests.workflow_fixtures import GROUP_FORM, PASSWORD, SERVICE_FORM, make_window
+from workflow.case_documents import case_document
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -179,10 +179,15 @@ def test_a_cli_print_without_extension_b_text_opens_no_extension_b_font(window, 
 
 def test_verify_qr_reports_a_voided_copy_and_a_deregistered_organization(window, tmp_path):
     from models.registry import Organization, OrgStatus
-    from printing.documents import qr_claim
-    from printing.print_records import PrintRequest, print_records, record_print, void_print
     from printing.data import CopyKind
+    from printing.documents import qr_claim
     from signing.keys import window_signer
+    from workflow.print_records import (
+        PrintRequest,
+        print_records,
+        record_print,
+        void_print,
+    )
 
     w, _ = window
     case_no = case_at(w, CaseState.CERTIFICATE)

@@ -13,9 +13,16 @@ from models.errors import SoregError
 from models.print_records import DocumentKind, PrintRecord
 from models.store import Store
 from printing.calibration import Calibration, calibration_for_in, save_calibration_in
-from printing.case_documents import StandingCertificates, case_document, case_notice_kind, standing_copies
 from printing.data import CopyKind
-from printing.print_records import (
+from tests.print_fixtures import case_at
+from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, make_window
+from workflow.case_documents import (
+    StandingCertificates,
+    case_document,
+    case_notice_kind,
+    standing_copies,
+)
+from workflow.print_records import (
     PrintRequest,
     plan_print,
     print_records,
@@ -23,8 +30,6 @@ from printing.print_records import (
     require_certificate_printed,
     void_print,
 )
-from tests.print_fixtures import case_at
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, make_window
 from workflow.queries import find_case
 from workflow.transitions import Action, perform
 

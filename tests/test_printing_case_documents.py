@@ -14,15 +14,15 @@ from models.cases import CaseState, CaseStep
 from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.settings import set_setting
-from printing.case_documents import case_document, months_after
 from printing.data import CopyKind, chinese_date
 from printing.documents import document_pdf
-from printing.print_records import PrintRequest, record_print, void_print
 from registry.organizations import OrganizationRecord, add_organization_in
 from signing.keys import WindowSigner
 from tests.print_fixtures import DECIDED_ON, case_at
 from tests.workflow_fixtures import GROUP_FORM, form, make_window
+from workflow.case_documents import case_document, months_after
 from workflow.intake import open_case
+from workflow.print_records import PrintRequest, record_print, void_print
 from workflow.queries import find_case
 from workflow.transitions import Action, perform
 from workflow.workdays import add_working_days
@@ -46,8 +46,9 @@ def _step_day(window, case_no: str, to_state: CaseState):
 
 
 def _pages(pdf: bytes) -> list[str]:
-    import pypdf
     import io
+
+    import pypdf
 
     return [stream_text(pdf, n) for n in range(len(pypdf.PdfReader(io.BytesIO(pdf)).pages))]
 

@@ -14,18 +14,18 @@ from models.cases import CaseState, CollectorKind
 from models.errors import SoregError
 from models.print_records import DocumentKind
 from models.reference import field_limits
-from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
 from printing.field_limits import (
     FIELD_LIMITS_FILE,
     field_limits_json,
     measure_field_limits,
 )
-from printing.print_records import PrintRequest, record_print
 from tests.print_fixtures import DECIDED_ON, case_at, keyed_window  # noqa: F401
 from tests.workflow_fixtures import GROUP_FORM, form
 from workflow.amend import amend_case, correction_form
+from workflow.case_print import CasePrint, case_print_pdf
 from workflow.case_queries import case_detail
+from workflow.print_records import PrintRequest, record_print
 from workflow.queries import get_case
 from workflow.transitions import Action, Collector, StepRefused, perform
 

@@ -7,7 +7,7 @@ import pytest
 from models.accounts import Role
 from models.errors import SoregError
 from printing.data import CopyKind
-from printing.rules import check_reprint, normalize_stock_serial
+from workflow.print_rules import check_reprint, normalize_stock_serial
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n"])

@@ -27,14 +27,14 @@ SESSION_TAKERS_LEFT = frozenset({
     "models/settings.py:get_setting",
     "models/settings.py:set_setting",
     "workflow/queries.py:find_case",
-    "printing/case_documents.py:standing_certificates",
-    "printing/case_documents.py:certificate_data",
-    "printing/case_documents.py:receipt_data",
-    "printing/case_documents.py:correction_notice_data",
-    "printing/case_documents.py:rejection_notice_data",
-    "printing/case_documents.py:collection_receipt_data",
-    "printing/case_documents.py:name_check_slip_data",
-    "printing/print_records.py:require_certificate_printed",
+    "workflow/case_documents.py:standing_certificates",
+    "workflow/case_documents.py:certificate_data",
+    "workflow/case_documents.py:receipt_data",
+    "workflow/case_documents.py:correction_notice_data",
+    "workflow/case_documents.py:rejection_notice_data",
+    "workflow/case_documents.py:collection_receipt_data",
+    "workflow/case_documents.py:name_check_slip_data",
+    "workflow/print_records.py:require_certificate_printed",
 })
 
 

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from models import migrate
@@ -28,7 +29,7 @@ def _heads() -> set[str]:
 def test_new_sqlite_store_is_migrated_to_head_in_wal_mode_with_foreign_keys(tmp_path):
     store = open_store(tmp_path / "a.sqlite3")
     with store.engine.connect() as conn:
-        assert set(migrate.MigrationContext.configure(conn).get_current_heads()) == _heads()
+        assert set(MigrationContext.configure(conn).get_current_heads()) == _heads()
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     tables = set(inspect(store.engine).get_table_names())
@@ -70,7 +71,7 @@ def test_migrations_run_from_empty_to_head_on_postgresql(fresh_pg_url):
     engine = create_engine(fresh_pg_url.replace("postgresql://", "postgresql+psycopg://"))
     migrate.upgrade(engine)
     with engine.connect() as conn:
-        assert set(migrate.MigrationContext.configure(conn).get_current_heads()) == _heads()
+        assert set(MigrationContext.configure(conn).get_current_heads()) == _heads()
         assert migrate.pending_revisions(conn) == []
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
@@ -120,6 +121,33 @@ def test_the_migrations_form_one_line_of_history():
     from alembic.script import ScriptDirectory
 
     assert len(ScriptDirectory.from_config(migrate._config()).get_heads()) == 1
+
+
+def test_the_quick_look_at_the_revision_agrees_with_alembic(tmp_path):
+    assert migrate.head_revisions() == _heads()  # read from the script files, Alembic not loaded
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    with engine.connect() as conn:
+        assert not migrate.is_current(conn)  # an empty file
+    migrate.upgrade(engine, "0001")
+    with engine.connect() as conn:
+        assert not migrate.is_current(conn) and migrate.pending_revisions(conn)
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert migrate.is_current(conn) and migrate.pending_revisions(conn) == []
+    engine.dispose()
+
+
+def test_opening_a_current_database_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "a.sqlite3"
+    open_store(path).close()
+    probe = ("import sys; from models.store import open_store; open_store(sys.argv[1]).close(); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_every_mapper_is_configured_when_the_store_opens(tmp_path):

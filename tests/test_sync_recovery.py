@@ -148,3 +148,26 @@ def test_a_new_window_is_not_held_back_and_its_first_sync_finds_nothing_to_recov
     assert _open(store, clerk, 1).endswith("-000001")
     report = run_sync(store, CentralSettings(url=centre.window_url("W02"), allow_file_keyring=True))
     assert report.recovered == 0
+
+
+def test_a_window_connected_while_the_centre_cannot_be_asked_waits_for_its_first_sync(tmp_path, centre, file_keyring,
+                                                                                       monkeypatch, capsys):
+    old, cfg = make_window(tmp_path / "old", centre, "W01")
+    _open(old, _clerk(old), 1)
+    run_sync(old, cfg)
+    old.close()
+
+    db = tmp_path / "new" / "soreg.sqlite3"
+    fresh = open_store(db)
+    init_window(fresh, "W01", actor="system")
+    unreachable = centre.window_url("W01", port=1)  # nothing listens there
+    monkeypatch.setattr("sys.stdin", io.StringIO(centre.windows["W01"].password + "\n"))
+    assert run(["--db", str(db), "central", "connect", "--url", unreachable, "--password-stdin",
+                "--allow-file-keyring"]) == 0
+    assert "暂时无法向中心确认是否已有本窗口的记录" in capsys.readouterr().out
+    clerk = _clerk(fresh)
+    _refused(fresh, clerk)  # it may be a reinstall: no number before the centre has been asked
+
+    report = run_sync(fresh, replace(cfg, url=centre.window_url("W01")))
+    assert report.recovered > 0
+    assert _open(fresh, clerk, 2).endswith("-000002")

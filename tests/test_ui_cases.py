@@ -460,3 +460,22 @@ def test_materials_are_received_with_their_scanned_files(window, qtbot, tmp_path
 
     reviewer_view = open_view(qtbot, window, window.reviewer, case.case_no)
     assert not reviewer_view.receive_button.isEnabled()  # receiving materials is a clerk's duty
+
+
+def test_a_double_click_opens_the_case_once(window, qtbot):
+    """A double-click is also an activation: opened twice, the case page was drawn twice and a
+    warning the approver had just ticked as reviewed came back unticked."""
+    demo_cases(window, 3, seed=7)
+    page = CasesPage(context(window, window.clerk))
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == 3, timeout=10000)
+    opened = []
+    show_case = page.case_view.show_case
+    page.case_view.show_case = lambda case_no: (opened.append(case_no), show_case(case_no))
+    cell = page.table.visualRect(page.model.index(1, 0)).center()
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.waitUntil(lambda: page.case_view.snapshot is not None and not page.case_view.loading, timeout=10000)
+    assert opened == [page.model.row(1).case_no]

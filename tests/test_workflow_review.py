@@ -14,6 +14,7 @@ from models.audit import AuditEvent, verify_chain_in
 from models.cases import Case, CaseState, CollectorKind
 from models.errors import SoregError
 from models.outbox import OutboxOp
+from models.print_records import DocumentKind
 from tests.test_workflow_cases import corrected_form, walk_to, window  # noqa: F401  (the fixture)
 from tests.workflow_fixtures import (
     GROUP_FORM,
@@ -24,6 +25,7 @@ from tests.workflow_fixtures import (
     with_old_person,
 )
 from workflow.amend import amend_case, may_amend
+from workflow.case_documents import case_document
 from workflow.intake import open_case
 from workflow.queries import case_history, get_case
 from workflow.transitions import (
@@ -189,6 +191,8 @@ def test_issue_records_who_collected_the_certificate(window):
     assert done.state == "办结"
     assert (done.collector.kind, done.collector.name, done.collector.id_number) == ("代理人", "王芳", agent)
     assert case_history(window.store, first)[-1].note == f"领证人：代理人 王芳（{agent}）"
+    receipt = case_document(window.store, first, DocumentKind.COLLECTION_RECEIPT, clerk_name="张三")
+    assert (receipt.collector_name, receipt.collector_id_number) == ("王芳", agent)  # who came, not who was expected
     own = perform(window.store, second, Action.ISSUE, user=window.clerk, on=ON,
                   collector=Collector(CollectorKind.LEGAL_REPRESENTATIVE)).case
     assert (own.collector.kind, own.collector.name) == ("法定代表人", "陈晓东")

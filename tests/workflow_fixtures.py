@@ -130,7 +130,7 @@ def print_certificates(window: Window, case_no: str, *, serial_base: str = "SZ20
     """Record the 正本 and 副本 as printed on stock (制证完成 needs both)."""
     from models.print_records import DocumentKind
     from printing.data import CopyKind
-    from printing.print_records import PrintRequest, record_print
+    from workflow.print_records import PrintRequest, record_print
 
     for number, copy in enumerate((CopyKind.ORIGINAL, CopyKind.DUPLICATE), start=1):
         serial = f"{serial_base}{case_no[-6:]}{number}"

@@ -3,6 +3,8 @@ and the main window.
 
 The login dialog is shown first, before SQLAlchemy is even imported; the store opens (and
 migrates) on the worker thread meanwhile, and the 登录 button stays disabled until it is ready.
+Nothing whose time grows with the database runs before that: the day's backup starts later, on a
+worker of its own (ui/daily_backup.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cli.app import ChineseArgumentParser
 from models.errors import SoregError
+from ui.daily_backup import BackupStatusLabel, DailyBackup
 from ui.fonts import install_fonts
 from ui.login_dialog import LoginDialog
 from ui.main_thread_gc import MainThreadCollector
@@ -78,7 +81,7 @@ def _open(db_path: Path | None) -> OpenedStore:
     from models.store import default_db_path, open_store
     from sync.reference_use import use_central_reference
 
-    store = open_store(db_path or default_db_path())
+    store = open_store(db_path or default_db_path(), daily=False)  # the shell's DailyBackup makes it
     use_central_reference(store)  # a refused value leaves a notice on the 同步 page
     return OpenedStore(store, window_code(store), has_users(store))
 
@@ -103,6 +106,7 @@ class Shell(QObject):
         self.setup_dialog: SetupDialog | None = None
         self.main_window: MainWindow | None = None
         self.store_error_box: QMessageBox | None = None
+        self.daily_backup: DailyBackup | None = None
         self._disposing: set[QWidget] = set()
 
     def start(self) -> None:
@@ -115,6 +119,7 @@ class Shell(QObject):
         self.tasks.run(lambda _progress: _open(db_path), on_success=self._store_opened, on_failure=self._store_failed)
 
     def shut_down(self) -> None:
+        self._stop_daily_backup()
         self.tasks.shut_down()
         if self.opened is not None:
             self.opened.store.close()
@@ -127,6 +132,21 @@ class Shell(QObject):
         else:
             self.login_dialog.set_store(opened.store, opened.window_code)
         self.ready.emit()
+        self.tasks.run(_prepare_login)  # while the clerk types
+        self.daily_backup = DailyBackup(opened.store, parent=self)
+        self.daily_backup.failed.connect(self._backup_failed)
+        self.daily_backup.start()
+
+    def _stop_daily_backup(self) -> None:
+        if self.daily_backup is not None:
+            self.daily_backup.shut_down()
+            self.daily_backup.deleteLater()
+            self.daily_backup = None
+
+    def _backup_failed(self, message: str) -> None:
+        self._tell(QMessageBox.Icon.Warning, self.tr("今天的自动备份未完成"),
+                   self.tr("{0}\n\n程序会每隔几分钟再试；也可以在 设置 → 备份 中立即备份。").format(message),
+                   name="backupFailure")
 
     def _store_failed(self, error: SoregError) -> None:
         if self.login_dialog is not None:
@@ -182,6 +202,8 @@ class Shell(QObject):
         window.logged_out.connect(self._logged_out)
         window.restore_requested.connect(self._restore)
         window.closed.connect(lambda: self.finished.emit(0))
+        if self.daily_backup is not None:
+            window.statusBar().addPermanentWidget(BackupStatusLabel(self.daily_backup))
         self.main_window = window
         window.show()
 
@@ -201,6 +223,7 @@ class Shell(QObject):
         username = window.context.user.username
         window.leave()
         self._dispose(window)
+        self._stop_daily_backup()  # waits for a backup being made to stop: the restore needs the database alone
         store, self.opened = self.opened.store, None
         self._show_login(username)
 
@@ -216,16 +239,17 @@ class Shell(QObject):
         self._tell(QMessageBox.Icon.Information, self.tr("已从备份恢复"), self.tr(
             "已用备份 {0} 恢复窗口 {1} 的数据库。恢复前的数据库已另存为 {2}。\n"
             "请登录后尽快同步：同步会向中心取回本窗口在这份备份之后办理的记录，取回之前不能受理新办件。").format(
-            result.restored_from, result.window_code, result.kept_copy or self.tr("（无）")))
+            result.restored_from, result.window_code, result.kept_copy or self.tr("（无）")), name="restoreOutcome")
 
     def _restore_refused(self, error: SoregError) -> None:
         self._open_store()  # the database as it was: nothing was replaced
-        self._tell(QMessageBox.Icon.Warning, self.tr("未能恢复"), error.message)
+        self._tell(QMessageBox.Icon.Warning, self.tr("未能恢复"), error.message, name="restoreOutcome")
 
-    def _tell(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
-        box = plain(QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.login_dialog))
+    def _tell(self, icon: QMessageBox.Icon, title: str, text: str, *, name: str) -> None:
+        """A message box over the window in front (the main window, else the login dialog)."""
+        box = plain(QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.main_window or self.login_dialog))
         box.button(QMessageBox.StandardButton.Ok).setText(self.tr("确定"))
-        box.setObjectName("restoreOutcome")
+        box.setObjectName(name)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
@@ -239,6 +263,17 @@ class Shell(QObject):
         self._disposing.add(widget)
         widget.destroyed.connect(lambda: self._disposing.discard(widget))
         widget.deleteLater()
+
+
+def _prepare_login(_progress) -> None:
+    """What the first login and the 首页 would otherwise wait for, done while the clerk types: the
+    first argon2 hash of the run (accounts.users) and loading the modules of the main window and
+    the 首页 (only loading: their widgets are made on the UI thread)."""
+    import ui.main_window  # noqa: F401
+    import ui.pages.dashboard_page  # noqa: F401
+    from accounts.users import prepare_login
+
+    prepare_login()
 
 
 def _administrator(store: Store, username: str, password: str) -> str:

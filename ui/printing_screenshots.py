@@ -26,17 +26,17 @@ def grab_printing(folder: Path) -> list[Path]:
     from models.cases import CaseState
     from models.print_records import DocumentKind
     from models.store import open_store
-    from printing.case_documents import case_document
     from printing.data import CopyKind
     from printing.documents import qr_claim
-    from printing.print_records import PrintRequest, record_print
     from signing.keys import ALLOW_FILE_KEYRING, create_window_key, window_signer
     from ui.context import PageContext
     from ui.pages.printing_page import PrintingPage
     from ui.qr_verify_dialog import QrVerifyDialog
     from ui.tasks import TaskRunner
+    from workflow.case_documents import case_document
     from workflow.case_queries import CaseFilter, CaseOrder, case_list_page
     from workflow.demo import fill_demo_cases
+    from workflow.print_records import PrintRequest, record_print
 
     folder.mkdir(parents=True, exist_ok=True)
     saved = []

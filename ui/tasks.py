@@ -102,7 +102,7 @@ class Task(QObject):
         except SoregError as exc:
             self.failed.emit(exc)
         except Exception as exc:  # noqa: BLE001 - the clerk gets a sentence, the log gets the traceback
-            from cli.crashlog import write_crash_log
+            from models.crashlog import write_crash_log
 
             log = write_crash_log(exc)
             message = self.tr("内部错误（{0}），详情已写入 {1}，请联系管理员。").format(exc.__class__.__name__, log)

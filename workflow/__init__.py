@@ -1,2 +1,3 @@
 """The case workflow (办件流程): case numbers, states and transitions, step checks, deadlines,
-approval. Domain code only — no Qt."""
+approval, the documents a case prints and their print records. Domain code only — no Qt; it has
+``printing`` render and never the other way round."""

@@ -20,6 +20,7 @@ from models.reference import streets
 from models.store import Store
 from registry.name_rules import Finding
 from workflow.amend import may_amend
+from workflow.case_documents import NOTICES
 from workflow.case_queries import CaseDetail, case_detail_in
 from workflow.checks import STEP_CHECKS
 from workflow.deadlines import DeadlineStatus, deadline_status
@@ -105,8 +106,6 @@ def case_items(detail: CaseDetail) -> tuple[CaseItem, ...]:
 
 def printable_documents(detail: CaseDetail) -> tuple[DocumentKind, ...]:
     """The documents (文书) a case in its state has: the receipt always, then by outcome."""
-    from printing.case_documents import NOTICES  # printing reads cases
-
     kinds = [DocumentKind.RECEIPT]
     if detail.state in NOTICES:
         kinds.append(NOTICES[detail.state])

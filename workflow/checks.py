@@ -37,8 +37,10 @@ from forms.intake import HEADS
 from models.cases import Case, CasePerson, CaseState, DishonestPerson, PersonRole
 from models.reference import scope_catalogue
 from models.registry import Organization, OrgStatus
+from printing.field_limits import certificate_refusals
 from registry.name_check import check_name_in
 from registry.name_rules import INFO, REJECT, WARN, Finding
+from workflow.case_documents import certificate_drafts
 
 
 def has_rejects(findings: Iterable[Finding]) -> bool:
@@ -234,11 +236,8 @@ def _names_by(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 def certificate_findings(case: Case, as_of: date) -> list[Finding]:
     """Both copies of the certificate must print the registered items as they stand: every value fits
     its box, every character has a glyph (checked by printing them as drafts)."""
-    from printing.field_limits import (
-        certificate_refusals,  # printing reads cases: imported when needed
-    )
-
-    return [Finding("certificate.unprintable", REJECT, message) for message in certificate_refusals(case, as_of)]
+    refusals = certificate_refusals(certificate_drafts(case, as_of))
+    return [Finding("certificate.unprintable", REJECT, message) for message in refusals]
 
 
 # ---- which checks a step runs -------------------------------------------------------------

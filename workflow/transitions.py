@@ -34,6 +34,7 @@ from workflow.checks import has_rejects, step_findings_in, warnings_of
 from workflow.deadlines import resume_clock, stop_clock
 from workflow.history import append_step_in
 from workflow.permissions import require_role, require_second_person_in
+from workflow.print_records import require_certificate_printed
 from workflow.queries import CaseSummary, find_case, summary_of
 from workflow.states import MAIN_LINE, UNDER_REVIEW, next_on_main_line
 
@@ -226,10 +227,6 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
             target = CaseState(return_to)
         else:  # PRINT, ISSUE, REJECT, WITHDRAW
             if action is Action.PRINT:
-                from printing.print_records import (
-                    require_certificate_printed,  # printing reads cases
-                )
-
                 require_certificate_printed(session, case)
             if action is Action.ISSUE:
                 note = "；".join(filter(None, [note, _record_collector(case, collector)]))

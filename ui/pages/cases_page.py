@@ -106,8 +106,7 @@ class CasesPage(QWidget):
         for column, width in enumerate(COLUMN_WIDTHS):
             if width:
                 header.resizeSection(column, width)
-        self.table.doubleClicked.connect(self.open_index)
-        self.table.activated.connect(self.open_index)
+        self.table.activated.connect(self.open_index)  # a double-click or Enter (doubleClicked as well would open it twice)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 2)

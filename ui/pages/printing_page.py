@@ -3,7 +3,7 @@
 The clerk enters a case number (or the case page opens this page on a case), chooses the
 document, sees it exactly as it will print, and prints it through the system print dialog. The
 printer is remembered per document kind, its calibration (套打校准) is applied in overlay mode,
-and every formal print is recorded (printing/print_records.py): the 证件印制号 of certificate
+and every formal print is recorded (workflow/print_records.py): the 证件印制号 of certificate
 stock, the reason of a reprint (asked in a dialog when the rules need one), voids of spoiled
 sheets. Rendering, printing and recording run on the task runner, never on the UI thread.
 """
@@ -40,22 +40,8 @@ from models.base import local_time
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent
 from printing.calibration_page import calibration_page_pdf
-from printing.case_documents import (
-    NOTICES,
-    StandingCertificates,
-    case_notice_kind,
-    standing_copies,
-)
-from printing.case_print import CasePrint, case_print_pdf
 from printing.data import CopyKind
 from printing.documents import overlay_offered
-from printing.print_records import (
-    PrintRecordInfo,
-    PrintRequest,
-    print_records,
-    record_print,
-    void_print,
-)
 from printing.render import PrintMode
 from ui.context import PageContext
 from ui.login_dialog import ERROR_STYLE, OK_STYLE
@@ -63,6 +49,20 @@ from ui.pdf_printing import LoadedPdf, print_pdf
 from ui.plain_text import plain
 from ui.print_dialogs import CalibrationDialog, ReasonDialog
 from ui.qr_verify_dialog import QrVerifyDialog
+from workflow.case_documents import (
+    NOTICES,
+    StandingCertificates,
+    case_notice_kind,
+    standing_copies,
+)
+from workflow.case_print import CasePrint, case_print_pdf
+from workflow.print_records import (
+    PrintRecordInfo,
+    PrintRequest,
+    print_records,
+    record_print,
+    void_print,
+)
 from workflow.queries import CaseSummary, get_case
 
 CALIBRATION_PAGE = "套打校准页"

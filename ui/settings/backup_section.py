@@ -94,6 +94,7 @@ class BackupSection(Section):
         self.keep_spin = QSpinBox()
         self.keep_spin.setRange(*KEEP_RANGE)
         self.keep_spin.setSuffix(self.tr(" 份"))
+        self.keep_spin.setMaximumWidth(120)
         self.second_edit = QLineEdit()
         self.second_edit.setPlaceholderText(self.tr("不设则只备份到本机的数据文件夹"))
         choose = QPushButton(self.tr("选择…"))
@@ -107,12 +108,16 @@ class BackupSection(Section):
         form = QFormLayout(box)
         form.addRow(self.tr("每处保留份数"), self.keep_spin)
         form.addRow(self.tr("第二备份位置"), second_row)
-        form.addRow("", self.save_button)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_button)
+        save_row.addStretch(1)
+        form.addRow("", save_row)
         self.fields = {"保留份数": self.keep_spin, "第二备份位置": self.second_edit}
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro_label(self.tr(
-            "程序每天第一次打开数据库时、每次同步快照前自动备份（SQLite 在线备份，写好后逐份校验）。"
+            "程序每天自动备份一次（登录后在后台进行；程序一直开着时，过了零点再备份），每次同步快照前也备份"
+            "（SQLite 在线备份，写好后逐份校验）。"
             "备份放在数据文件夹的 backups 中，设了第二备份位置（如 U 盘）时再复制一份。")))
         layout.addLayout(actions)
         layout.addWidget(self.table, 1)

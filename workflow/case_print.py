@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from accounts.users import UserInfo
 from models.store import Store
 from printing.calibration import NO_CALIBRATION, calibration_for_in
-from printing.case_documents import case_document
 from printing.data import CopyKind
 from printing.documents import document_pdf, qr_claim
-from printing.print_records import PrintRequest, plan_print
 from printing.render import PrintMode
-from printing.rules import normalize_stock_serial
 from signing.keys import window_signer
+from workflow.case_documents import case_document
+from workflow.print_records import PrintRequest, plan_print
+from workflow.print_rules import normalize_stock_serial
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,8 @@ def rejection_notice_data(session: Session, case: Case, today: date) -> Rejectio
 
 def collection_receipt_data(session: Session, case: Case, clerk_name: str, today: date) -> CollectionReceiptData:
     """领证回执 for exactly the certificate copies that stand, once 正本 and 副本 exist; the collector is
-    the proposed legal representative."""
+    the 领证人 recorded at 发证 (the legal representative or an agent), before 发证 the legal
+    representative who is expected to come."""
     require_approved(case)
     standing = standing_certificates(session, case)
     missing = [c.value for c, serials in ((CopyKind.ORIGINAL, standing.originals),
@@ -188,12 +189,15 @@ def collection_receipt_data(session: Session, case: Case, clerk_name: str, today
     if missing:
         raise SoregError(f"办件 {case.case_no} 尚无有效的登记证书{'和'.join(missing)}，请先打印证书再出具领证回执。",
                          field="登记证书")
-    collector = next((p for p in case.persons if PersonRole.LEGAL_REPRESENTATIVE in p.role_set), None)
+    if case.collector_name:
+        name, id_number = case.collector_name, case.collector_id_number or ""
+    else:
+        expected = next((p for p in case.persons if PersonRole.LEGAL_REPRESENTATIVE in p.role_set), None)
+        name, id_number = (expected.name, expected.id_number) if expected else (case.applicant, "")
     return CollectionReceiptData(
         case_no=case.case_no, organization_name=case.name, credit_code=case.credit_code or "",
         originals=standing.originals, duplicates=standing.duplicates,
-        collector_name=collector.name if collector else case.applicant,
-        collector_id_number=collector.id_number if collector else "", clerk_name=clerk_name, issued_on=today)
+        collector_name=name, collector_id_number=id_number, clerk_name=clerk_name, issued_on=today)
 
 
 def name_check_slip_data(session: Session, case: Case, today: date) -> NameCheckSlipData:

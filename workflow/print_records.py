@@ -3,7 +3,7 @@
 ``plan_print`` says what a print would be (and refuses it) before anything goes to the printer;
 ``record_print`` checks again and records it after the sheet is printed, with its audit event in
 the same transaction. The rules: a reprint needs a reason, a 正本 reprint the approver role
-(``printing.rules.check_reprint``); a certificate needs an approved case and the 证件印制号 of its
+(``print_rules.check_reprint``); a certificate needs an approved case and the 证件印制号 of its
 stock, used once; a replacement (重打) of a voided copy needs a reason. A reprint of a 正本 or
 副本 voids the copy it replaces in the same transaction, so one of each stands at a time.
 """
@@ -26,9 +26,9 @@ from models.cases import Case, CaseState
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent, PrintRecord
 from models.store import Store
-from printing.case_documents import require_approved, standing_certificates
 from printing.data import CopyKind
-from printing.rules import check_reprint, normalize_stock_serial
+from workflow.case_documents import require_approved, standing_certificates
+from workflow.print_rules import check_reprint, normalize_stock_serial
 from workflow.queries import find_case
 
 AUDIT_ACTIONS = {PrintEvent.PRINT: "printing.print", PrintEvent.REPRINT: "printing.reprint",
