@@ -3,7 +3,8 @@
 Each write keeps the name index in step (registry/name_index.py) and records an audit event in
 the caller's transaction. ``bulk_add_organizations`` is the fast path for import and demo data:
 Core inserts in chunks, the name index filled from plain rows (its one-edit keys by SQLite), no
-per-row audit event (the caller records one summary event); with ``queue`` it also queues each
+per-row audit event (the caller records one summary event), rows bound as tuples through each
+column's own bind processor (what Core would send, without its per-row work); with ``queue`` it also queues each
 organization for the centre, as the ORM would for one added with ``add_organization``.
 ``propose_change`` queues a change for the centre's review (待复核) without making it.
 """
@@ -164,9 +165,20 @@ class _NameRows:
 
     def flush(self, session: Session) -> None:
         if self.names:
-            session.execute(insert(OrganizationName.__table__), self.names)
+            _insert_rows(session, OrganizationName.__table__, self.names)
             fill_name_variants(session.connection(), self.names[0]["id"])
         self.names = []
+
+
+def _insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) into ``table`` with one executemany of tuples,
+    each value through its column type's bind processor, as Core would bind it."""
+    conn = session.connection()
+    keys = list(rows[0])
+    processors = [(k, table.c[k].type._cached_bind_processor(conn.dialect)) for k in keys]
+    sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
+    conn.exec_driver_sql(sql, [tuple(row[k] if p is None or row[k] is None else p(row[k]) for k, p in processors)
+                               for row in rows])
 
 
 def _next_name_id(session: Session) -> int:
@@ -234,7 +246,7 @@ def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk,
             for former in record.former_names:
                 names.add(org_id, record.org_type, former.name, is_current=False, renamed_on=former.renamed_on)
             ids.append(org_id)
-        session.execute(insert(Organization.__table__), org_rows)
+        _insert_rows(session, Organization.__table__, org_rows)
         names.flush(session)
         if queue:
             _queue_added(session, org_rows)

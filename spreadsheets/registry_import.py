@@ -65,6 +65,12 @@ from registry.organizations import (
     bulk_add_organizations,
     propose_change,
 )
+from registry.registry_indexes import (
+    create_index_in,
+    drop_deferred_indexes,
+    missing_indexes,
+    registry_is_empty,
+)
 from spreadsheets.readers import FormulaWithoutValue, open_table
 
 RENAMED = "已更名"
@@ -696,11 +702,18 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
             counts = staged.counts()
             proposing = window_syncs(session)
             total, done = sum(counts.values()), 0
+            conn = session.connection()
+            into_empty = counts.get(Action.NEW, 0) > 0 and registry_is_empty(conn)
+            if into_empty:  # one sort per index after the rows, not an insertion per row and index
+                drop_deferred_indexes(conn)
             for records in staged.additions():
                 bulk_add_organizations(session, records, queue=proposing)
                 done += len(records)
                 progress.report(done, total, "写入")
                 stop_if_cancelled(progress)
+            if into_empty:
+                for index in missing_indexes(conn):
+                    create_index_in(conn, index)
             for n, change in enumerate(staged.changes(), start=1):
                 if proposing:
                     propose_change(session, change.org_id, change.values, change.formers, actor=actor)
