@@ -158,7 +158,7 @@ class _NameRows:
 
     def add(self, org_id: uuid.UUID, org_type: str, name: str, *, is_current: bool,
             renamed_on: date | None = None) -> None:
-        row, _variants = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
+        row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
         row["id"] = self.next_id
         self.names.append(row)
         self.next_id += 1
@@ -175,10 +175,13 @@ def _insert_rows(session: Session, table, rows: list[dict]) -> None:
     each value through its column type's bind processor, as Core would bind it."""
     conn = session.connection()
     keys = list(rows[0])
-    processors = [(k, table.c[k].type._cached_bind_processor(conn.dialect)) for k in keys]
+    columns = [[row[k] for row in rows] for k in keys]  # a column at a time: only some need processing
+    for k, values in zip(keys, columns, strict=True):
+        process = table.c[k].type._cached_bind_processor(conn.dialect)
+        if process is not None:
+            values[:] = [None if v is None else process(v) for v in values]
     sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
-    conn.exec_driver_sql(sql, [tuple(row[k] if p is None or row[k] is None else p(row[k]) for k, p in processors)
-                               for row in rows])
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def _next_name_id(session: Session) -> int:
@@ -269,7 +272,7 @@ def name_index_payload(org_id: uuid.UUID, org_type: str, names: list[tuple[str, 
     (name, is current, renamed on) of each name of one organization."""
     entries = []
     for name, is_current, renamed_on in names:
-        row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)[0]
+        row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
         entries.append({k: json_value(row[k]) for k in ("name", "is_current", "renamed_on", "org_type", "compare_key",
                                                          "compare_pinyin", "field", "form")})
     return entries

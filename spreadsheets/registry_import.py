@@ -387,8 +387,9 @@ CREATE TABLE rows (
     diff TEXT                     -- what a change changes (JSON)
 )
 """
-_INDEXES = ("CREATE INDEX rows_code ON rows (former, code)", "CREATE INDEX rows_name ON rows (former, name, org_type)",
-            "CREATE INDEX rows_org ON rows (org_id)", "CREATE INDEX rows_action ON rows (action, org_id)")
+_INDEXES = ("CREATE INDEX rows_code ON rows (former, code)", "CREATE INDEX rows_name ON rows (former, name, org_type)")
+_MATCHED_INDEXES = ("CREATE INDEX rows_org ON rows (org_id)", "CREATE INDEX rows_action ON rows (action, org_id)")
+"""Built once the current names are matched, not kept up to date by each decision."""
 
 
 class Action:
@@ -553,6 +554,8 @@ class StagedImport:
             done += len(chunk)
             progress.report(done, None, "比对")
             stop_if_cancelled(progress)
+        for index in _MATCHED_INDEXES:
+            self.db.execute(index)
         claimed = self.db.execute("""SELECT r.number, m.first FROM rows r JOIN (
                                          SELECT org_id, min(number) AS first FROM rows WHERE former = 0 AND org_id IS NOT NULL
                                          GROUP BY org_id HAVING count(*) > 1) m ON m.org_id = r.org_id
