@@ -371,6 +371,8 @@ STAGED_AS = {"credit_code": "code"}
 _ROW_COLUMNS = ("name", "org_type", "credit_code")
 """Attributes every staged row gives in its first columns (code, name, org_type)."""
 _VALUE_COLUMNS = tuple(c.attribute for c in COLUMNS if c.attribute not in _ROW_COLUMNS)
+_DATE_POSITIONS = tuple(6 + i for i, a in enumerate(_VALUE_COLUMNS) if a in DATES)
+"""Where the dates are in a staged row (after number, former, code, name, norm, org_type)."""
 
 
 _SCHEMA = """
@@ -467,9 +469,13 @@ class StagedImport:
                 parsed = _check_row(number, values, readers, self.problems)
                 if parsed is not None:
                     former = parsed.get("status") == RENAMED
-                    batch.append((number, int(former), parsed.get("credit_code"), parsed["name"],
-                                  normalize_name(parsed["name"]) if former else None, parsed["org_type"],
-                                  *(_stored(a, parsed.get(a)) for a in _VALUE_COLUMNS)))
+                    row = [number, int(former), parsed.get("credit_code"), parsed["name"],
+                           normalize_name(parsed["name"]) if former else None, parsed["org_type"],
+                           *map(parsed.get, _VALUE_COLUMNS)]
+                    for i in _DATE_POSITIONS:
+                        if row[i] is not None:
+                            row[i] = row[i].isoformat()
+                    batch.append(row)
                 done += 1
                 if len(batch) == CHUNK:
                     self._insert(batch)
@@ -532,7 +538,11 @@ class StagedImport:
 
     def _values(self, staged: tuple | list) -> dict[str, Any]:
         """The row's values by attribute from its ``_value_columns``."""
-        return {a: _restored(a, v) for a, v in zip(self.attributes, staged, strict=True)}
+        values = dict(zip(self.attributes, staged, strict=True))
+        for attribute in DATES.intersection(values):
+            if values[attribute] is not None:
+                values[attribute] = date.fromisoformat(values[attribute])
+        return values
 
     def _rows(self, where: str, params: tuple = (), columns: str = "code, name, org_type") -> Iterator[list[tuple]]:
         """Good rows matching ``where`` (number and ``columns``), in file order, a chunk at a time."""
