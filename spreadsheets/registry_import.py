@@ -545,10 +545,12 @@ class StagedImport:
         return values
 
     def _rows(self, where: str, params: tuple = (), columns: str = "code, name, org_type") -> Iterator[list[tuple]]:
-        """Good rows matching ``where`` (number and ``columns``), in file order, a chunk at a time."""
+        """Good rows matching ``where`` (number and ``columns``), in file order, a chunk at a time:
+        read along the row number (NOT INDEXED), as an index on ``where``'s columns would have
+        every chunk sort all the rows after it."""
         last = 0
         while chunk := self.db.execute(
-                f"SELECT number, {columns} FROM rows WHERE bad = 0 AND number > ? AND {where}"
+                f"SELECT number, {columns} FROM rows NOT INDEXED WHERE bad = 0 AND number > ? AND {where}"
                 f" ORDER BY number LIMIT {CHUNK}", (last, *params)).fetchall():
             yield chunk
             last = chunk[-1][0]
