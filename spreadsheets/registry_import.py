@@ -42,6 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.fields import (
+    Field,
     FieldInvalid,
     as_chinese_line,
     as_date,
@@ -161,21 +162,14 @@ def _text(value: Any) -> str:
     return clean_text(value)
 
 
-def _line(length: int, parse: Callable[[str], str] = as_single_line) -> Callable[[Any], str | None]:
-    def read(value: Any) -> str | None:
-        text = _text(value)
-        if len(text) > length:
-            raise FieldInvalid(f"不能超过 {length} 个字，实为 {len(text)} 个字")
-        return parse(text) if text else None
-
-    return read
+def _line(length: int, parse: Callable[[str], str] = as_single_line, *,
+          required: bool = False) -> Callable[[Any], str | None]:
+    """A text column read as a form field of at most ``length`` characters reads it (its messages)."""
+    form_field = Field("", "", parse, required=required, max_length=length)
+    return lambda value: form_field.read(_text(value))
 
 
-def _name(value: Any) -> str:
-    text = _line(200, as_chinese_line)(value)  # a name has a Chinese character, so it never normalizes to nothing
-    if not text:
-        raise FieldInvalid("名称不能为空")
-    return text
+_name = _line(200, as_chinese_line, required=True)  # a name has a Chinese character, so it never normalizes to nothing
 
 
 def _org_type(value: Any) -> str:

@@ -320,3 +320,11 @@ def test_a_date_is_read_as_the_wizard_reads_it(store, tmp_path):
     with store.read() as session:
         read = dict(session.execute(select(Organization.credit_code, Organization.established_on)).all())
     assert {text: read[row[2]] for row, text in zip(rows, DATE_SYNTAXES, strict=True) if text in accepted} == accepted
+
+
+def test_a_too_long_cell_is_refused_with_the_forms_message(store, tmp_path):
+    row = good_row(1)
+    row[6] = "上" * 201  # 住所
+    with pytest.raises(ImportRejected) as excinfo:
+        import_registry(store, write_csv(tmp_path / "long.csv", [row]), actor="admin")
+    assert [str(p) for p in excinfo.value.problems] == ["第 2 行“住所”列：最多 200 个字，现有 201 个，请删减。"]
