@@ -150,23 +150,27 @@ class ImportSummary:
 
 # ---- cells ---------------------------------------------------------------------------------
 
-def _text(value: Any) -> str:
-    """The cell as text under the forms' text policy; a formula without a value is refused."""
-    if value is None:
-        return ""
+def _cell(value: Any) -> Any:
+    """The cell's value as a form field takes it (a whole number without “.0”); a formula
+    without a value is refused."""
     if isinstance(value, FormulaWithoutValue):
         raise FieldInvalid(f"单元格 {value.cell} 是公式，但文件中没有它的计算结果：请在 Excel 中打开并保存该文件"
                            "（或把公式换成数值）后再导入")
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return clean_text(value)
+        return int(value)
+    return value
+
+
+def _text(value: Any) -> str:
+    """The cell as text under the forms' text policy."""
+    return clean_text(_cell(value))
 
 
 def _line(length: int, parse: Callable[[str], str] = as_single_line, *,
           required: bool = False) -> Callable[[Any], str | None]:
     """A text column read as a form field of at most ``length`` characters reads it (its messages)."""
     form_field = Field("", "", parse, required=required, max_length=length)
-    return lambda value: form_field.read(_text(value))
+    return lambda value: form_field.read(_cell(value))
 
 
 _name = _line(200, as_chinese_line, required=True)  # a name has a Chinese character, so it never normalizes to nothing
