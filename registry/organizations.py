@@ -178,8 +178,14 @@ def _insert_rows(session: Session, table, rows: list[dict]) -> None:
     columns = [[row[k] for row in rows] for k in keys]  # a column at a time: only some need processing
     for k, values in zip(keys, columns, strict=True):
         process = table.c[k].type._cached_bind_processor(conn.dialect)
-        if process is not None:
-            values[:] = [None if v is None else process(v) for v in values]
+        if process is None:
+            continue
+        distinct = set(values)
+        if len(distinct) * 2 < len(values):  # times, flags, dates: each value processed once
+            processed = {v: process(v) for v in distinct}
+            values[:] = map(processed.__getitem__, values)
+        else:
+            values[:] = map(process, values)
     sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
     conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
