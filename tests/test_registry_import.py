@@ -328,3 +328,15 @@ def test_a_too_long_cell_is_refused_with_the_forms_message(store, tmp_path):
     with pytest.raises(ImportRejected) as excinfo:
         import_registry(store, write_csv(tmp_path / "long.csv", [row]), actor="admin")
     assert [str(p) for p in excinfo.value.problems] == ["第 2 行“住所”列：最多 200 个字，现有 201 个，请删减。"]
+
+
+def test_an_import_into_an_empty_registry_leaves_every_index_built(store, tmp_path):
+    """The import builds the registry's secondary indexes after its rows, in its transaction."""
+    from registry.registry_indexes import deferred_indexes, missing_indexes
+
+    import_registry(store, write_csv(tmp_path / "first.csv", [good_row(n) for n in range(1, 6)]), actor="admin")
+    with store.read() as session:
+        assert deferred_indexes() and missing_indexes(session.connection()) == []
+        plan = " ".join(r[-1] for r in session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM organizations WHERE legal_representative = '王芳'"))
+    assert "ix_organizations_legal_representative" in plan
