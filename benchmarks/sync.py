@@ -49,7 +49,7 @@ def _org_rows(args: tuple[int, int]) -> bytes:
         entries = []
         for name, current, renamed in [(record.name, True, None)] + [
                 (f.name, False, f.renamed_on) for f in record.former_names]:
-            row, _ = name_row(org_id, record.org_type, name, is_current=current, renamed_on=renamed)
+            row = name_row(org_id, record.org_type, name, is_current=current, renamed_on=renamed)
             row.pop("organization_id")
             row["renamed_on"] = renamed.isoformat() if renamed else None
             entries.append(row)

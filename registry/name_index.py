@@ -27,9 +27,9 @@ from registry.names import parse_name, pinyin_key, variant_keys
 
 def name_row(
     organization_id: uuid.UUID, org_type: str, name: str, *, is_current: bool, renamed_on: date | None = None
-) -> tuple[dict, list[str]]:
-    """The organization_names columns of one name and its name_variants keys (``variant_keys``),
-    as plain data: what ``name_entry`` builds objects from and the bulk import inserts directly."""
+) -> dict:
+    """The organization_names columns of one name as plain data: what ``name_entry`` builds
+    objects from and the bulk import inserts directly."""
     parsed = parse_name(name, org_type)
     key = parsed.compare_key
     row = {
@@ -43,12 +43,13 @@ def name_row(
         "field": parsed.compare_field,
         "form": parsed.form,
     }
-    return row, variant_keys(key, parsed.compare_field, parsed.form)
+    return row
 
 
 def name_entry(org: Organization, name: str, *, is_current: bool, renamed_on: date | None = None) -> OrganizationName:
     """An index entry for one name of ``org``, with its variants; the caller adds it."""
-    row, variants = name_row(org.id, org.org_type, name, is_current=is_current, renamed_on=renamed_on)
+    row = name_row(org.id, org.org_type, name, is_current=is_current, renamed_on=renamed_on)
+    variants = variant_keys(row["compare_key"], row["field"], row["form"])
     return OrganizationName(**row, variants=[NameVariant(variant=v) for v in variants])
 
 

@@ -8,15 +8,22 @@ what remains is the 字号.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from models import reference
 
+_NORMAL = re.compile("[0-9A-Za-z\u4e00-\u9fff]*")
+"""Text that ``normalize_name`` leaves as it is (no unified ideograph has a compatibility
+decomposition): checked first, as an import normalizes millions of names."""
+
 
 def normalize_name(text: str) -> str:
     """NFKC (full-width → half-width), with white space and punctuation removed."""
+    if _NORMAL.fullmatch(text):
+        return text
     text = unicodedata.normalize("NFKC", text)
     return "".join(
         ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PZC")
@@ -121,10 +128,23 @@ def _split_form(rest: str, org_type: str) -> tuple[str, str]:
     return rest, ""
 
 
-def _split_field(middle: str) -> tuple[str, str, str]:
+@lru_cache(maxsize=1)
+def _field_suffixes() -> tuple[tuple[int, ...], dict[str, str]]:
+    """The field words' lengths, longest first, and each word's field (the first pair of a
+    word that ``reference.field_words`` lists twice)."""
+    fields: dict[str, str] = {}
     for word, field in reference.field_words():
-        if middle.endswith(word):
-            return middle[: -len(word)], word, field
+        fields.setdefault(word, field)
+    return tuple(sorted({len(w) for w in fields if w}, reverse=True)), fields
+
+
+def _split_field(middle: str) -> tuple[str, str, str]:
+    """The longest field word ``middle`` ends with (a look-up per word length)."""
+    lengths, fields = _field_suffixes()
+    for length in lengths:
+        word = middle[-length:]
+        if length <= len(middle) and word in fields:
+            return middle[:-length], word, fields[word]
     return middle, "", ""
 
 
@@ -138,16 +158,31 @@ def parse_name(name: str, org_type: str) -> ParsedName:
     return ParsedName(normalized, org_type, region, zihao, field_word, field, form)
 
 
-for _cache in (parse_name, _region_prefixes, authority_regions):
+for _cache in (parse_name, _region_prefixes, authority_regions, _field_suffixes):
     reference.on_change(_cache.cache_clear)
+
+
+@lru_cache(maxsize=1)
+def _word_pinyin():
+    """pypinyin's converter remembering the reading of each word its segmenter cuts a text
+    into: names share their words, and converting a word is most of pypinyin's time."""
+    from pypinyin.converter import DefaultConverter
+    from pypinyin.core import Pinyin
+
+    class WordConverter(DefaultConverter):
+        @lru_cache(maxsize=1 << 16)  # noqa: B019 -- one converter for the program's life
+        def convert(self, words, style, heteronym, errors, strict, **kwargs):
+            return tuple(tuple(p) for p in super().convert(words, style, heteronym, errors, strict, **kwargs))
+
+    return Pinyin(WordConverter())
 
 
 @lru_cache(maxsize=65536)
 def pinyin_key(text: str) -> str:
     """The toneless pinyin of ``text`` (most common reading), for homophone matching."""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style
 
-    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+    return " ".join(_word_pinyin().lazy_pinyin(text, style=Style.NORMAL, errors="default"))
 
 
 def one_char_deletions(text: str) -> set[str]:

@@ -3,7 +3,8 @@
 Each write keeps the name index in step (registry/name_index.py) and records an audit event in
 the caller's transaction. ``bulk_add_organizations_in`` is the fast path for import and demo data:
 Core inserts in chunks, the name index filled from plain rows (its one-edit keys by SQLite), no
-per-row audit event (the caller records one summary event); with ``queue`` it also queues each
+per-row audit event (the caller records one summary event), rows bound as tuples through each
+column's own bind processor (what Core would send, without its per-row work); with ``queue`` it also queues each
 organization for the centre, as the ORM would for one added with ``add_organization_in``.
 ``propose_change_in`` queues a change for the centre's review (待复核) without making it.
 """
@@ -157,16 +158,36 @@ class _NameRows:
 
     def add(self, org_id: uuid.UUID, org_type: str, name: str, *, is_current: bool,
             renamed_on: date | None = None) -> None:
-        row, _variants = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
+        row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
         row["id"] = self.next_id
         self.names.append(row)
         self.next_id += 1
 
     def flush_in(self, session: Session) -> None:
         if self.names:
-            session.execute(insert(OrganizationName.__table__), self.names)
+            _insert_rows(session, OrganizationName.__table__, self.names)
             fill_name_variants(session.connection(), self.names[0]["id"])
         self.names = []
+
+
+def _insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) into ``table`` with one executemany of tuples,
+    each value through its column type's bind processor, as Core would bind it."""
+    conn = session.connection()
+    keys = list(rows[0])
+    columns = [[row[k] for row in rows] for k in keys]  # a column at a time: only some need processing
+    for k, values in zip(keys, columns, strict=True):
+        process = table.c[k].type._cached_bind_processor(conn.dialect)
+        if process is None:
+            continue
+        distinct = set(values)
+        if len(distinct) * 2 < len(values):  # times, flags, dates: each value processed once
+            processed = {v: process(v) for v in distinct}
+            values[:] = map(processed.__getitem__, values)
+        else:
+            values[:] = map(process, values)
+    sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def _next_name_id(session: Session) -> int:
@@ -234,7 +255,7 @@ def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk,
             for former in record.former_names:
                 names.add(org_id, record.org_type, former.name, is_current=False, renamed_on=former.renamed_on)
             ids.append(org_id)
-        session.execute(insert(Organization.__table__), org_rows)
+        _insert_rows(session, Organization.__table__, org_rows)
         names.flush_in(session)
         if queue:
             _queue_added(session, org_rows)
@@ -257,7 +278,7 @@ def name_index_payload(org_id: uuid.UUID, org_type: str, names: list[tuple[str, 
     (name, is current, renamed on) of each name of one organization."""
     entries = []
     for name, is_current, renamed_on in names:
-        row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)[0]
+        row = name_row(org_id, org_type, name, is_current=is_current, renamed_on=renamed_on)
         entries.append({k: json_value(row[k]) for k in ("name", "is_current", "renamed_on", "org_type", "compare_key",
                                                          "compare_pinyin", "field", "form")})
     return entries

@@ -15,6 +15,9 @@ to another organization) and ``organization_names.organization_id`` (a deleted o
 names go with it through that index; pages come in organization id order, so it only grows at
 its end and costs little).
 
+A registry import into an empty registry does the same within its one transaction
+(spreadsheets/registry_import.py): it drops them before its first row and builds them after its last.
+
 A window killed in the middle of such a snapshot, or before the indexes were built, is left
 without them: the next pull goes on loading without them and builds them at its end; any other
 pull that finds one missing builds it first, and the name check does the same before it reads.
@@ -58,6 +61,11 @@ def drop_deferred_indexes(conn: Connection) -> None:
         conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{ix.name}"')
 
 
+def create_index_in(conn: Connection, index: Index) -> None:
+    """Build ``index`` in the caller's transaction."""
+    conn.exec_driver_sql(str(CreateIndex(index).compile(dialect=sqlite.dialect())))
+
+
 def ensure_registry_indexes(store: Store) -> int:
     """Build every missing registry index now, one per write transaction, then rebuild the name
     index keys if they were made with other name rules (``name_index.rebuild_if_stale``);
@@ -74,7 +82,7 @@ def ensure_registry_indexes(store: Store) -> int:
             missing = missing_indexes(conn)
             if not missing:
                 break
-            conn.exec_driver_sql(str(CreateIndex(missing[0]).compile(dialect=sqlite.dialect())))
+            create_index_in(conn, missing[0])
         built += 1
     rebuild_if_stale(store)
     return built

@@ -42,6 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.fields import (
+    Field,
     FieldInvalid,
     as_chinese_line,
     as_date,
@@ -64,6 +65,12 @@ from registry.organizations import (
     OrganizationRecord,
     bulk_add_organizations_in,
     propose_change_in,
+)
+from registry.registry_indexes import (
+    create_index_in,
+    drop_deferred_indexes,
+    missing_indexes,
+    registry_is_empty,
 )
 from spreadsheets.readers import FormulaWithoutValue, open_table
 
@@ -143,33 +150,30 @@ class ImportSummary:
 
 # ---- cells ---------------------------------------------------------------------------------
 
-def _text(value: Any) -> str:
-    """The cell as text under the forms' text policy; a formula without a value is refused."""
-    if value is None:
-        return ""
+def _cell(value: Any) -> Any:
+    """The cell's value as a form field takes it (a whole number without “.0”); a formula
+    without a value is refused."""
     if isinstance(value, FormulaWithoutValue):
         raise FieldInvalid(f"单元格 {value.cell} 是公式，但文件中没有它的计算结果：请在 Excel 中打开并保存该文件"
                            "（或把公式换成数值）后再导入")
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return clean_text(value)
+        return int(value)
+    return value
 
 
-def _line(length: int, parse: Callable[[str], str] = as_single_line) -> Callable[[Any], str | None]:
-    def read(value: Any) -> str | None:
-        text = _text(value)
-        if len(text) > length:
-            raise FieldInvalid(f"不能超过 {length} 个字，实为 {len(text)} 个字")
-        return parse(text) if text else None
-
-    return read
+def _text(value: Any) -> str:
+    """The cell as text under the forms' text policy."""
+    return clean_text(_cell(value))
 
 
-def _name(value: Any) -> str:
-    text = _line(200, as_chinese_line)(value)  # a name has a Chinese character, so it never normalizes to nothing
-    if not text:
-        raise FieldInvalid("名称不能为空")
-    return text
+def _line(length: int, parse: Callable[[str], str] = as_single_line, *,
+          required: bool = False) -> Callable[[Any], str | None]:
+    """A text column read as a form field of at most ``length`` characters reads it (its messages)."""
+    form_field = Field("", "", parse, required=required, max_length=length)
+    return lambda value: form_field.read(_cell(value))
+
+
+_name = _line(200, as_chinese_line, required=True)  # a name has a Chinese character, so it never normalizes to nothing
 
 
 def _org_type(value: Any) -> str:
@@ -242,21 +246,23 @@ class Column:
     attribute: str
     parse: Callable[[Any], Any]
     required: bool = False
+    repeats: bool = False
+    """Few values recur over the rows (types, streets, dates): each is parsed once per import."""
 
 
 COLUMNS = (
     Column("名称", "name", _name, required=True),
-    Column("组织类型", "org_type", _org_type, required=True),
+    Column("组织类型", "org_type", _org_type, required=True, repeats=True),
     Column("统一社会信用代码", "credit_code", _credit_code),
-    Column("登记状态", "status", _status),
-    Column("状态变更日期", "status_changed_on", _date),
-    Column("成立日期", "established_on", _date),
+    Column("登记状态", "status", _status, repeats=True),
+    Column("状态变更日期", "status_changed_on", _date, repeats=True),
+    Column("成立日期", "established_on", _date, repeats=True),
     Column("住所", "address", _line(200)),
-    Column("所属街镇", "street_code", _street),
+    Column("所属街镇", "street_code", _street, repeats=True),
     Column("法定代表人", "legal_representative", _line(64)),
-    Column("业务主管单位", "sponsor", _line(100)),
-    Column("证书有效期至", "certificate_valid_until", _date),
-    Column("评估等级", "rating", _rating),
+    Column("业务主管单位", "sponsor", _line(100), repeats=True),
+    Column("证书有效期至", "certificate_valid_until", _date, repeats=True),
+    Column("评估等级", "rating", _rating, repeats=True),
 )
 HEADERS = {c.header: c for c in COLUMNS}
 HEADER_OF = {c.attribute: c.header for c in COLUMNS}
@@ -282,16 +288,44 @@ def _header_columns(header: list[str], problems: ProblemLog) -> list[Column | No
     return columns
 
 
-def _check_row(number: int, values: tuple, columns: list[Column | None], problems: ProblemLog) -> dict | None:
+MEMO_LIMIT = 20_000
+"""Values remembered per ``repeats`` column (a day for each of some fifty years fits)."""
+
+
+def _remembered(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` remembering its first ``MEMO_LIMIT`` values (by type and value; refusals are
+    not remembered, so each bad cell is reported)."""
+    memo: dict[tuple[type, Any], Any] = {}
+
+    def read(value: Any) -> Any:
+        key = (type(value), value)
+        found = memo.get(key, memo)  # the memo itself stands for "not yet"
+        if found is memo:
+            found = parse(value)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = found
+        return found
+
+    return read
+
+
+def _readers(columns: list[Column | None]) -> list[tuple[Column, Callable[[Any], Any]] | None]:
+    """Each file column's Column and the parser an import reads it with."""
+    return [None if c is None else (c, _remembered(c.parse) if c.repeats else c.parse) for c in columns]
+
+
+def _check_row(number: int, values: tuple, readers: list[tuple[Column, Callable[[Any], Any]] | None],
+               problems: ProblemLog) -> dict | None:
     """The row's values by attribute, or None (its problems logged)."""
     parsed: dict[str, Any] = {}
     bad: set[str] = set()
-    padded = tuple(values) + (None,) * (len(columns) - len(values))  # a short row: missing cells are empty
-    for column, value in zip(columns, padded, strict=False):
-        if column is None:
+    padded = tuple(values) + (None,) * (len(readers) - len(values))  # a short row: missing cells are empty
+    for reader, value in zip(readers, padded, strict=False):
+        if reader is None:
             continue
+        column, parse = reader
         try:
-            parsed[column.attribute] = column.parse(value)
+            parsed[column.attribute] = parse(value)
         except FieldInvalid as exc:
             problems.add(number, column.header, exc.reason)
             bad.add(column.header)
@@ -314,11 +348,29 @@ def _check_row(number: int, values: tuple, columns: list[Column | None], problem
 # ---- the staging database ------------------------------------------------------------------
 
 def _encode(values: dict) -> str:
-    return json.dumps({k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}, ensure_ascii=False)
+    return json.dumps({k: _stored(k, v) for k, v in values.items()}, ensure_ascii=False)
+
+
+def _stored(attribute: str, value: Any) -> Any:
+    """A value as the staging database holds it (dates as ISO text)."""
+    return value.isoformat() if attribute in DATES and value is not None else value
+
+
+def _restored(attribute: str, value: Any) -> Any:
+    return date.fromisoformat(value) if attribute in DATES and value is not None else value
 
 
 def _decode(text: str) -> dict:
-    return {k: date.fromisoformat(v) if k in DATES and v is not None else v for k, v in json.loads(text).items()}
+    return {k: _restored(k, v) for k, v in json.loads(text).items()}
+
+
+STAGED_AS = {"credit_code": "code"}
+"""Staging columns named otherwise than their attribute; the others are named alike."""
+_ROW_COLUMNS = ("name", "org_type", "credit_code")
+"""Attributes every staged row gives in its first columns (code, name, org_type)."""
+_VALUE_COLUMNS = tuple(c.attribute for c in COLUMNS if c.attribute not in _ROW_COLUMNS)
+_DATE_POSITIONS = tuple(6 + i for i, a in enumerate(_VALUE_COLUMNS) if a in DATES)
+"""Where the dates are in a staged row (after number, former, code, name, norm, org_type)."""
 
 
 _SCHEMA = """
@@ -327,15 +379,17 @@ CREATE TABLE rows (
     former INTEGER NOT NULL,      -- 1: a 已更名 row (a former name)
     code TEXT, name TEXT NOT NULL, org_type TEXT NOT NULL,
     norm TEXT,                    -- a former name normalized (registry.names.normalize_name)
-    vals TEXT NOT NULL,           -- the row's values (JSON, by attribute)
+    status TEXT, status_changed_on TEXT, established_on TEXT, address TEXT, street_code TEXT,
+    legal_representative TEXT, sponsor TEXT, certificate_valid_until TEXT, rating TEXT,
     bad INTEGER NOT NULL DEFAULT 0,
     org_id TEXT,                  -- the registry organization the row is about
     action TEXT,                  -- see Action
     diff TEXT                     -- what a change changes (JSON)
 )
 """
-_INDEXES = ("CREATE INDEX rows_code ON rows (former, code)", "CREATE INDEX rows_name ON rows (former, name, org_type)",
-            "CREATE INDEX rows_org ON rows (org_id)", "CREATE INDEX rows_action ON rows (action, org_id)")
+_INDEXES = ("CREATE INDEX rows_code ON rows (former, code)", "CREATE INDEX rows_name ON rows (former, name, org_type)")
+_MATCHED_INDEXES = ("CREATE INDEX rows_org ON rows (org_id)", "CREATE INDEX rows_action ON rows (action, org_id)")
+"""Built once the current names are matched, not kept up to date by each decision."""
 
 
 class Action:
@@ -394,6 +448,8 @@ class StagedImport:
     db: sqlite3.Connection
     encoding: str | None
     problems: ProblemLog = field(default_factory=ProblemLog)
+    attributes: tuple[str, ...] = ()
+    """The attributes of the file's columns: what its rows set (a column left out changes nothing)."""
 
     # -- reading the file --
 
@@ -402,16 +458,22 @@ class StagedImport:
             self.encoding = table.encoding
             columns = _header_columns(table.header, self.problems)
             present = {c.header for c in columns if c is not None}
+            self.attributes = tuple(c.attribute for c in COLUMNS if c.header in present)
             if not all(c.header in present for c in COLUMNS if c.required):
                 return  # rows cannot be read without their name and type
+            readers = _readers(columns)
             total, done, batch = table.estimated_rows, 0, []
             for number, values in table.rows:
-                parsed = _check_row(number, values, columns, self.problems)
+                parsed = _check_row(number, values, readers, self.problems)
                 if parsed is not None:
                     former = parsed.get("status") == RENAMED
-                    batch.append((number, int(former), parsed.get("credit_code"), parsed["name"],
-                                  normalize_name(parsed["name"]) if former else None, parsed["org_type"],
-                                  _encode(parsed)))
+                    row = [number, int(former), parsed.get("credit_code"), parsed["name"],
+                           normalize_name(parsed["name"]) if former else None, parsed["org_type"],
+                           *map(parsed.get, _VALUE_COLUMNS)]
+                    for i in _DATE_POSITIONS:
+                        if row[i] is not None:
+                            row[i] = row[i].isoformat()
+                    batch.append(row)
                 done += 1
                 if len(batch) == CHUNK:
                     self._insert(batch)
@@ -425,8 +487,8 @@ class StagedImport:
             self.problems.add(2, "名称", "文件没有数据行")
 
     def _insert(self, batch: list[tuple]) -> None:
-        self.db.executemany("INSERT INTO rows (number, former, code, name, norm, org_type, vals)"
-                            " VALUES (?,?,?,?,?,?,?)", batch)
+        self.db.executemany(f"INSERT INTO rows (number, former, code, name, norm, org_type, {', '.join(_VALUE_COLUMNS)})"
+                            f" VALUES (?,?,?,?,?,?{',?' * len(_VALUE_COLUMNS)})", batch)
 
     def _flag(self, found: list[tuple], column: str, reason: Callable[[int], str]) -> None:
         """Refuse each row of the (row, other row) found, the reason naming the other row."""
@@ -467,11 +529,26 @@ class StagedImport:
                           WHERE r.former = 1 AND r.bad = 0 AND r.number > m.first""").fetchall(),
                    "名称", lambda n: f"与第 {n} 行重复")
 
-    def _rows(self, where: str, params: tuple = (), columns: str = "code, name, org_type, vals") -> Iterator[list[tuple]]:
-        """Good rows matching ``where`` (number and ``columns``), in file order, a chunk at a time."""
+    @property
+    def _value_columns(self) -> str:
+        """The staging columns of ``attributes``, in their order."""
+        return ", ".join(STAGED_AS.get(a, a) for a in self.attributes)
+
+    def _values(self, staged: tuple | list) -> dict[str, Any]:
+        """The row's values by attribute from its ``_value_columns``."""
+        values = dict(zip(self.attributes, staged, strict=True))
+        for attribute in DATES.intersection(values):
+            if values[attribute] is not None:
+                values[attribute] = date.fromisoformat(values[attribute])
+        return values
+
+    def _rows(self, where: str, params: tuple = (), columns: str = "code, name, org_type") -> Iterator[list[tuple]]:
+        """Good rows matching ``where`` (number and ``columns``), in file order, a chunk at a time:
+        read along the row number (NOT INDEXED), as an index on ``where``'s columns would have
+        every chunk sort all the rows after it."""
         last = 0
         while chunk := self.db.execute(
-                f"SELECT number, {columns} FROM rows WHERE bad = 0 AND number > ? AND {where}"
+                f"SELECT number, {columns} FROM rows NOT INDEXED WHERE bad = 0 AND number > ? AND {where}"
                 f" ORDER BY number LIMIT {CHUNK}", (last, *params)).fetchall():
             yield chunk
             last = chunk[-1][0]
@@ -482,17 +559,19 @@ class StagedImport:
         """Decide what each row does against ``registry``; raise ImportRejected (listing the
         problems of the whole file) if any row is bad."""
         done = 0
-        for chunk in self._rows("former = 0"):
+        for chunk in self._rows("former = 0", columns=f"code, name, org_type, {self._value_columns}"):
             self._match_current(registry, chunk)
             done += len(chunk)
             progress.report(done, None, "比对")
             stop_if_cancelled(progress)
+        for index in _MATCHED_INDEXES:
+            self.db.execute(index)
         claimed = self.db.execute("""SELECT r.number, m.first FROM rows r JOIN (
                                          SELECT org_id, min(number) AS first FROM rows WHERE former = 0 AND org_id IS NOT NULL
                                          GROUP BY org_id HAVING count(*) > 1) m ON m.org_id = r.org_id
                                      WHERE r.former = 0 AND r.number > m.first""").fetchall()
         self._flag(claimed, "名称", lambda n: f"与第 {n} 行对应登记库中的同一个组织")
-        for chunk in self._rows("former = 1"):
+        for chunk in self._rows("former = 1", columns="code, name, org_type, status_changed_on"):
             self._match_formers(registry, chunk)
             stop_if_cancelled(progress)
         if self.problems.count:
@@ -506,7 +585,7 @@ class StagedImport:
         by_code = registry.by_codes(sorted({code for _, code, *_ in chunk if code}))
         by_name = registry.by_names(sorted({name for _, code, name, *_ in chunk if code not in by_code}))
         decisions = []
-        for number, code, name, org_type, vals in chunk:
+        for number, code, name, org_type, *staged in chunk:
             org = by_code.get(code) if code else None
             if org is None:
                 same_name = [o for o in by_name.get((name, org_type), []) if not code or o.values["credit_code"] is None]
@@ -517,7 +596,7 @@ class StagedImport:
             if org is None:
                 decisions.append((Action.NEW, None, None, number))
                 continue
-            values = _decode(vals)
+            values = self._values(staged)
             diff = {k: v for k, v in values.items() if org.values[k] != v}
             decisions.append((Action.CHANGE, org.id, _encode(diff), number) if diff
                              else (Action.SAME, org.id, None, number))
@@ -532,7 +611,7 @@ class StagedImport:
         owners = by_code | registry.by_ids(sorted({i for i in in_file.values() if i}))
         known = registry.former_names(sorted({o.id for o in owners.values()}))
         decisions = []
-        for number, code, name, org_type, vals in chunk:
+        for number, code, name, org_type, renamed_on in chunk:
             owner_id = in_file.get(code)
             if owner_id == "":
                 decisions.append((Action.FORMER_NEW, None, None, number))
@@ -545,7 +624,7 @@ class StagedImport:
             if owner_id is None and owner.values["org_type"] != org_type:
                 self._refuse(number, "组织类型", "与该统一社会信用代码所属组织的组织类型不同")
                 continue
-            renamed_on = _decode(vals)["status_changed_on"]
+            renamed_on = date.fromisoformat(renamed_on)
             formers = known.get(owner.id, {})
             norm = normalize_name(name)
             action = (Action.FORMER_ADD if norm not in formers
@@ -560,26 +639,26 @@ class StagedImport:
 
     def additions(self) -> Iterator[list[OrganizationRecord]]:
         """The new organizations with their former names from the file, a chunk at a time."""
-        formers = (f"(SELECT json_group_array(json_array(f.name, json_extract(f.vals, '$.status_changed_on'))) FROM rows f"
+        formers = (f"(SELECT json_group_array(json_array(f.name, f.status_changed_on)) FROM rows f"
                    f" WHERE f.former = 1 AND f.bad = 0 AND f.code = rows.code AND f.action = '{Action.FORMER_NEW}')")
-        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"vals, {formers}"):
-            yield [OrganizationRecord(**_decode(vals), former_names=tuple(
+        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"{formers}, {self._value_columns}"):
+            yield [OrganizationRecord(**self._values(staged), former_names=tuple(
                 FormerName(name, date.fromisoformat(renamed_on)) for name, renamed_on in json.loads(names)))
-                   for _number, vals, names in chunk]
+                   for _number, names, *staged in chunk]
 
     def changes(self) -> Iterator[OrganizationChange]:
         """The changes to organizations already in the registry, one organization at a time."""
         rows = self.db.execute(
-            f"SELECT org_id, action, name, vals, diff FROM rows WHERE bad = 0 AND action IN ({','.join('?' * len(CHANGES))})"
+            f"SELECT org_id, action, name, status_changed_on, diff FROM rows WHERE bad = 0 AND action IN ({','.join('?' * len(CHANGES))})"
             " ORDER BY org_id, number", CHANGES)
         for org_id, group in itertools.groupby(rows, key=lambda r: r[0]):
             values: dict[str, Any] = {}
             formers = []
-            for _, action, name, vals, diff in group:
+            for _, action, name, renamed_on, diff in group:
                 if action == Action.CHANGE:
                     values |= _decode(diff)
                 else:
-                    formers.append(FormerName(name, _decode(vals)["status_changed_on"]))
+                    formers.append(FormerName(name, date.fromisoformat(renamed_on)))
             yield OrganizationChange(uuid.UUID(org_id), values, tuple(formers))
 
 
@@ -696,11 +775,18 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
             counts = staged.counts()
             proposing = window_syncs_in(session)
             total, done = sum(counts.values()), 0
+            conn = session.connection()
+            into_empty = counts.get(Action.NEW, 0) > 0 and registry_is_empty(conn)
+            if into_empty:  # one sort per index after the rows, not an insertion per row and index
+                drop_deferred_indexes(conn)
             for records in staged.additions():
                 bulk_add_organizations_in(session, records, queue=proposing)
                 done += len(records)
                 progress.report(done, total, "写入")
                 stop_if_cancelled(progress)
+            if into_empty:
+                for index in missing_indexes(conn):
+                    create_index_in(conn, index)
             for n, change in enumerate(staged.changes(), start=1):
                 if proposing:
                     propose_change_in(session, change.org_id, change.values, change.formers, actor=actor)

@@ -172,7 +172,7 @@ def _index_entries(change: tuple) -> list[Sequence]:
         for f in json.loads(change[-1] or "[]")]
     entries = []
     for name, current, renamed in names:
-        row = name_row(org_id, org_type, name, is_current=current, renamed_on=renamed)[0]
+        row = name_row(org_id, org_type, name, is_current=current, renamed_on=renamed)
         entries.append((row["name"], int(current), renamed.isoformat() if renamed else None, org_type,
                         row["compare_key"], row["compare_pinyin"], row["field"], row["form"]))
     return entries

@@ -13,6 +13,7 @@ from models.errors import SoregError
 from registry.credit_code import (
     ALPHABET,
     build_credit_code,
+    final_check,
     organization_code,
     organization_code_check,
     validate_credit_code,
@@ -138,3 +139,10 @@ def test_build_credit_code_refuses_a_bad_division_or_department():
         build_credit_code(organization_code("MA1FL001"), "2", division="31010A")
     with pytest.raises(SoregError, match="第 1 位字符“I”不合法"):
         build_credit_code(organization_code("MA1FL001"), "2", dept="I")
+
+
+@given(st.text(alphabet=ALPHABET, min_size=17, max_size=17))
+def test_final_check_is_the_one_stdnum_computes(body17):
+    from stdnum.cn import uscc
+
+    assert final_check(body17) == uscc.calc_check_digit(body17)

@@ -288,3 +288,55 @@ def test_add_rename_and_change_status_are_audited_and_indexed(store):
     ])
     assert (stored.zihao, stored.status, stored.status_changed_on) == ("秋实", "已注销", date(2025, 1, 1))
     assert actions == ["organization.add", "organization.rename", "organization.status"]
+
+
+DATE_SYNTAXES = ["2015-06-01", "2015/6/1", "2015.06.01", "2015年6月1日", "２０１５-０６-０１", "2015 - 6 - 1", "20150601",
+                 "2015-6", "01/06/2015", "2015-02-30", "1899-12-31", "二〇一五年六月一日"]
+
+
+def test_a_date_is_read_as_the_wizard_reads_it(store, tmp_path):
+    """One date syntax: each text the intake wizard's date field accepts, the import reads to the
+    same day; each it refuses, the import refuses with the same reason (after the cell's text)."""
+    from forms.fields import FieldInvalid
+    from forms.intake import ORGANIZATION_FIELDS
+
+    wizard_field = next(f for f in ORGANIZATION_FIELDS if f.key == "sponsor_consent_date")
+    accepted, refused = {}, {}
+    for text in DATE_SYNTAXES:
+        try:
+            accepted[text] = wizard_field.read(text)
+        except FieldInvalid as exc:
+            refused[text] = exc.reason
+    assert accepted and refused
+    rows = [good_row(n) for n in range(1, len(DATE_SYNTAXES) + 1)]
+    for row, text in zip(rows, DATE_SYNTAXES, strict=True):
+        row[5] = text
+    with pytest.raises(ImportRejected) as excinfo:
+        import_registry(store, write_csv(tmp_path / "all.csv", rows), actor="admin")
+    reasons = {DATE_SYNTAXES[p.row - 2]: p.reason for p in excinfo.value.problems}
+    assert reasons == {text: f"“{text}”{reason}" for text, reason in refused.items()}
+
+    import_registry(store, write_csv(tmp_path / "good.csv", [r for r in rows if r[5] in accepted]), actor="admin")
+    with store.read() as session:
+        read = dict(session.execute(select(Organization.credit_code, Organization.established_on)).all())
+    assert {text: read[row[2]] for row, text in zip(rows, DATE_SYNTAXES, strict=True) if text in accepted} == accepted
+
+
+def test_a_too_long_cell_is_refused_with_the_forms_message(store, tmp_path):
+    row = good_row(1)
+    row[6] = "上" * 201  # 住所
+    with pytest.raises(ImportRejected) as excinfo:
+        import_registry(store, write_csv(tmp_path / "long.csv", [row]), actor="admin")
+    assert [str(p) for p in excinfo.value.problems] == ["第 2 行“住所”列：最多 200 个字，现有 201 个，请删减。"]
+
+
+def test_an_import_into_an_empty_registry_leaves_every_index_built(store, tmp_path):
+    """The import builds the registry's secondary indexes after its rows, in its transaction."""
+    from registry.registry_indexes import deferred_indexes, missing_indexes
+
+    import_registry(store, write_csv(tmp_path / "first.csv", [good_row(n) for n in range(1, 6)]), actor="admin")
+    with store.read() as session:
+        assert deferred_indexes() and missing_indexes(session.connection()) == []
+        plan = " ".join(r[-1] for r in session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM organizations WHERE legal_representative = '王芳'"))
+    assert "ix_organizations_legal_representative" in plan

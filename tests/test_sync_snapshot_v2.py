@@ -24,7 +24,7 @@ MINFEI, SHETUAN = "民办非企业单位", "社会团体"
 
 
 def _index(name: str, org_type: str, *, current: bool, renamed_on: str | None = None) -> dict:
-    row, _ = name_row(uuid.uuid4(), org_type, name, is_current=current)
+    row = name_row(uuid.uuid4(), org_type, name, is_current=current)
     row.pop("organization_id")
     return {**row, "renamed_on": renamed_on}
 
