@@ -90,7 +90,7 @@ def cli_print(runs: int) -> dict[str, object]:
         (folder / "home" / ".fonts").mkdir(parents=True)
         build_test_font(folder / "home" / ".fonts" / "HanaMinB.ttf", EXT_B_CHAR)  # stands in for HanaMin
         store = open_store(folder / "w.sqlite3")
-        init_window(store, "W01", actor="system")
+        init_window(store, "W01", actor="system", demo=True)
         create_user(store, username="clerk", display_name="张三", password="bench-pass-1",
                     roles=frozenset({Role.CLERK}), actor="system")
         fill_demo_cases(store, 12)

@@ -50,7 +50,7 @@ def make_store(path: Path, organizations: int, cases: int) -> Store:
     """The store at ``path`` with at least that many organizations and cases (organizations first:
     the demo cases number their organizations after the registry's)."""
     store = open_store(path)
-    init_window(store, "W01", actor="benchmark")
+    init_window(store, "W01", actor="benchmark", demo=True)
     started = time.perf_counter()
     if (present := _count(store, Organization)) < organizations:
         fill_demo(store, organizations - present)
