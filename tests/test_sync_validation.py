@@ -135,19 +135,25 @@ def _has_nul(op) -> bool:
 APPLY_REASONS = ("窗口只能登记自己的签名公钥", "公钥编号", "登记库中的组织不能由窗口删除")
 
 
+def _answered_op_id(op) -> str | None:
+    """The op id the centre's answer carries: its first 64 characters; none for an id the centre
+    cannot even read (a NUL in it), whose refusal is answered without one."""
+    op_id = op.get("op_id") if isinstance(op, dict) else None
+    return op_id[:64] if isinstance(op_id, str) and "\x00" not in op_id else None
+
+
 def _check_answer(batch: list, answer: dict) -> None:
     """Each op's answer is the window's own verdict (models.op_rules), or the registry's decision."""
     problems: dict[str, list] = {}
     for p in answer["problems"]:
         problems.setdefault(p["op_id"], []).append(p)
-    op_ids = Counter(op.get("op_id") if isinstance(op, dict) and isinstance(op.get("op_id"), str) else None
-                     for op in batch)
-    for op in batch:
-        op_id = op.get("op_id") if isinstance(op, dict) else None
-        if not isinstance(op_id, str) or op_ids[op_id] > 1:
+    answered_as = [_answered_op_id(op) for op in batch]
+    op_ids = Counter(answered_as)
+    for op, op_id in zip(batch, answered_as, strict=True):
+        if not isinstance(op.get("op_id") if isinstance(op, dict) else None, str) or op_ids[op_id] > 1:
             continue
         expected = op_problem(op)
-        found = problems.get(op_id[:64], [])
+        found = problems.get(op_id, [])
         if expected is not None:
             assert [p["status"] for p in found] == ["rejected"], (op, found)
             want = "含有空字符（U+0000），数据库不能保存" if _has_nul(op) else expected
@@ -196,6 +202,24 @@ def test_arbitrary_ops_are_refused_alone_and_every_window_still_pulls(batch, cen
             run_sync(store, cfg)  # every window's pull still works
         finally:
             store.close()
+
+
+def test_an_op_id_the_centre_cannot_read_is_refused_without_one(centre):
+    """A NUL in the op id: the centre cannot store the id, so it refuses the op and answers without
+    it, next to the other ops of the batch (found by the property test above)."""
+    ops = []
+    for n, op_id in enumerate(("\x00" + str(uuid.uuid4()), str(uuid.uuid4()))):
+        row_id = str(uuid.uuid4())
+        ops.append({"window": "W01", "op_id": op_id, "table_name": "cases", "row_id": row_id, "op": "insert",
+                    "row_version": 1, "base_version": 0, "registry_cursor": None,
+                    "payload": _payload("cases", row_id, n)})
+    centre.add_window("W01")
+    with centre.window_conn("W01") as conn:
+        answer = push_raw(conn, ops)
+    refused = [p for p in answer["problems"] if p["status"] == "rejected"]
+    assert [(p["op_id"], p["reason"]) for p in refused if p["op_id"] is None] == [
+        (None, "含有空字符（U+0000），数据库不能保存")]
+    _check_answer(ops, answer)
 
 
 @pytest.mark.parametrize("mutate, reason", [
