@@ -4,7 +4,6 @@ page through every review step to approval by a second user, the list, the ledge
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -335,13 +334,19 @@ def test_refusals_supplement_and_rejection_with_reasons(window, qtbot):
     assert approver_view.history_table.item(2, 5).text() == "拟任法定代表人不具备完全民事行为能力"
 
 
-def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_path):
-    demo_cases(window, 48, seed=5)
+def cases_page_with(window, qtbot, count: int, *, seed: int) -> CasesPage:
+    """The 办件 list as the clerk sees it, on ``count`` demo cases."""
+    demo_cases(window, count, seed=seed)
     page = CasesPage(context(window, window.clerk))
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.show()
-    qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == 48, timeout=10000)
+    qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == count, timeout=10000)
+    return page
+
+
+def test_list_filters_exports_the_ledger_and_opens_a_case(window, qtbot, tmp_path):
+    page = cases_page_with(window, qtbot, 48, seed=5)
     page.state_combo.setCurrentIndex(page.state_combo.findData("名称核准"))
     qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == 4, timeout=10000)
     assert page.count_label.text() == "共 4 件"
@@ -465,12 +470,7 @@ def test_materials_are_received_with_their_scanned_files(window, qtbot, tmp_path
 def test_a_double_click_opens_the_case_once(window, qtbot):
     """A double-click is also an activation: opened twice, the case page was drawn twice and a
     warning the approver had just ticked as reviewed came back unticked."""
-    demo_cases(window, 3, seed=7)
-    page = CasesPage(context(window, window.clerk))
-    qtbot.addWidget(page)
-    page.resize(1200, 700)
-    page.show()
-    qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == 3, timeout=10000)
+    page = cases_page_with(window, qtbot, 3, seed=7)
     opened = []
     show_case = page.case_view.show_case
     page.case_view.show_case = lambda case_no: (opened.append(case_no), show_case(case_no))
