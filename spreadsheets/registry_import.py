@@ -368,19 +368,21 @@ STAGED_AS = {"credit_code": "code"}
 """Staging columns named otherwise than their attribute; the others are named alike."""
 _ROW_COLUMNS = ("name", "org_type", "credit_code")
 """Attributes every staged row gives in its first columns (code, name, org_type)."""
+_LEAD_COLUMNS = ("number", "former", "code", "name", "norm", "org_type")
+"""A staged row's first columns: its row in the file, whether it gives a former name, what it is matched by."""
 _VALUE_COLUMNS = tuple(c.attribute for c in COLUMNS if c.attribute not in _ROW_COLUMNS)
-_DATE_POSITIONS = tuple(6 + i for i, a in enumerate(_VALUE_COLUMNS) if a in DATES)
-"""Where the dates are in a staged row (after number, former, code, name, norm, org_type)."""
+_STAGED_COLUMNS = _LEAD_COLUMNS + _VALUE_COLUMNS
+_DATE_POSITIONS = tuple(i for i, a in enumerate(_STAGED_COLUMNS) if a in DATES)
+"""Where the dates are in a staged row."""
 
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE rows (
     number INTEGER PRIMARY KEY,   -- the row in the file
     former INTEGER NOT NULL,      -- 1: a 已更名 row (a former name)
     code TEXT, name TEXT NOT NULL, org_type TEXT NOT NULL,
     norm TEXT,                    -- a former name normalized (registry.names.normalize_name)
-    status TEXT, status_changed_on TEXT, established_on TEXT, address TEXT, street_code TEXT,
-    legal_representative TEXT, sponsor TEXT, certificate_valid_until TEXT, rating TEXT,
+    {", ".join(f"{a} TEXT" for a in _VALUE_COLUMNS)},  -- the other values (dates as ISO text)
     bad INTEGER NOT NULL DEFAULT 0,
     org_id TEXT,                  -- the registry organization the row is about
     action TEXT,                  -- see Action
@@ -487,8 +489,8 @@ class StagedImport:
             self.problems.add(2, "名称", "文件没有数据行")
 
     def _insert(self, batch: list[tuple]) -> None:
-        self.db.executemany(f"INSERT INTO rows (number, former, code, name, norm, org_type, {', '.join(_VALUE_COLUMNS)})"
-                            f" VALUES (?,?,?,?,?,?{',?' * len(_VALUE_COLUMNS)})", batch)
+        self.db.executemany(f"INSERT INTO rows ({', '.join(_STAGED_COLUMNS)})"
+                            f" VALUES ({', '.join('?' * len(_STAGED_COLUMNS))})", batch)
 
     def _flag(self, found: list[tuple], column: str, reason: Callable[[int], str]) -> None:
         """Refuse each row of the (row, other row) found, the reason naming the other row."""
