@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 
 from accounts.window_settings import set_four_eyes
 from models.cases import CaseState
 from models.print_records import DocumentKind
-from tests.test_workflow_cases import ACCEPTED_ON, walk_to
-from tests.workflow_fixtures import GROUP_FORM, make_window
+from tests.test_workflow_cases import ACCEPTED_ON, walk_to, window  # noqa: F401  (the fixture)
+from tests.workflow_fixtures import GROUP_FORM
 from workflow.case_page import case_page
 from workflow.intake import open_case
 from workflow.transitions import Action, perform
 
 ON = date(2026, 9, 22)
-
-
-@pytest.fixture
-def window(tmp_path):
-    w = make_window(tmp_path)
-    yield w
-    w.store.close()
 
 
 def actions(page) -> list[str]:
