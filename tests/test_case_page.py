@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-
 from accounts.window_settings import set_four_eyes
 from models.cases import CaseState
 from models.print_records import DocumentKind
