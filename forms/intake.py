@@ -305,10 +305,10 @@ def _read_persons(rows: Sequence[Mapping[str, object]], today: date | None,
     return persons, errors
 
 
-def _read_received(raw: Sequence[object], business_type: str, org_type: str | None) -> tuple[frozenset[str], list[FieldError]]:
+def _read_received(raw: Sequence[object], materials: str, org_type: str | None) -> tuple[frozenset[str], list[FieldError]]:
     if org_type is None:
         return frozenset(), []
-    known = {item.code: item for item in required_items(business_type, org_type, frozenset(("sponsor", "direct", "prior_approval")))}
+    known = {item.code: item for item in required_items(materials, org_type, frozenset(("sponsor", "direct", "prior_approval")))}
     received, errors = set(), []
     for code in raw:
         text = str(code).strip()
@@ -320,9 +320,10 @@ def _read_received(raw: Sequence[object], business_type: str, org_type: str | No
 
 
 def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ESTABLISH.value, today: date | None = None,
-                rules: Mapping[str, Any] | None = None, conditions: bool = True) -> Intake:
+                rules: Mapping[str, Any] | None = None, conditions: bool = True, materials: str | None = None) -> Intake:
     """Read the whole intake form; raise ``IntakeInvalid`` listing every invalid value.
 
+    ``materials`` names the checklist in materials.json (default: the business's name).
     With ``conditions`` (the default) the registration conditions are measured on ``today``
     (default: the real today) under ``rules`` (default: ``case_rules()``, the window's own rules
     need a session); without, only what each field can take is read, as for a case under review
@@ -337,7 +338,8 @@ def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ES
     persons, person_errors = _read_persons(list(data.get("persons") or []), on, rules)
     if not data.get("persons"):
         person_errors.append(FieldError("persons", "人员", "“人员”至少填写拟任法定代表人一位。"))
-    received, received_errors = _read_received(list(data.get("received") or []), business_type, organization.get("org_type"))
+    materials = materials or business_type
+    received, received_errors = _read_received(list(data.get("received") or []), materials, organization.get("org_type"))
     override, override_errors = read_fields((NAME_OVERRIDE_FIELD,), data)
     errors += scope_errors + person_errors + received_errors + override_errors
     if errors:
@@ -345,16 +347,16 @@ def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ES
     for key in ("individual_members", "unit_members"):
         organization[key] = organization[key] or 0
     conditions = material_conditions(organization, scope_items)
-    needed = {i.code for i in required_items(business_type, organization["org_type"], conditions)}
+    needed = {i.code for i in required_items(materials, organization["org_type"], conditions)}
     return Intake(business_type, organization, tuple(scope_items), tuple(persons), received & needed,
                   override["name_override_reason"])
 
 
 def validate_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ESTABLISH.value, today: date | None = None,
-                    rules: Mapping[str, Any] | None = None) -> list[FieldError]:
+                    rules: Mapping[str, Any] | None = None, materials: str | None = None) -> list[FieldError]:
     """Every invalid value of the form, conditions included (empty when the form can be accepted)."""
     try:
-        read_intake(data, business_type=business_type, today=today, rules=rules)
+        read_intake(data, business_type=business_type, today=today, rules=rules, materials=materials)
     except IntakeInvalid as exc:
         return list(exc.errors)
     return []

@@ -128,6 +128,8 @@ class Case(SyncedMixin, Base):
     collector_name: Mapped[str | None] = mapped_column(String(64))
     collector_id_number: Mapped[str | None] = mapped_column(String(18))
     collected_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the registered items the case changes (变更事项), comma-joined keys; empty for 成立登记
+    changed_items: Mapped[str] = mapped_column(String(400), nullable=False, default="", server_default="")
 
     scope_items: Mapped[list[CaseScopeItem]] = relationship(
         cascade="all, delete-orphan", order_by="CaseScopeItem.position", lazy="selectin"

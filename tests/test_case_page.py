@@ -47,7 +47,7 @@ def test_the_page_holds_items_with_the_forms_labels_history_findings_and_documen
     assert items["业务主管单位批准日期"] == date(2026, 8, 20)  # the intake form's label, not a shorter one
     assert items["所属街镇"] == "华阳路街道" and items["办件编号"] == case_no and "直接登记类别" not in items
     assert [s.title for s in page.history] == ["受理", "提交审查", "审查通过（名称核准）"]
-    assert page.step is CaseState.SCOPE_REVIEW and page.step_has_checks
+    assert page.step == CaseState.SCOPE_REVIEW and page.step_has_checks
     assert actions(page) == ["审查通过", "通知补正", "退回"]
     assert page.return_targets == (CaseState.ACCEPTED, CaseState.NAME_REVIEW)
     assert page.may_amend and not page.may_receive
@@ -61,5 +61,5 @@ def test_a_case_in_correction_offers_the_notice_and_the_clerk_receives_materials
     perform(window.store, case_no, Action.SUPPLEMENT, user=window.reviewer, on=ON, reasons=["章程草案"])
     page = case_page(window.store, case_no, window.clerk, today=ON)
     assert page.documents == (DocumentKind.RECEIPT, DocumentKind.CORRECTION_NOTICE)
-    assert page.step is CaseState.NAME_REVIEW  # the step it returns to
+    assert page.step == CaseState.NAME_REVIEW  # the step it returns to
     assert page.may_receive and actions(page) == ["材料补齐", "撤回"]

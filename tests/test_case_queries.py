@@ -21,8 +21,8 @@ from workflow.case_queries import (
     list_cases_in,
     week_end,
 )
+from workflow.catalogue import business
 from workflow.queries import get_case
-from workflow.states import UNDER_REVIEW
 
 TODAY = date(2026, 11, 26)
 
@@ -57,7 +57,7 @@ def test_filters_match_the_rows_they_return(demo):
 
 
 def test_overdue_and_due_this_week_follow_the_deadline_rules(demo):
-    running = {s.value for s in UNDER_REVIEW}
+    running = set(business("成立登记").under_review())
     with demo.store.read() as session:
         rows = every(session)
         overdue = [r.case_no for r in rows if r.state in running and r.due_date < TODAY]
@@ -89,7 +89,7 @@ def test_my_cases_are_the_ones_waiting_for_my_role(demo):
         rows = every(session)
         reviewer = every(session, CaseFilter(mine=demo.reviewer))
         assert {r.state for r in reviewer} == {"名称核准", "业务范围审定", "业务主管单位审查", "发起人/拟任负责人审查"}
-        assert len(reviewer) == sum(r.state in {s.value for s in UNDER_REVIEW} - {"受理", "核准登记"} for r in rows)
+        assert len(reviewer) == sum(r.state in set(business("成立登记").under_review()) - {"受理", "核准登记"} for r in rows)
         approver = every(session, CaseFilter(mine=demo.approver))
         assert {r.state for r in approver} == {"核准登记"}
         # a clerk's steps count only for the cases that clerk accepted: "clerk" accepted none

@@ -25,6 +25,7 @@ from tests.workflow_fixtures import (
 )
 from workflow.amend import amend_case, correction_form
 from workflow.case_queries import case_detail
+from workflow.catalogue import business
 from workflow.intake import open_case
 from workflow.materials import receive_material
 from workflow.queries import case_history, get_case
@@ -38,6 +39,7 @@ from workflow.transitions import (
 )
 
 ACCEPTED_ON = date(2026, 9, 21)
+ESTABLISH = business("成立登记")
 
 
 @pytest.fixture
@@ -153,7 +155,7 @@ def test_rejection_needs_reasons_and_is_final(window):
     for action, user in ((Action.ADVANCE, window.reviewer), (Action.RESUME, window.clerk), (Action.WITHDRAW, window.clerk)):
         with pytest.raises(SoregError, match="当前处于“不予登记”"):
             perform(window.store, case.case_no, action, user=user, reasons=["x"])
-    assert available_transitions("不予登记", window.approver) == []
+    assert available_transitions(ESTABLISH, "不予登记", window.approver) == []
 
 
 def test_four_eyes_refuses_the_accepting_user_and_can_be_turned_off(window):
@@ -175,9 +177,9 @@ def test_roles_and_illegal_transitions_are_refused_in_chinese(window):
         perform(window.store, case.case_no, Action.APPROVE, user=window.approver)
     with pytest.raises(SoregError, match="没有“窗口受理”角色，不能受理办件"):
         open_case(window.store, GROUP_FORM, user=window.reviewer)
-    assert [t.label for t in available_transitions("受理", window.clerk)] == ["提交审查", "通知补正", "撤回"]
-    assert [t.label for t in available_transitions("名称核准", window.reviewer)] == ["审查通过", "通知补正", "退回"]
-    assert [t.label for t in available_transitions("核准登记", window.approver)] == ["核准登记", "退回", "不予登记"]
+    assert [t.label for t in available_transitions(ESTABLISH, "受理", window.clerk)] == ["提交审查", "通知补正", "撤回"]
+    assert [t.label for t in available_transitions(ESTABLISH, "名称核准", window.reviewer)] == ["审查通过", "通知补正", "退回"]
+    assert [t.label for t in available_transitions(ESTABLISH, "核准登记", window.approver)] == ["核准登记", "退回", "不予登记"]
     assert get_case(window.store, case.case_no).state == "受理"
 
 

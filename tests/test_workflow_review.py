@@ -26,6 +26,7 @@ from tests.workflow_fixtures import (
 )
 from workflow.amend import amend_case, may_amend
 from workflow.case_documents import case_document
+from workflow.catalogue import business
 from workflow.intake import open_case
 from workflow.queries import case_history, get_case
 from workflow.transitions import (
@@ -147,7 +148,7 @@ def test_return_from_persons_review_to_name_review_with_a_reason(window):
     case = open_case(window.store, GROUP_FORM, user=window.clerk, today=ACCEPTED_ON)
     walk_to(window, case.case_no, CaseState.PERSONS_REVIEW, on=ON)
     passed = [s.to_state for s in case_history(window.store, case.case_no)]
-    assert return_targets("发起人/拟任负责人审查", passed) == ["受理", "名称核准", "业务范围审定", "业务主管单位审查"]
+    assert return_targets(business("成立登记"), "发起人/拟任负责人审查", passed) == ["受理", "名称核准", "业务范围审定", "业务主管单位审查"]
     with pytest.raises(SoregError, match="须写明理由"):
         perform(window.store, case.case_no, Action.RETURN, user=window.reviewer, return_to="名称核准")
     with pytest.raises(SoregError, match="请选择退回到的环节"):
@@ -158,7 +159,7 @@ def test_return_from_persons_review_to_name_review_with_a_reason(window):
     last = case_history(window.store, case.case_no)[-1]
     assert (last.title, last.from_state, last.to_state, last.reasons, last.opinion) == (
         "退回至名称核准", "发起人/拟任负责人审查", "名称核准", ("名称与在审办件近似，须重新核准",), "请重新核准名称")
-    assert return_targets("名称核准", passed) == ["受理"]
+    assert return_targets(business("成立登记"), "名称核准", passed) == ["受理"]
 
 
 def test_an_opinion_is_recorded_with_each_pass(window):

@@ -27,13 +27,13 @@ from models.errors import SoregError
 from ui.context import PageContext
 from workflow.case_queries import (
     PAGE_SIZE,
-    RUNNING_STATES,
     CaseFilter,
     CaseListPage,
     CaseOrder,
     CaseRow,
     SortKey,
     case_list_page,
+    running_states,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -47,7 +47,7 @@ def _days_left(row: CaseRow) -> str:
     """Working days left while the decision is pending; blank once it is made."""
     if row.stopped:
         return f"{row.working_days_left}（中止）"
-    return str(row.working_days_left) if row.state in RUNNING_STATES else ""
+    return str(row.working_days_left) if row.state in running_states() else ""
 
 
 COLUMNS: tuple[tuple[str, SortKey, Any], ...] = (

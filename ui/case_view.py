@@ -143,11 +143,11 @@ class ReasonsDialog(QDialog):
 class ReturnDialog(ReasonsDialog):
     """退回: the step to return to (one the case has passed) and the reasons."""
 
-    def __init__(self, transition: Transition, targets: list[CaseState], parent: QWidget | None = None) -> None:
+    def __init__(self, transition: Transition, targets: list[str], parent: QWidget | None = None) -> None:
         super().__init__(self.tr(transition.label), self.tr("请填写退回的理由（每行一条）："), [], parent)
         self.target = QComboBox()
         self.target.setObjectName("returnTarget")
-        self.target.addItems([t.value for t in targets])
+        self.target.addItems(list(targets))
         self.target.setCurrentIndex(len(targets) - 1)  # the step just before this one
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("退回至：")))
@@ -353,7 +353,7 @@ class CaseView(QWidget):
         self._render_review(snapshot)
 
     def _render_state_tag(self, state: str) -> None:
-        background, colour = STATE_TAG_COLOURS.get(CaseState(state), ("#e3f2fd", "#0d47a1"))
+        background, colour = STATE_TAG_COLOURS.get(state, ("#e3f2fd", "#0d47a1"))
         self.state_tag.setText(state)
         self.state_tag.setStyleSheet(f"background: {background}; color: {colour}; border-radius: 4px; "
                                      "padding: 2px 8px; font-weight: bold;")
@@ -417,7 +417,7 @@ class CaseView(QWidget):
         self.opinion_label.setVisible(takes_opinion)
         self.opinion.setVisible(takes_opinion)
         notes = []
-        if has_rejects(snapshot.findings) and CaseState(state) not in FINAL:
+        if has_rejects(snapshot.findings) and state not in FINAL:
             count = sum(1 for f in snapshot.findings if f.level == "reject")
             ways = ([self.tr("更正登记事项后重新审查")] if snapshot.may_amend else []) + [
                 self.tr(t.label) for t in offered if t.action in (Action.SUPPLEMENT, Action.RETURN, Action.REJECT)]

@@ -62,6 +62,7 @@ from registry.name_check import LISTED_IN_MESSAGE, NameCheckResult, check_name, 
 from ui.context import PageContext
 from ui.pages.name_check_page import LEVEL_LABELS
 from ui.plain_text import plain, tip
+from workflow.catalogue import business
 from workflow.intake import intake_rules, open_case
 from workflow.queries import CaseSummary
 
@@ -616,7 +617,7 @@ class ResultPage(QWizardPage):
 
 
 class CaseWizard(QWizard):
-    """受理向导 for an establishment case (成立登记)."""
+    """受理向导: the intake form of a business of the catalogue (workflow/catalogue.py)."""
 
     case_opened = Signal(object)  # the CaseSummary of the new case
 
@@ -625,6 +626,7 @@ class CaseWizard(QWizard):
         super().__init__(parent)
         self.context = context
         self.business_type = business_type
+        self.business = business(business_type)
         self._today = today  # None: the real day, whenever it is asked
         self.rules: dict[str, Any] | None = None  # the window's own rules, once read (until then the defaults)
         self.case: CaseSummary | None = None
@@ -689,7 +691,7 @@ class CaseWizard(QWizard):
     def revalidate(self) -> None:
         """Validate the whole form; each page marks its own errors and enables 下一步 accordingly."""
         self.errors = validate_intake(self.form_data(), business_type=self.business_type, today=self.today,
-                                      rules=self.rules)
+                                      rules=self.rules, materials=self.business.materials)
         self._follow_name()
         for page in (self.organization_page, self.scope_page, self.persons_page):
             page.show_errors(self.errors)
@@ -751,7 +753,8 @@ class CaseWizard(QWizard):
 
     def summary_html(self) -> str:
         """Everything once more, as rich text: every value the clerk typed is escaped."""
-        intake = read_intake(self.form_data(), business_type=self.business_type, today=self.today, rules=self.rules)
+        intake = read_intake(self.form_data(), business_type=self.business_type, today=self.today, rules=self.rules,
+                             materials=self.business.materials)
         e = html.escape
         org = self.organization_page.values()
         rows = [f"<tr><td><b>{e(f.label)}</b></td><td>{e(org[f.key])}</td></tr>" for f in ORGANIZATION_FIELDS if org[f.key]]
@@ -770,8 +773,9 @@ class CaseWizard(QWizard):
     def checklist(self) -> tuple[MaterialItem, ...]:
         """The materials this case must bring, given its type and what the form says."""
         data = self.form_data() | {"received": []}
-        intake = read_intake(data, business_type=self.business_type, today=self.today, rules=self.rules)
-        return required_items(self.business_type, intake.organization["org_type"],
+        intake = read_intake(data, business_type=self.business_type, today=self.today, rules=self.rules,
+                             materials=self.business.materials)
+        return required_items(self.business.materials, intake.organization["org_type"],
                               material_conditions(intake.organization, intake.scope_items))
 
     # -- leaving --

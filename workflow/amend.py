@@ -39,16 +39,15 @@ from models.reference import streets
 from models.store import Store
 from registry.name_rules import Finding
 from workflow.case_queries import CaseDetail
+from workflow.catalogue import business, under_review_states
 from workflow.history import ItemChange, append_step_in
 from workflow.permissions import require_role
 from workflow.queries import CaseSummary, find_case, summary_of
-from workflow.states import UNDER_REVIEW
 from workflow.transitions import findings_in
 
 FIXED = ("org_type", "applicant", "applicant_phone")  # on the form, but not registered items
 ITEM_FIELDS = tuple(f for f in ORGANIZATION_FIELDS if f.key not in FIXED)
 EDITORS = frozenset({Role.CLERK, Role.REVIEWER})
-AMENDABLE_STATES = UNDER_REVIEW | {CaseState.SUPPLEMENT}
 PERSON_LABELS = {f.key: f.label for f in PERSON_FIELDS}
 
 
@@ -61,13 +60,18 @@ class Amended:
     findings: tuple[Finding, ...]
 
 
+def amendable(state: str) -> bool:
+    """Whether a case in ``state`` may still be corrected: under review in its business, or in 补正."""
+    return state == CaseState.SUPPLEMENT or state in under_review_states()
+
+
 def may_amend(state: str, user: UserInfo) -> bool:
     """Whether ``user`` may correct a case in ``state`` (what the case page offers)."""
-    return CaseState(state) in AMENDABLE_STATES and bool(EDITORS & user.roles)
+    return amendable(state) and bool(EDITORS & user.roles)
 
 
 def _check_amendable(state: str, case_no: str) -> None:
-    if CaseState(state) not in AMENDABLE_STATES:
+    if not amendable(state):
         raise SoregError(f"办件 {case_no} 当前处于“{state}”，登记事项已不能更改。", field="办件状态")
 
 
@@ -110,7 +114,8 @@ def _read(form: Mapping[str, Any], reason: str, business_type: str) -> tuple[Int
         why = ""
         errors.append(FieldError(CORRECTION_REASON.key, CORRECTION_REASON.label, f"“{CORRECTION_REASON.label}”{exc.reason}"))
     try:
-        intake = read_intake(dict(form, received=[]), business_type=business_type)
+        intake = read_intake(dict(form, received=[]), business_type=business_type,
+                             materials=business(business_type).materials)
     except IntakeInvalid as exc:
         return None, why, list(exc.errors) + errors
     return (intake if not errors else None), why, errors
@@ -216,7 +221,7 @@ def _correct_checklist(case: Case) -> list[ItemChange]:
     """Add the materials the corrected case now needs; drop the unreceived ones it no longer needs."""
     conditions = material_conditions({"direct_category": case.direct_category, "sponsor": case.sponsor},
                                      [{"catalogue_code": s.catalogue_code} for s in case.scope_items])
-    needed = {i.code: i for i in required_items(case.business_type, case.org_type, conditions)}
+    needed = {i.code: i for i in required_items(business(case.business_type).materials, case.org_type, conditions)}
     have = {m.item_code for m in case.materials}
     changes = []
     for material in [m for m in case.materials if m.item_code not in needed and not m.received]:

@@ -14,15 +14,13 @@ from datetime import date
 from accounts.users import UserInfo
 from forms.case_items import CASE_ITEMS, SHOWN_WHEN_EMPTY
 from models.accounts import Role
-from models.cases import CaseState
 from models.print_records import DocumentKind
 from models.reference import streets
 from models.store import Store
 from registry.name_rules import Finding
 from workflow.amend import may_amend
-from workflow.case_documents import NOTICES
 from workflow.case_queries import CaseDetail, case_detail_in
-from workflow.checks import STEP_CHECKS
+from workflow.catalogue import business, changed_items
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.permissions import four_eyes_forbids_in
 from workflow.queries import StepRecord, case_history_in, find_case
@@ -34,6 +32,7 @@ from workflow.transitions import (
     findings_in,
     return_targets,
     review_step,
+    step_checks,
 )
 
 
@@ -54,11 +53,11 @@ class CasePage:
     items: tuple[CaseItem, ...]
     history: tuple[StepRecord, ...]
     findings: tuple[Finding, ...]
-    step: CaseState  # the step whose checks the findings are (in 补正: the one the case returns to)
+    step: str  # the step whose checks the findings are (in 补正: the one the case returns to)
     step_has_checks: bool
     actions: tuple[Transition, ...]  # offered to this user, the four-eyes rule applied
     four_eyes_withheld: bool  # the user could approve but the four-eyes rule forbids it
-    return_targets: tuple[CaseState, ...]  # the steps a 退回 may go back to
+    return_targets: tuple[str, ...]  # the steps a 退回 may go back to
     may_amend: bool  # 更正登记事项
     may_receive: bool  # 登记收到 materials and attach scans
     documents: tuple[DocumentKind, ...]  # the documents the case has now, for its print buttons
@@ -79,15 +78,16 @@ def case_page(store: Store, case_no: str, user: UserInfo, *, today: date | None 
         history = tuple(case_history_in(session, case))
         findings = tuple(findings_in(session, case, today))
         four_eyes = four_eyes_forbids_in(session, case.accepted_by, user)
-    allowed = available_transitions(detail.state, user)
+        kind, changed = business(case.business_type), changed_items(case)
+    allowed = available_transitions(kind, detail.state, user, changed)
     withheld = four_eyes and any(t.action is Action.APPROVE for t in allowed)
     step = review_step(detail.state, detail.items["resume_state"])
     return CasePage(
         detail=detail, items=case_items(detail), history=history, findings=findings, step=step,
-        step_has_checks=step in STEP_CHECKS,
+        step_has_checks=bool(step_checks(kind, step)),
         actions=tuple(t for t in allowed if not (withheld and t.action is Action.APPROVE)),
         four_eyes_withheld=withheld,
-        return_targets=tuple(return_targets(detail.state, (s.to_state for s in history))),
+        return_targets=tuple(return_targets(kind, detail.state, (s.to_state for s in history), changed)),
         may_amend=may_amend(detail.state, user),
         may_receive=Role.CLERK in user.roles and is_open(detail.state),
         documents=printable_documents(detail), today=today,
@@ -105,10 +105,5 @@ def case_items(detail: CaseDetail) -> tuple[CaseItem, ...]:
 
 
 def printable_documents(detail: CaseDetail) -> tuple[DocumentKind, ...]:
-    """The documents (文书) a case in its state has: the receipt always, then by outcome."""
-    kinds = [DocumentKind.RECEIPT]
-    if detail.state in NOTICES:
-        kinds.append(NOTICES[detail.state])
-    if detail.items["credit_code"]:
-        kinds += [DocumentKind.CERTIFICATE, DocumentKind.COLLECTION_RECEIPT]
-    return tuple(kinds)
+    """The documents (文书) a case in its state has, as its business declares them."""
+    return business(detail.items["business_type"]).documents_in(detail.state)

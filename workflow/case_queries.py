@@ -44,10 +44,10 @@ from models.accounts import Role
 from models.cases import SEARCH_INDEX, Case, CaseMaterial, CaseSearchText, CaseState
 from models.registry import Organization, OrgStatus
 from models.store import Store
+from workflow.catalogue import Business, businesses, open_states, under_review_states
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.queries import find_case
-from workflow.states import UNDER_REVIEW
-from workflow.transitions import TRANSITIONS, Action
+from workflow.transitions import Action, transitions_of
 
 PAGE_SIZE = 200
 EXPIRY_WARNING_DAYS = 90
@@ -55,8 +55,6 @@ ROWID = literal_column("cases.rowid")
 SEARCH = table(SEARCH_INDEX, column("rowid"), column(SEARCH_INDEX))
 TRIGRAM = 3  # the shortest text the trigram index can find
 
-# Cases whose decision clock runs: the ones that can be overdue (a case in 补正 has its clock stopped).
-RUNNING_STATES = tuple(s.value for s in CaseState if s in UNDER_REVIEW)
 # The action that moves a case on from each state (what "waiting for me" means).
 FORWARD_ACTIONS = frozenset({Action.ADVANCE, Action.APPROVE, Action.PRINT, Action.ISSUE, Action.RESUME})
 
@@ -131,33 +129,49 @@ def _plain(name: str):
 
 def overdue_condition(today: date, c=_plain) -> ColumnElement[bool]:
     """Under review, clock running, past the due date."""
-    return and_(c("state").in_(RUNNING_STATES), c("due_date") < today)
+    return and_(c("state").in_(running_states()), c("due_date") < today)
 
 
 def due_this_week_condition(today: date, c=_plain) -> ColumnElement[bool]:
     """Under review with the clock running and the due date between today and Sunday."""
-    return and_(c("state").in_(RUNNING_STATES), c("due_date") >= today, c("due_date") <= week_end(today))
+    return and_(c("state").in_(running_states()), c("due_date") >= today, c("due_date") <= week_end(today))
 
 
-def waiting_states(user: UserInfo) -> tuple[set[str], set[str]]:
-    """(states whose next step is the user's role, states whose next step is a clerk's).
+def running_states() -> tuple[str, ...]:
+    """Cases whose decision clock runs: the ones that can be overdue (a case in 补正 has its clock
+    stopped): the states under review of every declared business."""
+    return under_review_states()
+
+
+def waiting_states(user: UserInfo, business: Business) -> tuple[set[str], set[str]]:
+    """(states of ``business`` whose next step is the user's role, those whose next step is a clerk's).
 
     A clerk's steps count as "mine" only for the cases that clerk accepted.
     """
     anyone, own = set(), set()
-    for t in TRANSITIONS:
+    for t in transitions_of(business, frozenset(business.items)):  # every step, the conditional ones too
         if t.action in FORWARD_ACTIONS and t.roles & user.roles:
-            (own if Role.CLERK in t.roles else anyone).update(s.value for s in t.sources)
+            (own if Role.CLERK in t.roles else anyone).update(t.sources)
     return anyone, own - anyone
 
 
 def mine_condition(user: UserInfo, c=_plain) -> ColumnElement[bool]:
-    anyone, own = waiting_states(user)
+    """The cases waiting for ``user``; the businesses whose steps wait alike share one condition."""
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for business in businesses():
+        anyone, own = waiting_states(user, business)
+        groups.setdefault((tuple(sorted(anyone)), tuple(sorted(own))), []).append(business.name)
     parts = []
-    if anyone:
-        parts.append(c("state").in_(sorted(anyone)))
-    if own:
-        parts.append(and_(c("state").in_(sorted(own)), c("accepted_by") == user.username))
+    for (anyone, own), names in groups.items():
+        waiting = []
+        if anyone:
+            waiting.append(c("state").in_(anyone))
+        if own:
+            waiting.append(and_(c("state").in_(own), c("accepted_by") == user.username))
+        if waiting and len(groups) > 1:
+            parts.append(and_(c("business_type").in_(names), or_(*waiting)))
+        else:
+            parts += waiting
     return or_(*parts) if parts else false()
 
 
@@ -237,7 +251,7 @@ def _row(values, today: date) -> CaseRow:
     (case_no, name, org_type, business, state, clerk, accepted_at, due, statutory_due, stopped_since, code) = values
     status = _deadline(due, statutory_due, stopped_since, today)
     return CaseRow(case_no, name, org_type, business, state, clerk, accepted_at, due, statutory_due,
-                   status.working_days_left, status.overdue and state in RUNNING_STATES, status.stopped, code)
+                   status.working_days_left, status.overdue and state in running_states(), status.stopped, code)
 
 
 def list_cases_in(session: Session, flt: CaseFilter, order: CaseOrder, today: date, *, offset: int = 0,
@@ -388,6 +402,7 @@ class Dashboard:
     overdue_rows: tuple[CaseRow, ...]
     supplement_rows: tuple[CaseRow, ...]
     expiring_rows: tuple[ExpiringCertificate, ...]
+    open_by_business: tuple[tuple[str, int], ...] = ()  # 办理中 cases of each declared business
 
 
 def dashboard_filters(user: UserInfo) -> dict[str, CaseFilter]:
@@ -432,4 +447,17 @@ def _dashboard_in(session: Session, user: UserInfo, today: date, *, rows: int, c
         part(k) for k in ("mine", "due_this_week", "overdue", "supplement"))
     expiring = session.scalar(select(func.count()).select_from(Organization).where(expiring_condition(today))) or 0
     return Dashboard(mine, week, late, waiting, expiring, mine_rows, week_rows, late_rows, waiting_rows,
-                     tuple(expiring_certificates_in(session, today, limit=certificates)))
+                     tuple(expiring_certificates_in(session, today, limit=certificates)),
+                     open_by_business_in(session))
+
+
+def open_by_business_in(session: Session) -> tuple[tuple[str, int], ...]:
+    """The number of cases 办理中 of each declared business, in the catalogue's order."""
+    query = select(Case.business_type, func.count()).where(Case.state.in_(open_states())).group_by(Case.business_type)
+    counts = {name: count for name, count in session.execute(query)}
+    return tuple((b.name, counts.get(b.name, 0)) for b in businesses())
+
+
+def business_filter(name: str) -> CaseFilter:
+    """The 办件 list of the cases 办理中 of business ``name`` (a dashboard count's link)."""
+    return CaseFilter(states=frozenset(open_states()), business_type=name)

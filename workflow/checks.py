@@ -34,7 +34,7 @@ from forms.conditions import (
     type_limits,
 )
 from forms.intake import HEADS
-from models.cases import Case, CasePerson, CaseState, DishonestPerson, PersonRole
+from models.cases import Case, CasePerson, DishonestPerson, PersonRole
 from models.reference import scope_catalogue
 from models.registry import Organization, OrgStatus
 from printing.field_limits import certificate_refusals
@@ -240,28 +240,21 @@ def certificate_findings(case: Case, as_of: date) -> list[Finding]:
     return [Finding("certificate.unprintable", REJECT, message) for message in refusals]
 
 
-# ---- which checks a step runs -------------------------------------------------------------
+# ---- the checks by id (what a business's steps name in the catalogue) ----------------------
 
 StepCheck = Callable[[Session, Case, dict[str, Any], date], list[Finding]]
 
-STEP_CHECKS: dict[CaseState, tuple[StepCheck, ...]] = {
-    CaseState.ACCEPTED: (lambda s, c, r, d: materials_findings(c),),
-    CaseState.NAME_REVIEW: (lambda s, c, r, d: name_findings_in(s, c, d),),
-    CaseState.SCOPE_REVIEW: (lambda s, c, r, d: scope_findings(c, d),),
-    CaseState.SPONSOR_REVIEW: (lambda s, c, r, d: sponsor_findings(c, r, d),),
-    CaseState.PERSONS_REVIEW: (lambda s, c, r, d: persons_findings(c, r, d, registry_facts_in(s, c, d)),),
+CHECKS: dict[str, StepCheck] = {
+    "materials": lambda s, c, r, d: materials_findings(c),
+    "name": lambda s, c, r, d: name_findings_in(s, c, d),
+    "scope": lambda s, c, r, d: scope_findings(c, d),
+    "sponsor": lambda s, c, r, d: sponsor_findings(c, r, d),
+    "persons": lambda s, c, r, d: persons_findings(c, r, d, registry_facts_in(s, c, d)),
+    "conditions": lambda s, c, r, d: conditions_findings(c, r, d),
+    "certificate": lambda s, c, r, d: certificate_findings(c, d),
 }
-# Approval (核准登记) looks at everything again as it stands on the day of approval.
-STEP_CHECKS[CaseState.APPROVAL] = (
-    *(check for state in STEP_CHECKS for check in STEP_CHECKS[state]),
-    lambda s, c, r, d: conditions_findings(c, r, d),
-    lambda s, c, r, d: certificate_findings(c, d),
-)
 
 
-def step_findings_in(session: Session, case: Case, rules: dict[str, Any], on: date,
-                     step: CaseState | None = None) -> list[Finding]:
-    """The findings of the check(s) that ``step`` (by default the case's current one) runs."""
-    step = step or CaseState(case.state)
-    return [f for check in STEP_CHECKS.get(step, ()) for f in check(session, case, rules, on)]
-
+def run_checks_in(session: Session, case: Case, rules: dict[str, Any], on: date, check_ids: Iterable[str]) -> list[Finding]:
+    """The findings of the checks ``check_ids`` (a step's, from the catalogue), in order."""
+    return [f for check_id in check_ids for f in CHECKS[check_id](session, case, rules, on)]

@@ -44,13 +44,12 @@ from registry.demo import (
 from registry.organizations import OrganizationRecord, bulk_add_organizations_in
 from workflow.approval import certificate_valid_until
 from workflow.case_numbers import format_case_no, reserve_case_numbers_in
+from workflow.catalogue import business
 from workflow.deadlines import initial_due_dates, limits_for
-from workflow.states import MAIN_LINE, UNDER_REVIEW
 
 DEMO_ACTOR = "demo"
 CHUNK = 2000
 ALL_STATES = tuple(CaseState)
-REVIEW_STATES = [s for s in MAIN_LINE if s in UNDER_REVIEW]
 CLERKS, REVIEWERS, APPROVERS = ("clerk1", "clerk2", "clerk3"), ("reviewer1", "reviewer2"), ("approver1",)
 ACTIONS = {CaseState.SUPPLEMENT: "supplement", CaseState.REJECTED: "reject", CaseState.WITHDRAWN: "withdraw",
            CaseState.CERTIFICATE: "approve", CaseState.ISSUE: "print", CaseState.CLOSED: "issue"}
@@ -79,10 +78,11 @@ class _CaseMaker:
 
     def _path(self, state: CaseState) -> tuple[list[CaseState], CaseState | None]:
         """The states a case in ``state`` went through, and the state a 补正 left."""
-        if state in MAIN_LINE:
-            return list(MAIN_LINE[: MAIN_LINE.index(state) + 1]), None
-        stop = self.rng.choice(REVIEW_STATES)
-        return list(MAIN_LINE[: MAIN_LINE.index(stop) + 1]) + [state], stop
+        main_line = [CaseState(s.state) for s in business(BusinessType.ESTABLISH.value).steps]
+        if state in main_line:
+            return main_line[: main_line.index(state) + 1], None
+        stop = self.rng.choice([CaseState(s) for s in business(BusinessType.ESTABLISH.value).under_review()])
+        return main_line[: main_line.index(stop) + 1] + [state], stop
 
     def case(self, record: OrganizationRecord, state: CaseState, case_no: str, window: str) -> dict:
         rng = self.rng
@@ -115,7 +115,7 @@ class _CaseMaker:
                                                                               CaseState.WITHDRAWN) else None,
         }
         if CaseState.CERTIFICATE in path:
-            case |= {"approved_by": APPROVERS[0], "approved_on": accepted_on + timedelta(days=MAIN_LINE.index(CaseState.CERTIFICATE)),
+            case |= {"approved_by": APPROVERS[0], "approved_on": accepted_on + timedelta(days=path.index(CaseState.CERTIFICATE)),
                      "credit_code": record.credit_code}
         case["_path"] = path
         return case

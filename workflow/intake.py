@@ -7,7 +7,7 @@ refuses is accepted only with the clerk's reason, which the case keeps for the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -41,6 +41,7 @@ from models.store import Store
 from registry.name_check import check_name_in
 from registry.name_rules import REJECT
 from workflow.case_numbers import next_case_no_in, this_window_in
+from workflow.catalogue import Business, business
 from workflow.deadlines import initial_due_dates, limits_for
 from workflow.history import append_step_in
 from workflow.permissions import require_role
@@ -48,13 +49,15 @@ from workflow.queries import CaseSummary, summary_of
 
 
 def build_case(intake: Intake, *, case_no: str, window: str, user: str, accepted_on: date,
-               due_date: date, statutory_due_date: date) -> Case:
-    """The case object for a valid intake form (not yet added to a session)."""
+               due_date: date, statutory_due_date: date, changed: frozenset[str] = frozenset()) -> Case:
+    """The case object for a valid intake form (not yet added to a session); ``changed``: the
+    registered items the case changes (none for 成立登记)."""
     org = intake.organization
     received = intake.received
-    items = required_items(intake.business_type, org["org_type"], material_conditions(org, intake.scope_items))
+    kind = business(intake.business_type)
+    items = required_items(kind.materials, org["org_type"], material_conditions(org, intake.scope_items))
     return Case(
-        case_no=case_no, business_type=intake.business_type, org_type=org["org_type"],
+        case_no=case_no, business_type=kind.name, org_type=org["org_type"], changed_items=",".join(sorted(changed)),
         state=CaseState.ACCEPTED.value, window_code=window, accepted_by=user, accepted_at=utcnow(),
         applicant=org["applicant"], applicant_phone=org["applicant_phone"],
         due_date=due_date, statutory_due_date=statutory_due_date,
@@ -81,19 +84,24 @@ def build_case(intake: Intake, *, case_no: str, window: str, user: str, accepted
 
 
 def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: date | None = None,
-              business_type: str = BusinessType.ESTABLISH.value) -> CaseSummary:
-    """受理: validate the form (nothing is saved if any value is invalid) and open the case."""
+              business_type: str = BusinessType.ESTABLISH.value, changed_items: Iterable[str] = ()) -> CaseSummary:
+    """受理: validate the form (nothing is saved if any value is invalid) and open a case of the
+    catalogue's business ``business_type`` that changes the registered items ``changed_items``."""
     require_role(user, frozenset({Role.CLERK}), "受理办件")
     today = today or date.today()
+    kind = business(business_type)
+    changed = frozenset(changed_items)
+    if unknown := sorted(changed - set(kind.items)):
+        raise SoregError(f"“{'、'.join(unknown)}”不是“{kind.name}”可以变更的登记事项。", field="变更事项")
     with store.write() as session:
-        intake = _checked_intake(session, data, business_type, today)
+        intake = _checked_intake(session, data, kind, today)
         window = this_window_in(session)
         if get_setting(session, RECOVERY_PENDING):
             raise SoregError("本窗口是从备份恢复或重新安装的，须先与中心同步一次，取回本窗口的办件和办件编号后才能受理新办件："
                              "请到“同步”页面点“立即同步”（或运行 python main.py sync）。", field="办件编号")
-        due, statutory_due = initial_due_dates(limits_for(case_rules(session), business_type), today)
+        due, statutory_due = initial_due_dates(limits_for(case_rules(session), kind.deadlines), today)
         case = build_case(intake, case_no=next_case_no_in(session, today.year), window=window, user=user.username,
-                          accepted_on=today, due_date=due, statutory_due_date=statutory_due)
+                          accepted_on=today, due_date=due, statutory_due_date=statutory_due, changed=changed)
         session.add(case)
         session.flush()
         missing = [m.label for m in case.materials if not m.received]
@@ -113,13 +121,16 @@ def intake_rules(store: Store) -> dict[str, Any]:
         return case_rules(session)
 
 
-def _checked_intake(session: Session, data: Mapping[str, Any], business_type: str, today: date) -> Intake:
+def _checked_intake(session: Session, data: Mapping[str, Any], kind: Business, today: date) -> Intake:
     """The form read under this window's rules on ``today``, its name checked against the registry.
 
     A refused name needs the clerk's reason; a reason given for a name that passes is not kept.
     """
-    intake = read_intake(data, business_type=business_type, today=today, rules=case_rules(session))
+    intake = read_intake(data, business_type=kind.name, materials=kind.materials, today=today, rules=case_rules(session))
     org = intake.organization
+    if org["org_type"] not in kind.org_types:
+        raise IntakeInvalid([FieldError("org_type", "组织类型", f"“{kind.name}”只办理{'、'.join(kind.org_types)}，"
+                                                                f"不办理{org['org_type']}，请核对组织类型。")])
     verdict = check_name_in(session, org["name"], org["org_type"], today)
     if verdict.verdict != "reject":
         return replace(intake, name_override_reason=None)

@@ -6,6 +6,10 @@ acknowledged), applies the side effects (clock stopped or resumed, code assigned
 registered at approval, the certificate's collector recorded at 发证), sets the new state and
 appends a ``CaseStep`` with the reviewer's opinion (审查意见) and its audit event. A reviewer may
 return a case (退回) to a step it has already passed, with reasons.
+
+The transitions are built from the case's business in the catalogue (workflow/catalogue.py): on
+along the steps its changed items need, 核准登记 at the approval step (which applies the business's
+effect), and the side exits (补正, 退回, 不予登记, 撤回) that every business shares.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,14 +34,15 @@ from models.cases import Case, CaseState, CaseStep, CollectorKind, PersonRole
 from models.errors import SoregError
 from models.store import Store
 from registry.name_rules import Finding
-from workflow.approval import Registration, register_organization_in
-from workflow.checks import has_rejects, step_findings_in, warnings_of
+from workflow.approval import Registration
+from workflow.catalogue import Business, apply_effect_in, business, changed_items
+from workflow.checks import has_rejects, run_checks_in, warnings_of
 from workflow.deadlines import resume_clock, stop_clock
 from workflow.history import append_step_in
 from workflow.permissions import require_role, require_second_person_in
 from workflow.print_records import require_certificate_printed
 from workflow.queries import CaseSummary, find_case, summary_of
-from workflow.states import MAIN_LINE, UNDER_REVIEW, next_on_main_line
+from workflow.states import FINAL
 
 
 class Action(enum.StrEnum):
@@ -55,55 +61,75 @@ class Action(enum.StrEnum):
 class Transition:
     action: Action
     label: str
-    sources: frozenset[CaseState]
+    sources: frozenset[str]
     roles: frozenset[Role]
     needs_reasons: bool = False
 
 
-REVIEW_STEPS = frozenset(MAIN_LINE[MAIN_LINE.index(CaseState.NAME_REVIEW): MAIN_LINE.index(CaseState.APPROVAL)])
+FORWARD = {"submit": Action.ADVANCE, "advance": Action.ADVANCE, "approve": Action.APPROVE, "print": Action.PRINT,
+           "issue": Action.ISSUE}  # a step's action in the catalogue → the transition that moves the case on
 CLERK, REVIEWER, APPROVER = frozenset({Role.CLERK}), frozenset({Role.REVIEWER}), frozenset({Role.APPROVER})
-
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Action.ADVANCE, ACTION_LABELS["submit"], frozenset({CaseState.ACCEPTED}), CLERK),
-    Transition(Action.ADVANCE, ACTION_LABELS["advance"], REVIEW_STEPS, REVIEWER),
-    Transition(Action.APPROVE, ACTION_LABELS["approve"], frozenset({CaseState.APPROVAL}), APPROVER),
-    Transition(Action.PRINT, ACTION_LABELS["print"], frozenset({CaseState.CERTIFICATE}), CLERK),
-    Transition(Action.ISSUE, ACTION_LABELS["issue"], frozenset({CaseState.ISSUE}), CLERK),
-    Transition(Action.SUPPLEMENT, ACTION_LABELS["supplement"], UNDER_REVIEW, CLERK | REVIEWER, needs_reasons=True),
-    Transition(Action.RETURN, ACTION_LABELS["return"], REVIEW_STEPS, REVIEWER, needs_reasons=True),
-    Transition(Action.RETURN, ACTION_LABELS["return"], frozenset({CaseState.APPROVAL}), APPROVER, needs_reasons=True),
-    Transition(Action.RESUME, ACTION_LABELS["resume"], frozenset({CaseState.SUPPLEMENT}), CLERK),
-    Transition(Action.REJECT, ACTION_LABELS["reject"], UNDER_REVIEW | {CaseState.SUPPLEMENT}, APPROVER, needs_reasons=True),
-    Transition(Action.WITHDRAW, ACTION_LABELS["withdraw"], UNDER_REVIEW | {CaseState.SUPPLEMENT}, CLERK, needs_reasons=True),
-)
+SUPPLEMENT, REJECTED, WITHDRAWN = CaseState.SUPPLEMENT.value, CaseState.REJECTED.value, CaseState.WITHDRAWN.value
 
 
-def transition_for(action: Action, state: CaseState) -> Transition:
-    for t in TRANSITIONS:
+@cache
+def transitions_of(business: Business, changed: frozenset[str] = frozenset()) -> tuple[Transition, ...]:
+    """The transitions of a case of ``business`` that changes ``changed``: on along its main line
+    (the declared steps it needs), back (退回) to a passed step, and the side exits common to all."""
+    line = business.main_line(changed)
+    review = business.under_review(changed)
+    forward = [Transition(FORWARD[s.action], ACTION_LABELS[s.action], frozenset({s.state}), frozenset({s.role}))
+               for s in line[:-1]]
+    returns: dict[Role, set[str]] = {}
+    for s in line[1:len(review)]:
+        returns.setdefault(s.role, set()).add(s.state)
+    open_review = frozenset(review) | {SUPPLEMENT}
+    return (
+        *forward,
+        Transition(Action.SUPPLEMENT, ACTION_LABELS["supplement"], frozenset(review), CLERK | REVIEWER, needs_reasons=True),
+        *(Transition(Action.RETURN, ACTION_LABELS["return"], frozenset(states), frozenset({role}), needs_reasons=True)
+          for role, states in returns.items()),
+        Transition(Action.RESUME, ACTION_LABELS["resume"], frozenset({SUPPLEMENT}), CLERK),
+        Transition(Action.REJECT, ACTION_LABELS["reject"], open_review, APPROVER, needs_reasons=True),
+        Transition(Action.WITHDRAW, ACTION_LABELS["withdraw"], open_review, CLERK, needs_reasons=True),
+    )
+
+
+def transition_for(transitions: Iterable[Transition], action: Action, state: str) -> Transition:
+    transitions = tuple(transitions)
+    for t in transitions:
         if t.action is action and state in t.sources:
             return t
-    labels = {t.label for t in TRANSITIONS if t.action is action}
-    raise SoregError(f"办件当前处于“{state.value}”，不能执行“{'/'.join(sorted(labels))}”。", field="办件状态")
+    labels = {t.label for t in transitions if t.action is action}
+    raise SoregError(f"办件当前处于“{state}”，不能执行“{'/'.join(sorted(labels)) or action.value}”。", field="办件状态")
 
 
-def available_transitions(state: str, user: UserInfo) -> list[Transition]:
-    """The actions ``user`` may take on a case in ``state`` (what the case page offers)."""
-    return [t for t in TRANSITIONS if CaseState(state) in t.sources and t.roles & user.roles]
+def available_transitions(business: Business, state: str, user: UserInfo,
+                          changed: frozenset[str] = frozenset()) -> list[Transition]:
+    """The actions ``user`` may take on a case of ``business`` in ``state`` (what the case page offers)."""
+    return [t for t in transitions_of(business, changed) if state in t.sources and t.roles & user.roles]
 
 
-def return_targets(state: str, passed: Iterable[str]) -> list[CaseState]:
-    """The steps a case in ``state`` may be returned to (退回): the earlier steps of the main line
+def return_targets(business: Business, state: str, passed: Iterable[str],
+                   changed: frozenset[str] = frozenset()) -> list[str]:
+    """The steps a case in ``state`` may be returned to (退回): the earlier steps of its main line
     that it has been in (``passed``: the states of its history)."""
-    current = CaseState(state)
-    if current not in MAIN_LINE:
+    line = [s.state for s in business.main_line(changed)]
+    if state not in line:
         return []
     been = set(passed)
-    return [s for s in MAIN_LINE[: MAIN_LINE.index(current)] if s.value in been]
+    return [s for s in line[: line.index(state)] if s in been]
 
 
-def review_step(state: str, resume_state: str | None) -> CaseState:
+def review_step(state: str, resume_state: str | None) -> str:
     """The step whose checks a case answers to: its own, or in 补正 the one it will return to."""
-    return CaseState(resume_state) if state == CaseState.SUPPLEMENT and resume_state else CaseState(state)
+    return resume_state if state == SUPPLEMENT and resume_state else state
+
+
+def step_checks(business: Business, state: str) -> tuple[str, ...]:
+    """The check ids the step ``state`` of ``business`` runs (none in a side state)."""
+    step = business.step(state)
+    return step.checks if step is not None else ()
 
 
 @dataclass(frozen=True)
@@ -187,65 +213,69 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
     on = on or date.today()
     with store.write() as session:
         case = find_case(session, case_no)
-        state = CaseState(case.state)
-        transition = transition_for(action, state)
+        kind, changed, state = business(case.business_type), changed_items(case), case.state
+        transition = transition_for(transitions_of(kind, changed), action, state)
         require_role(user, transition.roles, transition.label)
         reasons, opinion = _read_words(reasons, opinion)
         if transition.needs_reasons and not reasons:
             raise SoregError(f"“{transition.label}”须写明理由，请填写。", field="理由")
         findings: list[Finding] = []
         registration = None
+        line = [s.state for s in kind.main_line(changed)]
         if action in (Action.ADVANCE, Action.APPROVE):
             if action is Action.APPROVE:
                 require_second_person_in(session, case, user)
             rules = case_rules(session)
-            findings = step_findings_in(session, case, rules, on)
+            checks = step_checks(kind, state)
+            findings = run_checks_in(session, case, rules, on, checks)
             if has_rejects(findings):
-                raise StepRefused(state.value, findings)
+                raise StepRefused(state, findings)
             warnings = warnings_of(findings)
             if warnings and not acknowledge_warnings:
-                raise WarningsNotAcknowledged(state.value, warnings)
+                raise WarningsNotAcknowledged(state, warnings)
             if warnings:
                 note = "；".join(filter(None, [note, "已确认提示：" + "；".join(w.message for w in warnings)]))
-            if state is CaseState.NAME_REVIEW and warnings:
+            if "name" in checks and action is Action.ADVANCE and warnings:
                 case.name_warnings_ack_by, case.name_warnings_ack_at = user.username, utcnow()
-            target = next_on_main_line(state)
+            target = line[line.index(state) + 1]
             if action is Action.APPROVE:
-                registration = register_organization_in(session, case, rules, actor=user.username, on=on)
+                registration = apply_effect_in(session, case, rules, actor=user.username, on=on)
         elif action is Action.SUPPLEMENT:
             stop_clock(case, on)
-            case.resume_state, target = state.value, CaseState.SUPPLEMENT
+            case.resume_state, target = state, SUPPLEMENT
         elif action is Action.RESUME:
             stopped = resume_clock(case, on)
-            target = CaseState(case.resume_state)
+            target = case.resume_state
             case.resume_state = None
             note = "；".join(filter(None, [note, f"时限中止 {stopped} 个工作日，承诺办结日顺延至 {case.due_date:%Y-%m-%d}"]))
         elif action is Action.RETURN:
-            targets = return_targets(state, passed_states_in(session, case))
+            targets = return_targets(kind, state, passed_states_in(session, case), changed)
             if return_to not in targets:
                 raise SoregError(f"请选择退回到的环节（本办件已经过的环节：{'、'.join(targets)}）。", field="退回至")
-            target = CaseState(return_to)
-        else:  # PRINT, ISSUE, REJECT, WITHDRAW
+            target = return_to
+        elif action in (Action.PRINT, Action.ISSUE):
             if action is Action.PRINT:
                 require_certificate_printed(session, case)
-            if action is Action.ISSUE:
+            else:
                 note = "；".join(filter(None, [note, _record_collector(case, collector)]))
-            target = {Action.PRINT: CaseState.ISSUE, Action.ISSUE: CaseState.CLOSED,
-                      Action.REJECT: CaseState.REJECTED, Action.WITHDRAW: CaseState.WITHDRAWN}[action]
-        if target in (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN):
+            target = line[line.index(state) + 1]
+        else:  # REJECT, WITHDRAW
+            target = {Action.REJECT: REJECTED, Action.WITHDRAW: WITHDRAWN}[action]
+        if target in FINAL:
             case.closed_on = on
-        case.state = target.value
+        case.state = target
         extra = {"due_date": case.due_date, "statutory_due_date": case.statutory_due_date}
-        if registration is not None:
+        if isinstance(registration, Registration):
             extra |= {"credit_code": registration.credit_code, "organization_id": registration.organization_id}
-        append_step_in(session, case, action=action.value, from_state=state.value, actor=user.username,
+        append_step_in(session, case, action=action.value, from_state=state, actor=user.username,
                        note=note, reasons=reasons, opinion=opinion, audit_after=extra)
         return Outcome(summary_of(case), tuple(findings), registration)
 
 
 def findings_in(session: Session, case: Case, on: date) -> list[Finding]:
     """The findings of the step the case answers to (in 补正: the step it returns to)."""
-    return step_findings_in(session, case, case_rules(session), on, review_step(case.state, case.resume_state))
+    checks = step_checks(business(case.business_type), review_step(case.state, case.resume_state))
+    return run_checks_in(session, case, case_rules(session), on, checks)
 
 
 def preview_findings(store: Store, case_no: str, *, on: date | None = None) -> list[Finding]:

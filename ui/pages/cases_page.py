@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from models import reference
-from models.cases import BusinessType, CaseState
 from models.print_records import DocumentKind
 from spreadsheets.case_ledger import export_case_ledger
 from ui.case_models import CaseTableModel
@@ -39,7 +39,7 @@ from ui.context import PageContext
 from ui.pages import main_window_page
 from ui.plain_text import plain
 from workflow.case_queries import CaseFilter, DueFilter, clerks
-from workflow.states import FINAL
+from workflow.catalogue import businesses, open_states, states
 
 PRINTING_PAGE = "ui.pages.printing_page:PrintingPage"
 SEARCH_DELAY_MS = 300
@@ -63,16 +63,16 @@ class CasesPage(QWidget):
         self.state_combo = QComboBox()
         self.state_combo.addItem(self.tr("全部状态"), None)
         self.state_combo.addItem(self.tr("办理中"), OPEN_CASES)
-        for state in CaseState:
-            self.state_combo.addItem(state.value, state.value)
+        for state in states():
+            self.state_combo.addItem(state, state)
         self.type_combo = QComboBox()
         self.type_combo.addItem(self.tr("全部类型"), None)
         for name in reference.org_types():
             self.type_combo.addItem(name, name)
         self.business_combo = QComboBox()
         self.business_combo.addItem(self.tr("全部业务"), None)
-        for business in BusinessType:
-            self.business_combo.addItem(business.value, business.value)
+        for business in businesses():
+            self.business_combo.addItem(business.name, business.name)
         self.due_combo = QComboBox()
         for due in DueFilter:
             self.due_combo.addItem(self.tr(due.value), due)
@@ -137,11 +137,18 @@ class CasesPage(QWidget):
         self.stack.addWidget(self.case_view)
         QVBoxLayout(self).addWidget(self.stack)
 
-        self.new_action = self._action(self.tr("新建办件"), "Ctrl+N", self.new_case)
+        self.new_action = self._action(self.tr("新建办件"), "Ctrl+N", lambda: self.new_case())
         self.refresh_action = self._action(self.tr("刷新"), "F5", self.refresh)
         self.find_action = self._action(self.tr("查找"), "Ctrl+F", self.focus_search)
         self.export_action = self._action(self.tr("导出办件台账"), "Ctrl+E", self.export_ledger)
-        self.new_button.clicked.connect(self.new_case)
+        if len(businesses()) > 1:  # the businesses of the catalogue, to choose from
+            self.new_menu = QMenu(self.new_button)
+            for business in businesses():
+                self.new_menu.addAction(business.name).triggered.connect(
+                    lambda _checked=False, name=business.name: self.new_case(name))
+            self.new_button.setMenu(self.new_menu)
+        else:
+            self.new_button.clicked.connect(lambda: self.new_case())
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export_ledger)
 
@@ -177,7 +184,7 @@ class CasesPage(QWidget):
     # -- the filter --
     def current_filter(self) -> CaseFilter:
         state = self.state_combo.currentData()
-        states = frozenset(s.value for s in CaseState if s not in FINAL) if state == OPEN_CASES \
+        states = frozenset(open_states()) if state == OPEN_CASES \
             else frozenset({state}) if state else frozenset()
         clerk = self.clerk_combo.currentData()
         return CaseFilter(
@@ -204,7 +211,8 @@ class CasesPage(QWidget):
             combo.blockSignals(True)
         self.search_edit.blockSignals(True)
         self.search_edit.setText(flt.text)
-        state = next(iter(flt.states)) if len(flt.states) == 1 else None
+        state = (next(iter(flt.states)) if len(flt.states) == 1
+                 else OPEN_CASES if flt.states == frozenset(open_states()) else None)
         self.state_combo.setCurrentIndex(max(0, self.state_combo.findData(state)))
         self.type_combo.setCurrentIndex(max(0, self.type_combo.findData(flt.org_type)))
         self.business_combo.setCurrentIndex(max(0, self.business_combo.findData(flt.business_type)))
@@ -254,12 +262,12 @@ class CasesPage(QWidget):
         self.stack.setCurrentIndex(0)
         self.table.setFocus()
 
-    def new_case(self) -> None:
-        """Open the intake wizard (受理向导)."""
+    def new_case(self, business_type: str | None = None) -> None:
+        """Open the intake wizard (受理向导) of ``business_type`` (default: the catalogue's first business)."""
         if self.wizard is not None and shiboken6.isValid(self.wizard):
             self.wizard.raise_()
             return
-        wizard = CaseWizard(self.context, self)
+        wizard = CaseWizard(self.context, self, business_type=business_type or businesses()[0].name)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.case_opened.connect(lambda _case: self.refresh())
         wizard.finished.connect(lambda _result: self._wizard_done(wizard))

@@ -34,6 +34,7 @@ from workflow.case_queries import (
     EXPIRY_WARNING_DAYS,
     CaseFilter,
     Dashboard,
+    business_filter,
     dashboard,
     dashboard_filters,
 )
@@ -133,6 +134,11 @@ class DashboardPage(QWidget):
         layout.addWidget(heading)
         layout.addWidget(self.greeting)
         layout.addLayout(codes_row)
+        self.business_row = QHBoxLayout()  # 办理中 per business of the catalogue, each a link to its list
+        self.business_row.addWidget(plain(QLabel(self.tr("办理中："))))
+        self.business_buttons: dict[str, QPushButton] = {}
+        self.business_row.addStretch(1)
+        layout.addLayout(self.business_row)
         layout.addLayout(grid, 1)
         for card in self.cards.values():
             card.opened.connect(self.open_card)
@@ -180,6 +186,16 @@ class DashboardPage(QWidget):
                                  ("overdue", data.overdue, data.overdue_rows), ("supplement", data.supplement, data.supplement_rows)):
             self.cards[key].set_count(count)
             self.cards[key].set_rows([(f"{r.name}　{r.state}　{r.due_date:%m-%d}", r.case_no) for r in rows])
+        for name, count in data.open_by_business:
+            button = self.business_buttons.get(name)
+            if button is None:
+                button = self.business_buttons[name] = QPushButton()
+                button.setObjectName("businessCount")
+                button.setFlat(True)
+                button.setToolTip(self.tr("在办件列表中查看办理中的“{0}”办件").format(name))
+                button.clicked.connect(lambda _checked=False, business=name: self.open_business(business))
+                self.business_row.insertWidget(self.business_row.count() - 1, button)
+            button.setText(self.tr("{0} {1} 件").format(name, count))
         self.cards["expiring"].set_count(data.expiring)
         self.cards["expiring"].set_rows([(f"{c.name}　{c.valid_until:%Y-%m-%d}", c.name) for c in data.expiring_rows])
 
@@ -195,6 +211,11 @@ class DashboardPage(QWidget):
         page = main_window_page(self, CASES_PAGE)
         if page is not None:
             page.show_filter(self.filter_for(key))
+
+    def open_business(self, name: str) -> None:
+        page = main_window_page(self, CASES_PAGE)
+        if page is not None:
+            page.show_filter(business_filter(name))
 
     def open_code_blocks(self) -> None:
         page = main_window_page(self, SETTINGS_PAGE)
