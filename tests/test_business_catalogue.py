@@ -147,3 +147,41 @@ def test_a_business_declared_in_data_runs_through_the_unchanged_engine(window, d
 def test_a_business_the_window_does_not_declare_cannot_be_opened(window):
     with pytest.raises(SoregError, match="本窗口不办理“测试备案”"):
         open_case(window.store, GROUP_FORM, user=window.clerk, today=ACCEPTED_ON, business_type=TEST_BUSINESS)
+
+
+def test_the_cases_page_offers_a_declared_business_and_opens_its_case(tmp_path, qtbot, declared):
+    from PySide6.QtWidgets import QApplication
+
+    from ui.context import PageContext
+    from ui.fonts import install_fonts
+    from ui.pages.cases_page import CasesPage
+    from ui.pages.dashboard_page import DashboardPage
+    from ui.tasks import TaskRunner
+
+    install_fonts(QApplication.instance())
+    w = make_window(tmp_path)
+    tasks = TaskRunner()
+    try:
+        case_no = open_case(w.store, GROUP_FORM, user=w.clerk, business_type=TEST_BUSINESS, changed_items=["address"]).case_no
+        perform(w.store, case_no, Action.ADVANCE, user=w.clerk)
+        context = PageContext(store=w.store, user=w.reviewer, tasks=tasks)
+        page = CasesPage(context)
+        qtbot.addWidget(page)
+        combo = page.business_combo
+        assert [combo.itemText(i) for i in range(combo.count())] == ["全部业务", "成立登记", TEST_BUSINESS]
+        assert page.state_combo.findData(SITE_VISIT) > 0
+        assert [a.text() for a in page.new_menu.actions()] == ["成立登记", TEST_BUSINESS]
+        combo.setCurrentIndex(combo.findData(TEST_BUSINESS))
+        qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == 1, timeout=10000)
+        page.open_case(page.model.row(0).case_no)
+        view = page.case_view
+        qtbot.waitUntil(lambda: view.snapshot is not None and not view.loading, timeout=10000)
+        assert view.case_no == case_no and view.snapshot.step == SITE_VISIT
+        assert set(view.action_buttons) >= {Action.ADVANCE, Action.RETURN}
+        dashboard_page = DashboardPage(context)
+        qtbot.addWidget(dashboard_page)
+        qtbot.waitUntil(lambda: TEST_BUSINESS in dashboard_page.business_buttons, timeout=10000)
+        assert dashboard_page.business_buttons[TEST_BUSINESS].text() == f"{TEST_BUSINESS} 1 件"
+    finally:
+        tasks.shut_down()
+        w.store.close()
