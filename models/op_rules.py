@@ -101,7 +101,7 @@ LABELS = {
     "prev_hash": "前一条摘要", "hash": "摘要", "key_id": "公钥编号", "public_key": "公钥",
     "name_override_reason": "名称未通过核准仍予受理的理由", "collector_kind": "领证人类别",
     "collector_name": "领证人姓名", "collector_id_number": "领证人身份证号", "collected_at": "领证时间",
-    "opinion": "审查意见", "changes": "更正内容",
+    "opinion": "审查意见", "changes": "更正内容", "changed_items": "变更事项",
 }
 TABLE_COLUMN_LABELS = {("case_persons", "name"): "姓名", ("case_steps", "action"): "环节操作"}
 
