@@ -236,8 +236,9 @@ def _row_height(row: Cells, step: float) -> float:
 
 def _paginate(rows: list[Cells], step: float, first: float, more: float | None) -> list[list[Cells]] | None:
     """The rows after the header, on sheets whose boxes are ``first`` and then ``more`` mm tall (None:
-    no further sheets), the header row included on each; a row taller than a sheet's box is cut
-    between lines. None when they do not fit."""
+    no further sheets), the header row included on each. A row goes whole onto the next sheet when it
+    does not fit the room left; one taller than a whole sheet is cut between lines where it starts.
+    None when they do not fit."""
     header, body = rows[0], rows[1:]
 
     sheets: list[list[Cells]] = [[header]]
@@ -251,7 +252,8 @@ def _paginate(rows: list[Cells], step: float, first: float, more: float | None) 
             continue
         fit = int((room - 2 * CELL_PADDING + 1e-9) // step)
         alone = len(sheets[-1]) == 1
-        if alone and fit >= 1:  # taller than the whole box: cut it between lines
+        taller_than_a_sheet = more is None or _row_height(row, step) > more - _row_height(header, step) + 1e-9
+        if fit >= 1 and (alone or taller_than_a_sheet):  # cut between lines, the rest on the next sheet
             sheets[-1].append([lines[:fit] for lines in row])
             pending.insert(0, [lines[fit:] for lines in row])
             room = 0.0
