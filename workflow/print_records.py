@@ -5,7 +5,9 @@
 the same transaction. The rules: a reprint needs a reason, a 正本 reprint the approver role
 (``print_rules.check_reprint``); a certificate needs an approved case and the 证件印制号 of its
 stock, used once; a replacement (重打) of a voided copy needs a reason. A reprint of a 正本 or
-副本 voids the copy it replaces in the same transaction, so one of each stands at a time.
+副本 voids the copy it replaces in the same transaction, so one of each stands at a time. After a
+变更登记 the organization's old copies, returned at the window, are voided all at once
+(``void_returned_certificates``, 旧证收回作废), keeping the new certificate.
 """
 
 from __future__ import annotations
