@@ -26,6 +26,7 @@ class DocumentKind(enum.StrEnum):
     REJECTION_NOTICE = "不予登记通知书"
     COLLECTION_RECEIPT = "领证回执"
     NAME_CHECK_SLIP = "名称核准结果"
+    CHANGE_NOTICE = "准予变更登记通知书"
 
 
 class PrintEvent(enum.StrEnum):

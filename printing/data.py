@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from models.reference import district
+from printing.templates import table_text
 
 
 class OrgKind(enum.StrEnum):
@@ -280,5 +281,36 @@ class NameCheckSlipData:
         }
 
 
+@dataclass(frozen=True)
+class ChangeNoticeData:
+    """准予变更登记通知书 (notice of approval of a change): the organization under its name after the
+    change (and its former name when the name changed), what changed from what to what, and that the
+    new certificate is collected against the return of the old 正本 and 副本."""
+
+    case_no: str
+    organization_name: str
+    credit_code: str
+    received_on: date
+    decided_on: date
+    changes: Sequence[tuple[str, str, str]]  # (变更事项, 变更前, 变更后)
+    issued_on: date
+    former_name: str = ""  # the name before the change, when the 名称 changed
+    authority: str = field(default_factory=_authority)
+    template = "change_approval_notice"
+
+    def values(self) -> dict[str, str]:
+        return {
+            "case_no": self.case_no,
+            "organization_name": self.organization_name,
+            "former_name": f"原名称“{self.former_name}”，" if self.former_name else "",
+            "credit_code": self.credit_code,
+            "received_on": chinese_date(self.received_on),
+            "decided_on": chinese_date(self.decided_on),
+            "changes": table_text(self.changes),
+            "issued_on": chinese_date(self.issued_on),
+            "authority": self.authority,
+        }
+
+
 Document = (CertificateData | ReceiptData | CorrectionNoticeData | RejectionNoticeData
-            | CollectionReceiptData | NameCheckSlipData)
+            | CollectionReceiptData | NameCheckSlipData | ChangeNoticeData)

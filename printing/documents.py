@@ -15,6 +15,7 @@ from printing.calibration import NO_CALIBRATION, Calibration
 from printing.data import (
     CERTIFICATE_TEMPLATES,
     CertificateData,
+    ChangeNoticeData,
     CollectionReceiptData,
     CorrectionNoticeData,
     Document,
@@ -34,6 +35,7 @@ DOCUMENT_TEMPLATES: dict[DocumentKind, tuple[str, ...]] = {
     DocumentKind.REJECTION_NOTICE: (RejectionNoticeData.template,),
     DocumentKind.COLLECTION_RECEIPT: (CollectionReceiptData.template,),
     DocumentKind.NAME_CHECK_SLIP: (NameCheckSlipData.template,),
+    DocumentKind.CHANGE_NOTICE: (ChangeNoticeData.template,),
 }
 
 

@@ -3,7 +3,9 @@
 Shrinking keeps the text on its baseline: the first line's baseline is where the template's full
 font size puts it (single-line text centred in its box, wrapped text from the box's top), so a
 value stays level with its printed label however small it gets. Lines break only where Chinese
-typesetting allows (行首/行尾禁则) and never inside a date, a number or a code.
+typesetting allows (行首/行尾禁则) and never inside a date, a number or a code. A table (a flowing
+field with columns) wraps each cell in its column and keeps a row on one sheet unless the row alone
+is taller than a sheet's box.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from dataclasses import dataclass
 
 from models.errors import SoregError
 from printing.fonts import FontChain
-from printing.templates import Box, TextSpec
+from printing.templates import Box, TextSpec, table_cells
 
 PT_PER_MM = 72 / 25.4
 SHRINK_STEP = 0.5  # pt
+CELL_PADDING = 1.5  # mm inside a table cell, on every side
 NO_LINE_START = set("，。、；：？！）》」』】〕〉”’,.;:?!)]}%")  # 行首禁则
 NO_LINE_END = set("（《「『【〔〈“‘([{")  # 行尾禁则
 NUMBERED_ITEM = re.compile(r"^\d+\. ")
@@ -38,6 +41,7 @@ class Line:
 class FittedText:
     font_size: float  # pt
     lines: tuple[Line, ...]
+    rules: tuple[Box, ...] = ()  # a table's ruling: lines from (x, y) to (x + width, y + height)
 
 
 def break_allowed(text: str) -> list[bool]:
@@ -177,6 +181,8 @@ def flow_sheets(chain: FontChain, spec: TextSpec, text: str) -> list[FittedText]
     its minimum size), else at the minimum size in the first box, then in the ``continued`` box of as
     many further sheets as it takes."""
     chain.check(text, spec.label)
+    if spec.columns:
+        return table_sheets(chain, spec, text)
     fitted = lines_at(chain, spec, text)
     if fitted is not None or spec.continued is None:
         return [fit_text(chain, spec, text)]
@@ -204,3 +210,98 @@ def _place(chain: FontChain, spec: TextSpec, box: Box, size: float, lines: list[
             x = box.x + indent
         placed.append(Line(text=line, x=x, baseline=baseline + i * step, width=width))
     return FittedText(font_size=size, lines=tuple(placed))
+
+
+Cells = list[list[tuple[str, float, float]]]  # a row: the wrapped lines of each cell
+
+
+def _table_rows(chain: FontChain, spec: TextSpec, text: str, size: float) -> list[Cells] | None:
+    """The header and every row, each cell wrapped in its column at ``size``; None if a character is
+    wider than its column."""
+    rows: list[Cells] = []
+    for cells in [[c.title for c in spec.columns], *table_cells(text)]:
+        row = []
+        for column, cell in zip(spec.columns, cells + [""] * (len(spec.columns) - len(cells)), strict=True):
+            lines = wrap(chain, cell, column.width - 2 * CELL_PADDING, size)
+            if lines is None:
+                return None
+            row.append(lines)
+        rows.append(row)
+    return rows
+
+
+def _row_height(row: Cells, step: float) -> float:
+    return max(1, *(len(lines) for lines in row)) * step + 2 * CELL_PADDING
+
+
+def _paginate(rows: list[Cells], step: float, first: float, more: float | None) -> list[list[Cells]] | None:
+    """The rows after the header, on sheets whose boxes are ``first`` and then ``more`` mm tall (None:
+    no further sheets), the header row included on each. A row goes whole onto the next sheet when it
+    does not fit the room left; one taller than a whole sheet is cut between lines where it starts.
+    None when they do not fit."""
+    header, body = rows[0], rows[1:]
+
+    sheets: list[list[Cells]] = [[header]]
+    room = first - _row_height(header, step)
+    pending = list(body)
+    while pending:
+        row = pending.pop(0)
+        if _row_height(row, step) <= room + 1e-9:
+            sheets[-1].append(row)
+            room -= _row_height(row, step)
+            continue
+        fit = int((room - 2 * CELL_PADDING + 1e-9) // step)
+        alone = len(sheets[-1]) == 1
+        taller_than_a_sheet = more is None or _row_height(row, step) > more - _row_height(header, step) + 1e-9
+        if fit >= 1 and (alone or taller_than_a_sheet):  # cut between lines, the rest on the next sheet
+            sheets[-1].append([lines[:fit] for lines in row])
+            pending.insert(0, [lines[fit:] for lines in row])
+            room = 0.0
+            continue
+        if more is None or (alone and len(sheets) > 1):  # no further sheet, or a fresh one holds no line
+            return None
+        sheets.append([header])
+        room = more - _row_height(header, step)
+        pending.insert(0, row)
+    return sheets
+
+
+def _place_table(chain: FontChain, spec: TextSpec, box: Box, size: float, rows: list[Cells]) -> FittedText:
+    """The rows drawn from the top of ``box``: each cell's lines in its column, a rule above and below
+    every row and between the columns."""
+    size_mm = size / PT_PER_MM
+    step = size_mm * spec.line_spacing
+    ascent = size_mm * (1 + chain.primary.descent)
+    lines: list[Line] = []
+    top = box.y
+    rules = [Box(box.x, top, box.width, 0)]
+    for number, row in enumerate(rows):
+        left = box.x
+        for column, cell in zip(spec.columns, row, strict=True):
+            for i, (text, width, indent) in enumerate(cell):
+                x = left + (column.width - width) / 2 if number == 0 else left + CELL_PADDING + indent
+                lines.append(Line(text=text, x=x, baseline=top + CELL_PADDING + ascent + i * step, width=width))
+            left += column.width
+        top += _row_height(row, step)
+        rules.append(Box(box.x, top, box.width, 0))
+    edges = [box.x]
+    for column in spec.columns:
+        edges.append(edges[-1] + column.width)
+    rules += [Box(x, box.y, 0, top - box.y) for x in edges]
+    return FittedText(font_size=size, lines=tuple(lines), rules=tuple(rules))
+
+
+def table_sheets(chain: FontChain, spec: TextSpec, text: str) -> list[FittedText]:
+    """A table, one FittedText per sheet: on the first sheet alone at the largest size down to the
+    minimum at which it fits there, else at the minimum size over as many sheets as it takes."""
+    sizes = _sizes(spec)
+    for size in sizes:
+        rows = _table_rows(chain, spec, text, size)
+        if rows is None:
+            continue
+        more = spec.continued.height if spec.continued and size == sizes[-1] else None
+        sheets = _paginate(rows, size / PT_PER_MM * spec.line_spacing, spec.box.height, more)
+        if sheets is not None:
+            boxes = [spec.box] + [spec.continued or spec.box] * (len(sheets) - 1)
+            return [_place_table(chain, spec, b, size, s) for b, s in zip(boxes, sheets, strict=True)]
+    raise _too_long(spec)

@@ -26,6 +26,7 @@ QR_QUIET_MODULES = 4  # ISO/IEC 18004
 QR_MASK = 4
 DARK_RUN = re.compile(rb"\x01+")
 WATERMARK = "草稿"
+TABLE_RULE_WIDTH = 0.3  # mm
 
 
 class PrintMode(enum.StrEnum):
@@ -92,6 +93,8 @@ class PageDrawer:
         return self.height_pt - top_mm * mm
 
     def text(self, fitted: FittedText) -> None:
+        for box in fitted.rules:
+            self.rule("line", box, TABLE_RULE_WIDTH)
         for line in fitted.lines:
             if line.text:
                 self.runs(line.x * mm, self.y(line.baseline), line.text, fitted.font_size, "")

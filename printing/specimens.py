@@ -12,6 +12,7 @@ from pathlib import Path
 
 from printing.data import (
     CertificateData,
+    ChangeNoticeData,
     CollectionReceiptData,
     CopyKind,
     CorrectionNoticeData,
@@ -130,6 +131,27 @@ def name_check_slip(**changes) -> NameCheckSlipData:
     return NameCheckSlipData(**values)
 
 
+NEW_SCOPE = SCOPE.replace("承接政府部门委托的事项；", "承接政府部门委托的事项；开展餐饮食品安全宣传和厨余垃圾分类指导；")
+
+
+def change_notice(**changes) -> ChangeNoticeData:
+    values = dict(
+        case_no="W01-2026-000127",
+        organization_name="上海市长宁区䶮德餐饮行业协会",
+        former_name="上海市长宁区餐饮行业协会",
+        credit_code="51310105MJ5012345X",
+        received_on=date(2026, 11, 2),
+        decided_on=date(2026, 11, 24),
+        changes=(("名称", "上海市长宁区餐饮行业协会", "上海市长宁区䶮德餐饮行业协会"),
+                 ("住所", "上海市长宁区愚园路1320号3楼305室", "上海市长宁区天山路200号2楼（华阳路街道）"),
+                 ("法定代表人", "王䶮", "李建国"),
+                 ("业务范围", SCOPE, NEW_SCOPE)),
+        issued_on=date(2026, 11, 26),
+    )
+    values.update(changes)
+    return ChangeNoticeData(**values)
+
+
 def long_certificate(copy: CopyKind) -> CertificateData:
     """A certificate whose 名称, 住所, 业务主管单位, 活动地域 and 业务范围 sit at their accepted maximum."""
     from forms.print_limits import max_chars, scope_as_printed
@@ -158,6 +180,7 @@ def all_specimens() -> dict[str, Document]:
         "rejection_notice": rejection_notice(),
         "collection_receipt": collection_receipt(),
         "name_check_slip": name_check_slip(),
+        "change_approval_notice": change_notice(),
     }
 
 

@@ -12,12 +12,15 @@ merged over it (objects merged key by key, ``null`` removes an element).
 be printed in overlay mode (套打). A text whose placeholders are all empty is not printed (no
 ``印制号：`` without a serial), and the QR code's caption is printed only with the code. A
 document whose list ``flow``s onto continuation pages places each element on the sheets its
-``pages`` names: ``all``, ``first``, ``last`` or ``rest`` (every sheet but the first).
+``pages`` names: ``all``, ``first``, ``last`` or ``rest`` (every sheet but the first). A flowing
+list with ``columns`` is a ruled table (表格): its value is ``table_text(rows)``, a row per line and
+a tab between cells; each cell wraps in its column and the header row is repeated on every sheet.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -30,6 +33,18 @@ Align = Literal["left", "center", "right"]
 ALIGNMENTS = ("left", "center", "right")
 Pages = Literal["all", "first", "last", "rest"]
 PAGES = ("all", "first", "last", "rest")
+CELL_SEPARATOR = "\t"
+
+
+def table_text(rows: Sequence[Sequence[str]]) -> str:
+    """The value of a table field: one line per row, cells separated by a tab (a cell's own line
+    breaks and tabs become spaces)."""
+    return "\n".join(CELL_SEPARATOR.join(" ".join(cell.split()) for cell in row) for row in rows)
+
+
+def table_cells(text: str) -> list[list[str]]:
+    """The rows of a table field's value, each a list of its cells."""
+    return [line.split(CELL_SEPARATOR) for line in text.split("\n") if line.strip()]
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,14 @@ class Box:
     y: float
     width: float
     height: float
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header (表头) and width in mm."""
+
+    title: str
+    width: float
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,7 @@ class TextSpec:
     fewest_lines: bool = False
     continued: Box | None = None  # a flowing text's box on the sheets after the first
     pages: Pages = "all"
+    columns: tuple[Column, ...] = ()  # a table's columns, left to right (their widths fill the box)
 
 
 @dataclass(frozen=True)
@@ -145,6 +169,9 @@ def _text(key: str, d: dict[str, Any]) -> TextSpec:
     if d.get("align", "left") not in ALIGNMENTS:
         raise ValueError(f"{key}.align 应为 {'、'.join(ALIGNMENTS)}")
     continued = d.get("continued")
+    columns = tuple(Column(c["title"], float(c["width"])) for c in d.get("columns", ()))
+    if columns and (continued is None or abs(sum(c.width for c in columns) - float(d["width"])) > 0.01):
+        raise ValueError(f"{key}.columns 的宽度之和应等于 {key}.width，且表格须有 continued（续页位置）")
     return TextSpec(
         key=key,
         label=d.get("label", key),
@@ -159,6 +186,7 @@ def _text(key: str, d: dict[str, Any]) -> TextSpec:
         fewest_lines=bool(d.get("fewest_lines", False)),
         continued=_box({**d, **continued}) if continued else None,
         pages=_pages(key, d),
+        columns=columns,
     )
 
 

@@ -5,12 +5,15 @@
 the same transaction. The rules: a reprint needs a reason, a 正本 reprint the approver role
 (``print_rules.check_reprint``); a certificate needs an approved case and the 证件印制号 of its
 stock, used once; a replacement (重打) of a voided copy needs a reason. A reprint of a 正本 or
-副本 voids the copy it replaces in the same transaction, so one of each stands at a time.
+副本 voids the copy it replaces in the same transaction, so one of each stands at a time. After a
+变更登记 the organization's old copies, returned at the window, are voided all at once
+(``void_returned_certificates``, 旧证收回作废), keeping the new certificate.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +28,7 @@ from models.base import utcnow
 from models.cases import Case, CaseState
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent, PrintRecord
+from models.registry import Organization
 from models.store import Store
 from printing.data import CopyKind
 from workflow.case_documents import require_approved, standing_certificates
@@ -228,3 +232,39 @@ def require_certificate_printed(session: Session, case: Case) -> None:
         raise SoregError(f"办件 {case.case_no} 尚未打印登记证书{'和'.join(missing)}，请先打印并录入证件印制号，"
                          "再办理“制证完成”。", field="登记证书")
 
+
+
+RETURNED_ON_CHANGE = "变更登记换发新证，旧证收回"
+
+
+def void_returned_certificates(store: Store, credit_code: str, *, new_serials: Sequence[str],
+                               user: UserInfo) -> list[PrintRecordInfo]:
+    """旧证收回作废 (old certificates returned and voided): after a change the new certificate is printed,
+    and every certificate copy (正本 and 副本) of the organization that still stands, printed for any
+    of its cases, is voided with the reason ``RETURNED_ON_CHANGE`` and an audit event each, in one
+    transaction; returns the void records.
+
+    ``new_serials`` are the 证件印制号 of the new certificate, which must stand for this organization
+    and are kept. Refused in Chinese when nothing is left to void, so a second call changes nothing.
+    """
+    kept = {normalize_stock_serial(serial) for serial in new_serials}
+    if not kept:
+        raise SoregError("请填写新登记证书的证件印制号：旧证收回作废时保留新证，先打印新证再收回旧证。",
+                         field="证件印制号")
+    with store.write() as session:
+        org = session.scalar(select(Organization).where(Organization.credit_code == credit_code.strip().upper()))
+        if org is None:
+            raise SoregError(f"登记库中没有统一社会信用代码为 {credit_code} 的组织，请核对。", field="统一社会信用代码")
+        standing = session.scalars(select(PrintRecord).join(Case, Case.id == PrintRecord.case_id).where(
+            Case.organization_id == org.id, PrintRecord.document == DocumentKind.CERTIFICATE.value,
+            PrintRecord.event != PrintEvent.VOID.value, PrintRecord.voided.is_(False))
+            .order_by(PrintRecord.at, PrintRecord.id)).all()
+        unknown = sorted(kept - {row.serial for row in standing})
+        if unknown:
+            raise SoregError(f"印制号 {'、'.join(unknown)} 不是“{org.name}”现存有效的登记证书，请核对新证书上的印制号。",
+                             field="证件印制号")
+        old = [row for row in standing if row.serial not in kept]
+        if not old:
+            raise SoregError(f"“{org.name}”除新证书外没有尚未作废的登记证书，无需收回作废（可能已经作废过）。",
+                             field="登记证书")
+        return [_info(_void_in(session, row, RETURNED_ON_CHANGE, user.username)) for row in old]
