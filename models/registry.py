@@ -121,6 +121,7 @@ class OrganizationVersion(SyncedMixin, Base):
     case_no: Mapped[str | None] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(64), nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    effective_on: Mapped[date] = mapped_column(Date, nullable=False)  # 核准日期: the certificate's 发证日期
     record: Mapped[str] = mapped_column(Text, nullable=False)
 
     __table_args__ = (UniqueConstraint("organization_id", "version_no", name="uq_organization_versions_number"),)

@@ -94,6 +94,7 @@ class RecordVersion:
     number: int
     actor: str
     at: datetime  # local time
+    effective_on: date  # 核准日期
     case_no: str | None
     business: str
     changes: tuple[ItemChange, ...]
@@ -218,7 +219,8 @@ def _import_origin(session: Session, org: Organization) -> tuple[str, datetime]:
 def _implied_version(session: Session, org: Organization) -> tuple[RecordVersion, RegisteredRecord]:
     record = implied_record(org)
     actor, at = _import_origin(session, org)
-    return RecordVersion(1, actor, local_time(at), None, IMPORTED, record_changes(None, record), implied=True), record
+    return RecordVersion(1, actor, local_time(at), local_time(at).date(), None, IMPORTED, record_changes(None, record),
+                         implied=True), record
 
 
 def _versions_in(session: Session, org: Organization) -> tuple[list[RecordVersion], RegisteredRecord]:
@@ -230,8 +232,8 @@ def _versions_in(session: Session, org: Organization) -> tuple[list[RecordVersio
     versions, previous = [], None
     for row in rows:
         record = record_from_json(row.record)
-        versions.append(RecordVersion(row.version_no, row.actor, local_time(row.at), row.case_no, row.business,
-                                      record_changes(previous, record)))
+        versions.append(RecordVersion(row.version_no, row.actor, local_time(row.at), row.effective_on, row.case_no,
+                                      row.business, record_changes(previous, record)))
         previous = record
     return versions, previous
 
@@ -274,17 +276,18 @@ def record_of_case(case: Case, approved_on: date) -> RegisteredRecord:
 
 
 def _append(session: Session, org: Organization, number: int, record: RegisteredRecord, *, actor: str,
-            at: datetime, business: str, case_id: uuid.UUID | None, case_no: str | None) -> None:
+            at: datetime, on: date, business: str, case_id: uuid.UUID | None, case_no: str | None) -> None:
     session.add(OrganizationVersion(organization_id=org.id, version_no=number, business=business, case_id=case_id,
-                                    case_no=case_no, actor=actor, at=at, record=record_json(record)))
+                                    case_no=case_no, actor=actor, at=at, effective_on=on, record=record_json(record)))
 
 
 def add_version_in(session: Session, org: Organization, record: RegisteredRecord, *, actor: str,
-                   case_id: uuid.UUID | None, business: str) -> int:
+                   case_id: uuid.UUID | None, business: str, on: date | None = None) -> int:
     """Append the next version of ``org``'s record and bring its organizations columns in step
     (a new name through the name index, the old one kept as a former name), in the caller's
     transaction; audited. An organization without versions gets its implied (imported) record
-    stored as version 1 first, except at 成立登记, whose record is the first. Returns the number."""
+    stored as version 1 first, except at 成立登记, whose record is the first. ``on``: the day it
+    takes effect (核准日期; today when not given). Returns the number."""
     numbers = session.scalar(select(func.max(OrganizationVersion.version_no))
                              .where(OrganizationVersion.organization_id == org.id)) or 0
     establishing = business == BusinessType.ESTABLISH.value
@@ -292,18 +295,21 @@ def add_version_in(session: Session, org: Organization, record: RegisteredRecord
         raise SoregError(f"“{org.name}”已有登记事项的版本，不能再作为成立登记写入。", field="业务类型")
     before = None
     at = utcnow()
+    on = on or local_time(at).date()
     if numbers:
         before = current_record_in(session, org)
     elif not establishing:
         before = implied_record(org)
         who, when = _import_origin(session, org)
-        _append(session, org, 1, before, actor=who or IMPORTED, at=when, business=IMPORTED, case_id=None, case_no=None)
+        _append(session, org, 1, before, actor=who or IMPORTED, at=when, on=local_time(when).date(), business=IMPORTED,
+                case_id=None, case_no=None)
         numbers = 1
     case_no = session.scalar(select(Case.case_no).where(Case.id == case_id)) if case_id else None
     number = numbers + 1
-    _append(session, org, number, record, actor=actor, at=at, business=business, case_id=case_id, case_no=case_no)
+    _append(session, org, number, record, actor=actor, at=at, on=on, business=business, case_id=case_id,
+            case_no=case_no)
     if record.name != org.name:
-        rename_organization_in(session, org.id, record.name, renamed_on=local_time(at).date(), actor=actor)
+        rename_organization_in(session, org.id, record.name, renamed_on=on, actor=actor)
     for column in MIRRORED:
         value = getattr(record, column) or None
         if getattr(org, column) != value:
@@ -326,7 +332,7 @@ def current_record_in(session: Session, org: Organization) -> RegisteredRecord:
 
 def record_certificate(store: Store, org_id: uuid.UUID, copy: CopyKind, serial: str) -> CertificateData:
     """The 登记证书 of a registered organization, printed from its current record: issued on the
-    day of the record's newest version. Refused, naming the item, while an item it prints is not
+    day its newest version took effect. Refused, naming the item, while an item it prints is not
     registered (a later business asks for it)."""
     with store.read() as session:
         org = _organization(session, org_id)
@@ -345,7 +351,7 @@ def record_certificate(store: Store, org_id: uuid.UUID, copy: CopyKind, serial: 
     if missing:
         raise SoregError(f"“{org.name}”的登记事项{'、'.join(missing)}尚未登记，不能打印证书；"
                          "请先办理补齐这些事项的业务。", field=missing[0])
-    issued_on = versions[-1].at.date()
+    issued_on = versions[-1].effective_on
     return CertificateData(
         org_kind=kind, copy=copy, name=record.name, credit_code=org.credit_code, address=record.address,
         representative=record.legal_representative, business_scope=scope_as_printed([s.text for s in record.scope]),

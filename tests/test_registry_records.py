@@ -72,7 +72,8 @@ def test_approval_writes_version_1_from_the_case_items_scope_and_persons(window)
     assert "法定代表人" in record.persons[0].roles
 
     [version] = record_versions(window.store, org_id)
-    assert (version.number, version.case_no, version.business, version.actor) == (1, case_no, "成立登记", "approver")
+    assert (version.number, version.case_no, version.business, version.actor, version.effective_on) == (
+        1, case_no, "成立登记", "approver", APPROVED_ON)
     assert not version.implied
     changed = {c.label: (c.before, c.after) for c in version.changes}
     assert changed["名称"] == ("（未登记）", "上海市长宁区养老服务协会")
@@ -114,7 +115,8 @@ def test_a_version_added_to_an_imported_organization_materializes_the_import_fir
                                 "legal_representative": "赵丽", "persons": (person,), "funds_yuan": 50000})
     with window.store.write() as session:
         org = session.get(Organization, org_id)
-        assert add_version_in(session, org, later, actor="clerk", case_id=None, business="变更登记") == 2
+        assert add_version_in(session, org, later, actor="clerk", case_id=None, business="变更登记",
+                              on=date(2026, 10, 9)) == 2
     newest, first = record_versions(window.store, org_id)
     assert (first.number, first.business, first.actor, first.implied) == (1, IMPORTED, "admin", False)
     assert (newest.number, newest.business, newest.actor) == (2, "变更登记", "clerk")
@@ -129,6 +131,8 @@ def test_a_version_added_to_an_imported_organization_materializes_the_import_fir
         names = {(n.name, n.is_current) for n in session.scalars(select(OrganizationName).where(
             OrganizationName.organization_id == org_id))}
         assert names == {("上海市长宁区六号文体协会", True), ("上海市长宁区六号文化协会", False)}  # a former name now
+        assert session.scalar(select(OrganizationName.renamed_on).where(OrganizationName.is_current.is_(False))) == date(
+            2026, 10, 9)
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "organization.version")).one()
         assert json.loads(event.summary)["after"]["changed"] == [c.label for c in newest.changes]
         assert verify_chain_in(session).ok
@@ -151,7 +155,7 @@ def test_versions_are_numbered_per_organization_append_only_and_listed_newest_fi
     with pytest.raises(IntegrityError), window.store.write() as session:
         row = session.scalars(select(OrganizationVersion).limit(1)).one()
         session.add(OrganizationVersion(organization_id=org_id, version_no=row.version_no, business="变更登记",
-                                        actor="x", at=row.at, record=row.record))
+                                        actor="x", at=row.at, effective_on=row.effective_on, record=row.record))
     with pytest.raises(SoregError, match="不能再作为成立登记"), window.store.write() as session:
         add_version_in(session, session.get(Organization, org_id), record, actor="x", case_id=None, business="成立登记")
 
@@ -160,7 +164,7 @@ def test_a_certificate_prints_from_the_record_of_a_registered_organization(windo
     _, org_id = registered(window)
     data = record_certificate(window.store, org_id, CopyKind.DUPLICATE, "SZ2026000099")
     assert (data.name, data.representative, data.capital_yuan) == ("上海市长宁区养老服务协会", "李建国", 30000)
-    assert data.issued_on == record_versions(window.store, org_id)[0].at.date()
+    assert data.issued_on == data.valid_from == APPROVED_ON
     assert data.credit_code.startswith("51") and data.activity_area == "上海市长宁区"
     pdf = pypdfium2.PdfDocument(documents_pdf([data], draft=True))
     page_text = pdf[0].get_textpage().get_text_range()

@@ -47,7 +47,8 @@ def register_organization_in(session: Session, case: Case, rules: dict[str, Any]
         address=case.address, legal_representative=case.legal_representative, sponsor=case.sponsor,
         established_on=on, certificate_valid_until=valid_until,
     ), actor=actor)
-    add_version_in(session, org, record_of_case(case, on), actor=actor, case_id=case.id, business=case.business_type)
+    add_version_in(session, org, record_of_case(case, on), actor=actor, case_id=case.id, business=case.business_type,
+                   on=on)
     case.organization_id, case.credit_code = org.id, assigned.code
     case.approved_by, case.approved_on = actor, on
     return Registration(assigned.code, org.id, valid_until, assigned.remaining, assigned.remaining < assigned.low_threshold)

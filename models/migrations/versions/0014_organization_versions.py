@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('case_no', sa.String(length=40), nullable=True),
         sa.Column('actor', sa.String(length=64), nullable=False),
         sa.Column('at', sa.DateTime(), nullable=False),
+        sa.Column('effective_on', sa.Date(), nullable=False),
         sa.Column('record', sa.Text(), nullable=False),
         sa.Column('id', sa.Uuid(), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
