@@ -120,10 +120,14 @@ class OrganizationPage:
 # ---- the record as JSON (the version row and its sync payload) ------------------------------
 
 def record_json(record: RegisteredRecord) -> str:
-    """The record as the version row stores it."""
+    """The record as the version row stores it (a person's roles joined by ",", as a case keeps
+    them); spread into the version's fields, it is what sync sends (models.op_rules)."""
     def plain(value):
         if isinstance(value, date):
             return value.isoformat()
+        if isinstance(value, PersonInOffice):
+            return {f.name: ",".join(value.roles) if f.name == "roles" else plain(getattr(value, f.name))
+                    for f in fields(value)}
         if isinstance(value, tuple):
             return [plain(v) for v in value]
         if hasattr(value, "__dataclass_fields__"):
@@ -140,7 +144,7 @@ def record_from_json(text: str) -> RegisteredRecord:
     data = json.loads(text)
     return RegisteredRecord(**(data | {
         "scope": tuple(ScopeItem(**(s | {"approval_date": _day(s.get("approval_date"))})) for s in data.get("scope", ())),
-        "persons": tuple(PersonInOffice(**(p | {"roles": tuple(p.get("roles", ())),
+        "persons": tuple(PersonInOffice(**(p | {"roles": tuple(r for r in p["roles"].split(",") if r),
                                                 "appointed_on": _day(p.get("appointed_on"))}))
                          for p in data.get("persons", ())),
     }))
