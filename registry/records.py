@@ -30,7 +30,7 @@ from models.errors import SoregError
 from models.registry import Organization, OrganizationVersion
 from models.store import Store
 from printing.data import CertificateData, CopyKind, OrgKind
-from registry.organizations import rename_organization_in
+from registry.organizations import organization_in, rename_organization_in
 from registry.registry_query import street_name
 
 IMPORTED = "登记库导入"  # the business of the implied version of an imported organization
@@ -199,13 +199,6 @@ def record_changes(before: RegisteredRecord | None, after: RegisteredRecord) -> 
                  for key, label in RECORD_ITEMS if getattr(old, key) != getattr(after, key))
 
 
-def _organization(session: Session, org_id: uuid.UUID) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise SoregError("登记库中没有这个组织（可能已被删除），请刷新后重试。", field="组织")
-    return org
-
-
 def _version_rows(session: Session, org_id: uuid.UUID) -> list[OrganizationVersion]:
     return list(session.scalars(select(OrganizationVersion).where(OrganizationVersion.organization_id == org_id)
                                 .order_by(OrganizationVersion.version_no)))
@@ -245,19 +238,19 @@ def _versions_in(session: Session, org: Organization) -> tuple[list[RecordVersio
 def current_record(store: Store, org_id: uuid.UUID) -> RegisteredRecord:
     """The organization's registered record as it stands now."""
     with store.read() as session:
-        return _versions_in(session, _organization(session, org_id))[1]
+        return _versions_in(session, organization_in(session, org_id))[1]
 
 
 def record_versions(store: Store, org_id: uuid.UUID) -> list[RecordVersion]:
     """Every version of the organization's record, newest first."""
     with store.read() as session:
-        return _versions_in(session, _organization(session, org_id))[0][::-1]
+        return _versions_in(session, organization_in(session, org_id))[0][::-1]
 
 
 def organization_page(store: Store, org_id: uuid.UUID) -> OrganizationPage:
     """Everything the organization page shows, read in one transaction."""
     with store.read() as session:
-        org = _organization(session, org_id)
+        org = organization_in(session, org_id)
         versions, record = _versions_in(session, org)
         return OrganizationPage(org.id, org.credit_code, org.org_type, org.status, org.established_on,
                                 org.certificate_valid_until, record, record_items(record), tuple(versions[::-1]))
@@ -339,7 +332,7 @@ def record_certificate(store: Store, org_id: uuid.UUID, copy: CopyKind, serial: 
     day its newest version took effect. Refused, naming the item, while an item it prints is not
     registered (a later business asks for it)."""
     with store.read() as session:
-        org = _organization(session, org_id)
+        org = organization_in(session, org_id)
         versions, record = _versions_in(session, org)
     try:
         kind = OrgKind(org.org_type)
