@@ -3,11 +3,13 @@
 One source of labels: what the applicant declared is labelled by the intake form's fields
 (forms/intake.py); the case's own facts (办件编号, 受理人, 核准日期 …) and the actions a case goes
 through (受理, 审查通过, 退回 …) are labelled here, for the case page, its history and its buttons.
+The registered record of an organization (登记事项, registry/records.py) uses the same labels,
+in the registered wording where the form's is the applicant's (拟定名称 → 名称).
 """
 
 from __future__ import annotations
 
-from forms.intake import ORGANIZATION_FIELDS
+from forms.intake import ORGANIZATION_FIELDS, PERSON_FIELDS, SCOPE_FIELDS
 
 CASE_FACT_LABELS = {
     "case_no": "办件编号", "business_type": "业务类型", "state": "状态", "legal_representative": "拟任法定代表人",
@@ -30,3 +32,16 @@ ACTION_LABELS = {
     "issue": "发证", "supplement": "通知补正", "return": "退回", "resume": "材料补齐", "reject": "不予登记",
     "withdraw": "撤回", "amend": "更正登记事项",
 }
+
+# The registered record (登记事项): its items in the order the organization page lists them.
+_REGISTERED_WORDING = {"name": "名称", "legal_representative": "法定代表人", "scope": "业务范围", "persons": "在任人员"}
+RECORD_ITEMS: tuple[tuple[str, str], ...] = tuple((key, _REGISTERED_WORDING.get(key) or _FORM_LABELS[key]) for key in (
+    "name", "address", "street_code", "activity_area", "scope", "funds_yuan", "sponsor", "direct_category",
+    "legal_representative", "purpose", "persons",
+))
+_SCOPE_LABELS = {f.key: f.label for f in SCOPE_FIELDS}
+SCOPE_ITEM_LABELS = {"text": "业务范围", "approval_doc_no": _SCOPE_LABELS["approval_doc_no"],
+                     "approval_date": _SCOPE_LABELS["approval_date"]}
+_PERSON_LABELS = {f.key: f.label for f in PERSON_FIELDS}
+PERSON_ITEM_LABELS = {key: _PERSON_LABELS[key] for key in ("name", "id_number", "roles", "appointed_on")} | {"title": "职务"}
+NOT_REGISTERED = "（未登记）"  # an item the registry does not hold yet; a later business asks for it

@@ -67,6 +67,7 @@ TABLE_LABELS = {
     "organizations": "登记库组织", "cases": "办件", "case_scope_items": "办件业务范围", "case_persons": "办件人员",
     "case_materials": "办件材料", "case_attachments": "办件附件", "case_steps": "办件环节", "case_counters": "办件编号",
     "print_records": "打印记录", "audit_events": "操作日志", "window_keys": "窗口签名密钥",
+    "organization_versions": "登记事项版本",
 }
 
 LABELS = {
@@ -102,6 +103,7 @@ LABELS = {
     "name_override_reason": "名称未通过核准仍予受理的理由", "collector_kind": "领证人类别",
     "collector_name": "领证人姓名", "collector_id_number": "领证人身份证号", "collected_at": "领证时间",
     "opinion": "审查意见", "changes": "更正内容", "changed_items": "变更事项",
+    "version_no": "版本序号", "business": "业务", "effective_on": "生效日期", "scope": "业务范围", "persons": "在任人员",
 }
 TABLE_COLUMN_LABELS = {("case_persons", "name"): "姓名", ("case_steps", "action"): "环节操作"}
 
@@ -140,6 +142,17 @@ def _label(table: str, column: str) -> str:
 
 
 _ORG_CHOICES = {"org_type": ORG_TYPES, "status": tuple(s.value for s in OrgStatus)}
+VERSIONS = "organization_versions"
+# A version of an organization's registered record travels with its record (a JSON column of the
+# row, registry/records.py) spread into fields of its own, so that the centre checks each item.
+_VERSION_ITEMS = (
+    ("name", "text", 200, False, True, None), ("address", "text", 200, False, True, None),
+    ("street_code", "text", 9, False, True, None), ("activity_area", "text", 100, False, True, None),
+    ("scope", "records", None, False, True, None), ("funds_yuan", "integer", None, True, True, None),
+    ("sponsor", "text", 100, False, True, None), ("direct_category", "text", 16, False, True, None),
+    ("legal_representative", "text", 64, False, True, None), ("purpose", "text", TEXT_LIMIT, False, True, None),
+    ("persons", "records", None, False, True, None),
+)
 _NESTED = (
     ("organizations.former_names", (("name", "text", 200, False, True, None), ("renamed_on", "date", None, True, True, None))),
     ("organizations.name_index", (
@@ -147,7 +160,14 @@ _NESTED = (
         ("renamed_on", "date", None, True, True, None), ("org_type", "text", 16, True, False, ORG_TYPES),
         ("compare_key", "text", 100, False, True, None), ("compare_pinyin", "text", 400, False, True, None),
         ("field", "text", 32, False, True, None), ("form", "text", 16, False, True, None))),
+    (f"{VERSIONS}.scope", (("text", "text", 200, False, True, None), ("approval_doc_no", "text", 64, False, True, None),
+                           ("approval_date", "date", None, True, True, None))),
+    (f"{VERSIONS}.persons", (("name", "text", 64, False, True, None), ("id_number", "text", 18, False, True, None),
+                             ("roles", "text", 64, False, True, None), ("title", "text", 32, False, True, None),
+                             ("appointed_on", "date", None, True, True, None))),
 )
+NESTED_LABELS = {(f"{VERSIONS}.scope", "text"): "业务范围", (f"{VERSIONS}.persons", "name"): "姓名",
+                 (f"{VERSIONS}.persons", "title"): "职务"}
 
 
 @cache
@@ -168,10 +188,21 @@ def rules() -> dict[str, dict[str, Rule]]:
                                                   None, LABELS["former_names"])
     found["organizations"]["name_index"] = Rule("organizations", "name_index", "records", None, True, False, None,
                                                 LABELS["name_index"])
+    del found[VERSIONS]["record"]
+    found[VERSIONS] |= {column: Rule(VERSIONS, column, kind, length, nullable, required, choices, LABELS[column])
+                        for column, kind, length, nullable, required, choices in _VERSION_ITEMS}
     for scope, fields in _NESTED:
-        found[scope] = {column: Rule(scope, column, kind, length, nullable, required, choices, LABELS[column])
+        found[scope] = {column: Rule(scope, column, kind, length, nullable, required, choices,
+                                     NESTED_LABELS.get((scope, column)) or LABELS[column])
                         for column, kind, length, nullable, required, choices in fields}
     return found
+
+
+def pushed_payload(table: str, payload: dict) -> dict:
+    """A row as the push sends it: a version's record spread into the version's fields."""
+    if table == VERSIONS and isinstance(payload.get("record"), str):
+        return {k: v for k, v in payload.items() if k != "record"} | json.loads(payload["record"])
+    return payload
 
 
 def _class(ranges: tuple[tuple[int, int], ...]) -> str:
@@ -308,7 +339,7 @@ def row_problem(table: str, payload: dict) -> str | None:
         return f"数据超过 {PAYLOAD_LIMIT_BYTES} 字节的上限（{size} 字节）"
     if table == "organizations":  # former names and the name index join the row when it is pushed
         payload = {"former_names": []} | payload
-    return object_problem(table, payload)
+    return object_problem(table, pushed_payload(table, payload))
 
 
 def envelope_problem(op: Any) -> str | None:

@@ -41,9 +41,10 @@ WINDOW_TABLES = frozenset({
     "audit_events", "cases", "case_scope_items", "case_persons", "case_materials", "case_attachments",
     "case_steps", "case_counters", "print_records",
 })
-# Rows the centre owns but a window may propose (a new organization from an approved case) or
-# publish (its own signing key); the centre decides and sends the outcome back in the pull.
-CENTRE_TABLES = frozenset({"organizations", "window_keys"})
+# Rows the centre owns but a window may propose (a new organization from an approved case, a
+# version of its registered record) or publish (its own signing key); the centre decides and
+# sends the outcome back in the pull.
+CENTRE_TABLES = frozenset({"organizations", "organization_versions", "window_keys"})
 SYNCED_TABLES = WINDOW_TABLES | CENTRE_TABLES
 
 FROM_CENTRE = "sync.from_centre"

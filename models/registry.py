@@ -4,15 +4,27 @@
 current and former name already split into its parts, and ``NameVariant`` the one-character
 deletions of its comparison key: together they let the name check find identical, homophone
 and one-character-different names with index look-ups instead of a scan.
+``OrganizationVersion`` keeps every version of an organization's registered record (登记事项).
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, SyncedMixin
@@ -91,6 +103,28 @@ class NameVariant(Base):
     variant: Mapped[str] = mapped_column(String(100), primary_key=True)
 
     __table_args__ = (Index("ix_name_variants_variant", "variant"),)
+
+
+class OrganizationVersion(SyncedMixin, Base):
+    """One version of an organization's registered record (登记事项): its items and persons in
+    office as JSON (registry/records.py reads and writes it), who made it, when, by which case
+    and business. Append-only (SQLite refuses an UPDATE); numbered 1, 2, … per organization."""
+
+    __tablename__ = "organization_versions"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    version_no: Mapped[int] = mapped_column(Integer, nullable=False)
+    business: Mapped[str] = mapped_column(String(16), nullable=False)  # 成立登记, 变更登记, 登记库导入 …
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the window's case; the centre has no cases table
+    case_no: Mapped[str | None] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    effective_on: Mapped[date] = mapped_column(Date, nullable=False)  # 核准日期: the certificate's 发证日期
+    record: Mapped[str] = mapped_column(Text, nullable=False)
+
+    __table_args__ = (UniqueConstraint("organization_id", "version_no", name="uq_organization_versions_number"),)
 
 
 class CodeBlock(SyncedMixin, Base):

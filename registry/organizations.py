@@ -87,7 +87,8 @@ def _snapshot(org: Organization) -> dict:
     return {k: getattr(org, k) for k in COLUMNS}
 
 
-def _get(session: Session, org_id: uuid.UUID) -> Organization:
+def organization_in(session: Session, org_id: uuid.UUID) -> Organization:
+    """The organization ``org_id``, or a Chinese refusal when the registry no longer holds it."""
     org = session.get(Organization, org_id)
     if org is None:
         raise SoregError("登记库中没有这个组织（可能已被删除），请刷新后重试。", field="组织")
@@ -114,7 +115,7 @@ def add_organization_in(session: Session, record: OrganizationRecord, *, actor: 
 def rename_organization_in(session: Session, org_id: uuid.UUID, new_name: str, *, renamed_on: date,
                            actor: str) -> Organization:
     """更名: the new name becomes current; the old one stays indexed as a former name."""
-    org = _get(session, org_id)
+    org = organization_in(session, org_id)
     new_name = new_name.strip()
     if not new_name:
         raise SoregError("新名称不能为空。", field="名称")
@@ -137,7 +138,7 @@ def change_status_in(session: Session, org_id: uuid.UUID, status: str, *, change
     allowed = [s.value for s in OrgStatus]
     if status not in allowed:
         raise SoregError(f"登记状态“{status}”无效，可选：{'、'.join(allowed)}。", field="登记状态")
-    org = _get(session, org_id)
+    org = organization_in(session, org_id)
     if org.status == status:
         raise SoregError(f"该组织的登记状态已经是“{status}”。", field="登记状态")
     before = {"status": org.status, "status_changed_on": org.status_changed_on}
@@ -290,7 +291,7 @@ def propose_change_in(session: Session, org_id: uuid.UUID, values: dict, formers
     the whole organization as it would be (``values`` over its columns, ``formers`` added to
     or re-dated among its former names, the name index to match), leaving the local copy as
     the centre has it until the centre decides; audited."""
-    org = _get(session, org_id)
+    org = organization_in(session, org_id)
     record = _snapshot(org) | values
     parsed = parse_name(record["name"], record["org_type"])
     former_names = {e.name: e.renamed_on for e in org.names if not e.is_current}

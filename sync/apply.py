@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session
 from models.audit import record_event
 from models.base import utcnow
 from models.outbox import NoticeKind
-from models.registry import CodeBlock, Organization
+from models.registry import CodeBlock, Organization, OrganizationVersion
 from registry.code_blocks import block_codes
 from registry.name_index import fill_name_variants, name_row
+from registry.records import record_from_json, record_json
 
 ACTOR = "sync"
 ORGANIZATION = "organization"
+ORGANIZATION_VERSION = "organization_version"
 _IN_CHUNK = 10000  # one IN (…) query per snapshot page; SQLite ≥ 3.32 allows 32,766 parameters
 
 
@@ -415,6 +417,29 @@ def load_code_blocks_in(session: Session, blocks: list[dict]) -> int:
     return loaded
 
 
+_VERSION_COLUMNS = [c.name for c in OrganizationVersion.__table__.columns if c.name != "record"]
+
+
+def apply_versions_in(session: Session, rows: list[dict]) -> None:
+    """Store versions of registered records the centre sent (each row of central.organization_versions
+    with the version as sent, its record spread into fields): a version already here, or of an
+    organization this window does not hold, is left as it is (versions are append-only)."""
+    if not rows:
+        return
+    table = OrganizationVersion.__table__
+    converters = {c.name: _sqlite_value(c) for c in table.columns}
+    names = _VERSION_COLUMNS + ["record"]
+    values = []
+    for row in rows:
+        sent = row["payload"]
+        record = {k: v for k, v in sent.items() if k not in table.columns}
+        converted = [(converters[c] or (lambda v: v))(sent.get(c)) for c in _VERSION_COLUMNS]
+        values.append((*converted, record_json(record_from_json(json.dumps(record))), _hex(sent["organization_id"])))
+    session.connection().exec_driver_sql(
+        f"INSERT INTO organization_versions ({', '.join(names)}) SELECT {', '.join('?' * len(names))}"
+        " WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?) ON CONFLICT DO NOTHING", values)
+
+
 def apply_changes_in(session: Session, changes: list[tuple], window: str) -> dict[str, int]:
     """Apply one page of changes read with CHANGE_COLUMNS, in order; the last change of a row
     wins (an organization whose columns are all NULL was deleted). Returns how many rows of
@@ -435,6 +460,7 @@ def apply_changes_in(session: Session, changes: list[tuple], window: str) -> dic
         elif change[2] is not None:
             by_kind.setdefault(kind, []).append(json.loads(change[2]))
     apply_organizations_in(session, orgs, deleted_orgs)
+    apply_versions_in(session, by_kind.get(ORGANIZATION_VERSION, []))
     apply_reviews_in(session, by_kind.get("review", []), window)
     if by_kind.get("reference"):
         apply_reference_in(session, by_kind["reference"])

@@ -10,7 +10,10 @@ centre refuses whole (the window's quota of the day) stays queued, and the push 
 SQLite write lock is held only to delete an acknowledged batch, never across the network, so the
 window keeps working while a push runs. Changes an import proposes (op ``propose``,
 models.outbox.PROPOSE) go to ``sync_api.sync_propose_v1`` instead, which holds each for the
-centre's review; the batch is acknowledged once both have answered.
+centre's review; the batch is acknowledged once both have answered. Versions of organizations'
+registered records (table ``organization_versions``) go, their record spread into fields
+(models.op_rules.pushed_payload), to ``sync_api.sync_versions_v1`` (central migration c0007),
+after the organizations they belong to.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models.errors import SoregError
-from models.op_rules import PAYLOAD_LIMIT_BYTES, REFUSED_RANGES, op_problem
+from models.op_rules import (
+    PAYLOAD_LIMIT_BYTES,
+    REFUSED_RANGES,
+    VERSIONS,
+    op_problem,
+    pushed_payload,
+)
 from models.outbox import PROPOSE, NoticeKind, OutboxOp, SyncNotice
 from models.progress import Progress, stop_if_cancelled
 from models.registry import OrganizationName
@@ -101,6 +110,7 @@ class _Batch:
     sent: int  # how many ops the body holds
     refused_here: dict[str, str]  # op id → why it was not sent
     proposals: list  # the changes an import proposes, for sync_propose_v1
+    versions: list[str]  # versions of registered records as JSON ops, for sync_versions_v1
 
 
 def _batch(session: Session, ops: list, window: str) -> _Batch:
@@ -108,11 +118,13 @@ def _batch(session: Session, ops: list, window: str) -> _Batch:
     are spliced in as they are."""
     org_ids = [op.row_id for op in ops if op.table_name == "organizations" and op.payload and op.op != PROPOSE]
     index = _name_index(session, org_ids) if org_ids else {}
-    parts, taken, refused, proposals, size = [], [], {}, [], 0
+    parts, taken, refused, proposals, versions, size = [], [], {}, [], [], 0
     for op in ops:
         payload = op.payload or "null"
         if op.table_name == "organizations" and op.payload and op.op != PROPOSE:
             payload = _organization_payload(op.payload, index.get(op.row_id, []))
+        elif op.table_name == VERSIONS and op.payload:
+            payload = json.dumps(pushed_payload(VERSIONS, json.loads(op.payload)), ensure_ascii=False)
         if taken and size + len(payload) > BATCH_BYTES:
             break
         taken.append(op)
@@ -125,8 +137,8 @@ def _batch(session: Session, ops: list, window: str) -> _Batch:
             refused[op.op_id] = problem
             continue
         head = json.dumps(_head(op, window), ensure_ascii=False)
-        parts.append(f'{head[:-1]},"payload":{payload}}}')
-    return _Batch(taken, "[" + ",".join(parts) + "]", len(parts), refused, proposals)
+        (versions if op.table_name == VERSIONS else parts).append(f'{head[:-1]},"payload":{payload}}}')
+    return _Batch(taken, "[" + ",".join(parts) + "]", len(parts), refused, proposals, versions)
 
 
 def _proposals_json(ops: list, window: str) -> str:
@@ -179,6 +191,14 @@ def _send(conn: psycopg.Connection, body: str) -> dict[str, Any]:
                          "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
 
 
+def _send_versions(conn: psycopg.Connection, body: str) -> dict[str, Any]:
+    try:
+        return conn.execute("SELECT sync_api.sync_versions_v1(%s::jsonb)", (body,)).fetchone()[0]
+    except psycopg.errors.UndefinedFunction as exc:
+        raise SoregError("中心数据库的同步接口版本过旧（缺少 sync_versions_v1，不能接收登记事项的版本）：请中心管理员运行 "
+                         "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
+
+
 def _name_the_culprit(conn: psycopg.Connection, body: str, exc: psycopg.Error) -> None:
     """A batch the centre failed on (not refused): send its ops one by one, in order, until one
     fails, and name that op on the exception (the crash log shows it). Ops sent this way are
@@ -221,6 +241,12 @@ def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, pro
             answer = conn.execute("SELECT sync_api.sync_propose_v1(%s::jsonb)", (
                 _proposals_json(next_batch.proposals, window),)).fetchone()[0]
             if answer.get("refused"):  # what went to sync_push_v2 is recorded there: sent again, it is answered again
+                result.refused = answer["refused"]
+                return result
+            problems += answer["problems"]
+        if next_batch.versions:
+            answer = _send_versions(conn, "[" + ",".join(next_batch.versions) + "]")
+            if answer.get("refused"):  # what went before is recorded at the centre: sent again, it is answered again
                 result.refused = answer["refused"]
                 return result
             problems += answer["problems"]

@@ -1,4 +1,5 @@
-"""The 登记库 page: the registry listed and searched, a page of rows at a time, off the UI thread."""
+"""The 登记库 page: the registry listed and searched, a page of rows at a time, off the UI thread;
+a double-click or Enter opens the organization's page (its record and versions)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -37,6 +39,7 @@ from registry.registry_query import (
     search_organizations,
 )
 from ui.context import PageContext
+from ui.organization_view import OrganizationView
 from ui.plain_text import plain
 
 SEARCH_DELAY_MS = 300
@@ -193,13 +196,22 @@ class RegistryPage(QWidget):
         bar.addWidget(self.type_combo)
         bar.addWidget(self.status_combo)
         bar.addWidget(self.count_label)
-        layout = QVBoxLayout(self)
+        list_page = QWidget()
+        layout = QVBoxLayout(list_page)
+        layout.setContentsMargins(0, 0, 0, 0)
         heading = QLabel(self.tr("登记库"))
         heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
         layout.addWidget(heading)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.details)
+        self.organization_view = OrganizationView(context)
+        self.organization_view.back_requested.connect(self.show_list)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(list_page)
+        self.stack.addWidget(self.organization_view)
+        QVBoxLayout(self).addWidget(self.stack)
+        self.table.activated.connect(self.open_index)  # a double-click or Enter
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -212,6 +224,16 @@ class RegistryPage(QWidget):
         self.model.failed.connect(self._failed)
         self.table.selectionModel().currentRowChanged.connect(self._show_details)
         self.search()
+
+    def open_index(self, index: QModelIndex) -> None:
+        """Open the organization's page: its current record and its versions."""
+        if index.isValid():
+            self.organization_view.open(self.model.row(index.row()).id)
+            self.stack.setCurrentWidget(self.organization_view)
+
+    def show_list(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.table.setFocus()
 
     def current_filter(self) -> RegistryFilter:
         return RegistryFilter(
@@ -234,6 +256,7 @@ class RegistryPage(QWidget):
         self.search_edit.setText(name)
         self.search_edit.blockSignals(False)
         self._wanted_name = name
+        self.show_list()
         self.search()
 
     def _loaded(self, count: int, complete: bool) -> None:

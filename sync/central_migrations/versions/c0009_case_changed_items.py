@@ -4,16 +4,16 @@ Windows of this release send ``cases.changed_items`` (变更事项, the register
 changes, comma-joined): the frozen copy of the window's rules (``central.column_rules``) holds it
 after the case columns of c0006, before the synced columns (id, created_at …), so the centre checks it as the window does (models.op_rules).
 
-Revision ID: c0007
-Revises: c0006
+Revision ID: c0009
+Revises: c0007
 Create Date: 2026-12-06
 """
 
 import importlib.util
 from pathlib import Path
 
-revision = "c0007"
-down_revision = "c0006"
+revision = "c0009"
+down_revision = "c0007"
 branch_labels = None
 depends_on = None
 
