@@ -11,7 +11,7 @@ premises, a head over the age limit, neither a sponsor nor a direct-registration
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -51,7 +51,7 @@ from forms.fields import (
     list_parser,
     read_fields,
 )
-from forms.materials import required_items
+from forms.materials import checklist, changed_conditions, required_items
 from forms.print_limits import max_chars, scope_too_long
 from models.case_rules import case_rules, direct_categories
 from models.cases import BusinessType, PersonRole
@@ -159,6 +159,11 @@ PERSON_FIELDS: tuple[Field, ...] = (
     Field("appointed_on", "任职日期", as_date, max_length=20, hint="留空则以核准日为准"),
 )
 
+# 内部决议日期: the day the members' or board's meeting decided a change (变更登记 is due within a
+# number of days of it, rules "change"); read beside the form of a business that changes items.
+DECISION_FIELD = Field("decision_date", "内部决议日期", as_date, required=True, max_length=20,
+                       hint="会员（代表）大会或理事会作出变更决议的日期")
+
 # Why a name that the name check (名称核准) refuses is accepted all the same: shown to the reviewer.
 NAME_OVERRIDE_FIELD = Field("name_override_reason", "名称未通过核准仍予受理的理由", as_chinese_text, max_length=500,
                             multiline=True, hint="例如：申请人坚持使用此名称，请审核人员判断")
@@ -180,9 +185,10 @@ class Intake:
         return next(p["name"] for p in self.persons if PersonRole.LEGAL_REPRESENTATIVE in p["roles"])
 
 
-def material_conditions(organization: Mapping[str, Any], scope_items: Sequence[Mapping[str, Any]]) -> frozenset[str]:
-    """Which conditional checklist items apply to a case (see forms.materials)."""
-    found = set()
+def material_conditions(organization: Mapping[str, Any], scope_items: Sequence[Mapping[str, Any]],
+                        changed: Collection[str] = ()) -> frozenset[str]:
+    """Which conditional checklist items apply to a case that changes ``changed`` (see forms.materials)."""
+    found = set(changed_conditions(changed))
     if organization.get("direct_category"):
         found.add("direct")
     elif organization.get("sponsor"):
@@ -308,7 +314,7 @@ def _read_persons(rows: Sequence[Mapping[str, object]], today: date | None,
 def _read_received(raw: Sequence[object], materials: str, org_type: str | None) -> tuple[frozenset[str], list[FieldError]]:
     if org_type is None:
         return frozenset(), []
-    known = {item.code: item for item in required_items(materials, org_type, frozenset(("sponsor", "direct", "prior_approval")))}
+    known = {item.code: item for item in checklist(materials, org_type)}
     received, errors = set(), []
     for code in raw:
         text = str(code).strip()
@@ -320,14 +326,17 @@ def _read_received(raw: Sequence[object], materials: str, org_type: str | None) 
 
 
 def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ESTABLISH.value, today: date | None = None,
-                rules: Mapping[str, Any] | None = None, conditions: bool = True, materials: str | None = None) -> Intake:
+                rules: Mapping[str, Any] | None = None, conditions: bool = True, materials: str | None = None,
+                kept_persons: Sequence[dict[str, Any]] | None = None, changed: Collection[str] = ()) -> Intake:
     """Read the whole intake form; raise ``IntakeInvalid`` listing every invalid value.
 
     ``materials`` names the checklist in materials.json (default: the business's name).
     With ``conditions`` (the default) the registration conditions are measured on ``today``
     (default: the real today) under ``rules`` (default: ``case_rules()``, the window's own rules
     need a session); without, only what each field can take is read, as for a case under review
-    that is judged by the review checks instead.
+    that is judged by the review checks instead. ``kept_persons``: the persons in office a change
+    keeps, as registered (not read from the form); ``changed``: the registered items a change
+    case changes (their materials are needed).
     """
     rules = rules if rules is not None else case_rules()
     on = (today or date.today()) if conditions else None
@@ -335,8 +344,11 @@ def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ES
     if on is not None:
         errors += organization_condition_errors(organization, today=on, rules=rules)
     scope_items, scope_errors = _read_scope(list(data.get("scope_items") or []), on)
-    persons, person_errors = _read_persons(list(data.get("persons") or []), on, rules)
-    if not data.get("persons"):
+    if kept_persons is not None:
+        persons, person_errors = [dict(p) for p in kept_persons], []
+    else:
+        persons, person_errors = _read_persons(list(data.get("persons") or []), on, rules)
+    if kept_persons is None and not data.get("persons"):
         person_errors.append(FieldError("persons", "人员", "“人员”至少填写拟任法定代表人一位。"))
     materials = materials or business_type
     received, received_errors = _read_received(list(data.get("received") or []), materials, organization.get("org_type"))
@@ -346,7 +358,7 @@ def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ES
         raise IntakeInvalid(errors)
     for key in ("individual_members", "unit_members"):
         organization[key] = organization[key] or 0
-    conditions = material_conditions(organization, scope_items)
+    conditions = material_conditions(organization, scope_items, changed)
     needed = {i.code for i in required_items(materials, organization["org_type"], conditions)}
     return Intake(business_type, organization, tuple(scope_items), tuple(persons), received & needed,
                   override["name_override_reason"])

@@ -1,12 +1,14 @@
 """Materials checklists (申请材料清单) per business type and organization type.
 
 The items are data in resources/reference/materials.json; an item marked ``when`` is required
-only for a case with a 业务主管单位 ("sponsor"), a direct registration ("direct") or 业务范围
-items that need a prior approval ("prior_approval").
+only for a case with a 业务主管单位 ("sponsor"), a direct registration ("direct"), 业务范围
+items that need a prior approval ("prior_approval"), or that changes a registered item
+("changed:<item>", e.g. "changed:legal_representative" for the outgoing one's 离任审计报告).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +16,7 @@ from models.errors import SoregError
 from models.reference import loader, record
 
 CONDITIONS = ("sponsor", "direct", "prior_approval")
+CHANGED = "changed:"  # the prefix of a condition "changes this registered item"
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,8 @@ def _checklists(data: Any) -> dict[str, dict[str, tuple[MaterialItem, ...]]]:
 
 def _item(data: Any, where: str) -> MaterialItem:
     item = record(MaterialItem, data, where)
-    if item.when is not None and item.when not in CONDITIONS:
-        raise SoregError(f"{where}的 when 应为 {'、'.join(CONDITIONS)} 之一或 null")
+    if item.when is not None and item.when not in CONDITIONS and not item.when.startswith(CHANGED):
+        raise SoregError(f"{where}的 when 应为 {'、'.join(CONDITIONS)}、{CHANGED}<登记事项> 之一或 null")
     return item
 
 
@@ -50,3 +53,8 @@ def checklist(business_type: str, org_type: str) -> tuple[MaterialItem, ...]:
 def required_items(business_type: str, org_type: str, conditions: frozenset[str]) -> tuple[MaterialItem, ...]:
     """The items this case must bring, given which ``conditions`` apply to it."""
     return tuple(i for i in checklist(business_type, org_type) if i.when is None or i.when in conditions)
+
+
+def changed_conditions(changed: Iterable[str]) -> frozenset[str]:
+    """The conditions of a case that changes the registered items ``changed``."""
+    return frozenset(CHANGED + key for key in changed)

@@ -13,6 +13,7 @@ anniversary of the change date (deregistered 2025-03-01 still blocks on 2026-02-
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -252,17 +253,20 @@ def listing(descriptions: list[str]) -> str:
     return shown + (f"；等，共 {len(descriptions)} 个（见所列组织）。" if more > 0 else "。")
 
 
-def registry_findings_in(session: Session, parsed: ParsedName, as_of: date) -> list[Finding]:
+def registry_findings_in(session: Session, parsed: ParsedName, as_of: date, *, own: int | None = None) -> list[Finding]:
     """Identical and similar names in the registry, grouped by rule; old ones as one info finding.
 
     Each organization is named once, under its strongest relation; one that is past its
     protection period is named in the info finding only if no protected name of it counts.
+    ``own``: the rowid of the organization that applies (a 变更登记): its own names are no clash.
     """
     proposed = Proposed.of(parsed)
     strongest: dict[int, tuple[int, RegisteredName]] = {}
     expired: dict[int, RegisteredName] = {}
     order = list(RELATIONS)
     for entry in candidate_names_in(session, parsed):
+        if entry.organization_id == own:
+            continue
         rule = relation(proposed, entry)
         if rule is None:
             continue
@@ -310,12 +314,15 @@ def check_name(store: Store, name: str, org_type: str, as_of: date, parsed: Pars
 
 
 def check_name_in(session: Session, name: str, org_type: str, as_of: date,
-                  parsed: ParsedName | None = None) -> NameCheckResult:
-    """``check_name`` in the caller's transaction."""
+                  parsed: ParsedName | None = None, *, own: uuid.UUID | None = None) -> NameCheckResult:
+    """``check_name`` in the caller's transaction; ``own``: the organization that applies for the
+    name (a change of name), whose current and former names are no clash."""
     normalized = _validate(name, org_type)
     if parsed is None:
         parsed = parse_name(normalized, org_type)
-    findings = [f for rule in FORM_RULES for f in rule(parsed)] + registry_findings_in(session, parsed, as_of)
+    findings = [f for rule in FORM_RULES for f in rule(parsed)] + registry_findings_in(
+        session, parsed, as_of, own=None if own is None else session.scalar(
+            select(literal_column("organizations.rowid")).where(Organization.id == own)))
     return NameCheckResult(normalized, verdict_of(findings), findings, parsed)
 
 

@@ -235,6 +235,11 @@ def _versions_in(session: Session, org: Organization) -> tuple[list[RecordVersio
     return versions, previous
 
 
+def case_changes_in(session: Session, org: Organization, case_no: str) -> tuple[ItemChange, ...]:
+    """What the version made by case ``case_no`` changed (none when the case made no version)."""
+    return next((v.changes for v in _versions_in(session, org)[0] if v.case_no == case_no), ())
+
+
 def current_record(store: Store, org_id: uuid.UUID) -> RegisteredRecord:
     """The organization's registered record as it stands now."""
     with store.read() as session:

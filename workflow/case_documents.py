@@ -29,6 +29,7 @@ from models.registry import Organization
 from models.store import Store
 from printing.data import (
     CertificateData,
+    ChangeNoticeData,
     CollectionReceiptData,
     CopyKind,
     CorrectionNoticeData,
@@ -38,6 +39,8 @@ from printing.data import (
     ReceiptData,
     RejectionNoticeData,
 )
+from registry.records import case_changes_in
+from workflow.change_notice import change_notice_in
 from workflow.queries import find_case
 from workflow.workdays import add_working_days
 
@@ -59,7 +62,7 @@ class StandingCertificates:
 
 def require_approved(case: Case) -> None:
     """Refuse a certificate for a case that has not been approved (核准登记) yet."""
-    if case.state not in APPROVED_STATES or not case.credit_code:
+    if case.state not in APPROVED_STATES or not (case.credit_code or case.organization_id):
         raise SoregError(f"办件 {case.case_no} 当前处于“{case.state}”，尚未核准登记，不能打印登记证书；"
                          "请在核准登记后（制证环节）再打印。", field="办件状态")
 
@@ -125,12 +128,26 @@ def _certificate(case: Case, copy: CopyKind, *, credit_code: str, issued_on: dat
     )
 
 
+def credit_code_in(session: Session, case: Case) -> str:
+    """The 统一社会信用代码 of the case's organization: assigned by the case (成立登记) or its own (a change)."""
+    if case.credit_code or case.organization_id is None:
+        return case.credit_code or ""
+    return session.scalar(select(Organization.credit_code).where(Organization.id == case.organization_id)) or ""
+
+
+def change_notice_data(session: Session, case: Case, today: date) -> ChangeNoticeData:
+    """准予变更登记通知书: the items the case's approval changed in the registered record, before → after."""
+    org = session.get(Organization, case.organization_id) if case.organization_id else None
+    changes = case_changes_in(session, org, case.case_no) if org is not None and case.approved_on else ()
+    return change_notice_in(session, case, [(c.label, c.before, c.after) for c in changes], today)
+
+
 def certificate_data(session: Session, case: Case, copy: CopyKind, serial: str) -> CertificateData:
     require_approved(case)
     org = session.get(Organization, case.organization_id)
     if org is None or org.certificate_valid_until is None or case.approved_on is None:
         raise SoregError(f"办件 {case.case_no} 的登记信息不完整（缺少有效期限），请联系管理员核对登记库。", field="有效期限")
-    return _certificate(case, copy, credit_code=case.credit_code or "", issued_on=case.approved_on,
+    return _certificate(case, copy, credit_code=case.credit_code or org.credit_code or "", issued_on=case.approved_on,
                         valid_until=org.certificate_valid_until, established_on=org.established_on or case.approved_on,
                         serial=serial)
 
@@ -195,7 +212,7 @@ def collection_receipt_data(session: Session, case: Case, clerk_name: str, today
         expected = next((p for p in case.persons if PersonRole.LEGAL_REPRESENTATIVE in p.role_set), None)
         name, id_number = (expected.name, expected.id_number) if expected else (case.applicant, "")
     return CollectionReceiptData(
-        case_no=case.case_no, organization_name=case.name, credit_code=case.credit_code or "",
+        case_no=case.case_no, organization_name=case.name, credit_code=credit_code_in(session, case),
         originals=standing.originals, duplicates=standing.duplicates,
         collector_name=name, collector_id_number=id_number, clerk_name=clerk_name, issued_on=today)
 
@@ -240,6 +257,8 @@ def case_document(store: Store, case_no: str, kind: DocumentKind, *, copy: CopyK
             return builder(session, case, today)
         if kind is DocumentKind.COLLECTION_RECEIPT:
             return collection_receipt_data(session, case, clerk_name, today)
+        if kind is DocumentKind.CHANGE_NOTICE:
+            return change_notice_data(session, case, today)
         return name_check_slip_data(session, case, today)
 
 

@@ -84,7 +84,7 @@ def case_page(store: Store, case_no: str, user: UserInfo, *, today: date | None 
     step = review_step(detail.state, detail.items["resume_state"])
     return CasePage(
         detail=detail, items=case_items(detail), history=history, findings=findings, step=step,
-        step_has_checks=bool(step_checks(kind, step)),
+        step_has_checks=bool(step_checks(kind, step, changed)),
         actions=tuple(t for t in allowed if not (withheld and t.action is Action.APPROVE)),
         four_eyes_withheld=withheld,
         return_targets=tuple(return_targets(kind, detail.state, (s.to_state for s in history), changed)),

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from models.base import local_time
+from models.cases import Case
 from models.errors import SoregError
 from models.registry import Organization
 from models.store import Store
@@ -43,19 +46,23 @@ def change_approval_notice(store: Store, case_no: str, changes: Sequence[tuple[s
                            today: date | None = None) -> ChangeNoticeData:
     """准予变更登记通知书 of approved case ``case_no`` listing ``changes`` (变更事项, 变更前, 变更后);
     refused in Chinese before the case is approved or when a row is empty, unchanged or repeated."""
-    rows = _checked(changes)
     with store.read() as session:
-        case = find_case(session, case_no)
-        org = session.get(Organization, case.organization_id) if case.organization_id else None
-        if case.approved_on is None or org is None:
-            raise SoregError(f"办件 {case.case_no} 当前处于“{case.state}”，尚未核准，"
-                             "准予变更登记通知书须在核准之后打印。", field="办件状态")
-        if not org.credit_code:
-            raise SoregError(f"登记库中“{org.name}”没有统一社会信用代码，请先在登记库中核对补全，再打印通知书。",
-                             field="统一社会信用代码")
-        name_row = next((row for row in rows if row[0] == NAME_ITEM), None)
-        return ChangeNoticeData(
-            case_no=case.case_no, organization_name=name_row[2] if name_row else org.name,
-            former_name=name_row[1] if name_row else "", credit_code=org.credit_code,
-            received_on=local_time(case.accepted_at).date(), decided_on=case.approved_on, changes=rows,
-            issued_on=today or date.today())
+        return change_notice_in(session, find_case(session, case_no), changes, today or date.today())
+
+
+def change_notice_in(session: Session, case: Case, changes: Sequence[tuple[str, str, str]],
+                     today: date) -> ChangeNoticeData:
+    """``change_approval_notice`` of ``case``, in the caller's transaction."""
+    rows = _checked(changes)
+    org = session.get(Organization, case.organization_id) if case.organization_id else None
+    if case.approved_on is None or org is None:
+        raise SoregError(f"办件 {case.case_no} 当前处于“{case.state}”，尚未核准，"
+                         "准予变更登记通知书须在核准之后打印。", field="办件状态")
+    if not org.credit_code:
+        raise SoregError(f"登记库中“{org.name}”没有统一社会信用代码，请先在登记库中核对补全，再打印通知书。",
+                         field="统一社会信用代码")
+    name_row = next((row for row in rows if row[0] == NAME_ITEM), None)
+    return ChangeNoticeData(
+        case_no=case.case_no, organization_name=name_row[2] if name_row else org.name,
+        former_name=name_row[1] if name_row else "", credit_code=org.credit_code,
+        received_on=local_time(case.accepted_at).date(), decided_on=case.approved_on, changes=rows, issued_on=today)

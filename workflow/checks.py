@@ -41,6 +41,9 @@ from printing.field_limits import certificate_refusals
 from registry.name_check import check_name_in
 from registry.name_rules import INFO, REJECT, WARN, Finding
 from workflow.case_documents import certificate_drafts
+from workflow.print_records import old_certificates_in
+
+CHARTER_MATERIAL = "ZCXZ"  # 章程修正案 in the 变更登记 checklists (reference/materials.json)
 
 
 def has_rejects(findings: Iterable[Finding]) -> bool:
@@ -64,9 +67,10 @@ def materials_findings(case: Case) -> list[Finding]:
 # ---- name (名称核准) ------------------------------------------------------------------------
 
 def name_findings_in(session: Session, case: Case, as_of: date) -> list[Finding]:
-    """The name check again, against the registry as it is on ``as_of``; and, when the clerk
-    accepted the case although the name check refused the name, the reason recorded at intake."""
-    findings = list(check_name_in(session, case.name, case.org_type, as_of).findings)
+    """The name check again, against the registry as it is on ``as_of`` (the case's own
+    organization, when it changes its name, is no clash); and, when the clerk accepted the case
+    although the name check refused the name, the reason recorded at intake."""
+    findings = list(check_name_in(session, case.name, case.org_type, as_of, own=case.organization_id).findings)
     if case.name_override_reason:
         findings.append(Finding("name.override_reason", INFO,
                                 f"受理时名称核准未通过，受理人 {case.accepted_by} 记录的受理理由：{case.name_override_reason}"))
@@ -240,6 +244,55 @@ def certificate_findings(case: Case, as_of: date) -> list[Finding]:
     return [Finding("certificate.unprintable", REJECT, message) for message in refusals]
 
 
+# ---- the organization a case changes (变更登记) ------------------------------------------------
+
+def registered_refusal(org: Organization) -> str | None:
+    """Why a registered organization may not change its registered items now, or None: one not
+    正常 (deregistered, revoked) or on the 活动异常名录 (list of abnormal activity)."""
+    if org.status != OrgStatus.ACTIVE.value:
+        return f"“{org.name}”的登记状态为“{org.status}”，不能办理变更登记。"
+    if org.on_abnormal_list:
+        return (f"“{org.name}”已被列入活动异常名录，不能办理变更登记；"
+                "请先依法移出活动异常名录（如补报年度工作报告），再申请变更。")
+    return None
+
+
+def registered_findings_in(session: Session, case: Case) -> list[Finding]:
+    """The organization the case changes may change now (refused with the reason otherwise)."""
+    org = session.get(Organization, case.organization_id) if case.organization_id else None
+    if org is None:
+        return [Finding("registered.missing", REJECT, "办件未关联登记库中的组织，请从登记库中的组织发起变更登记。")]
+    reason = registered_refusal(org)
+    return [Finding("registered.refused", REJECT, reason)] if reason else []
+
+
+def funds_findings(case: Case, rules: dict[str, Any]) -> list[Finding]:
+    """The new 注册资金/开办资金/原始基金 at or above the type's minimum."""
+    short = funds_shortfall(case.funds_yuan, case.org_type, type_limits(rules, case.org_type))
+    return [Finding("conditions.funds", REJECT, f"变更后的注册资金/开办资金 {short}。")] if short else []
+
+
+def charter_findings(case: Case) -> list[Finding]:
+    """章程核准: the amended 章程 (章程修正案) received, and the 宗旨 it sets not empty."""
+    findings = [Finding("charter.missing", REJECT, f"尚未收到“{m.label}”，请补正后再核准章程。")
+                for m in case.materials if m.item_code == CHARTER_MATERIAL and not m.received]
+    if not case.purpose.strip():
+        findings.append(Finding("charter.purpose", REJECT, "章程修正后的“宗旨”为空，请按章程修正案填写。"))
+    if not findings:
+        findings.append(Finding("charter.review", INFO, "请对照章程示范文本审查章程修正案，确认修改内容符合法律法规。"))
+    return findings
+
+
+def old_certificates_findings_in(session: Session, case: Case) -> list[Finding]:
+    """发证 of a new certificate: the organization's earlier copies that still stand are taken back
+    and voided at issue (旧证收回作废); the clerk confirms they were handed in."""
+    old = old_certificates_in(session, case)
+    if not old:
+        return [Finding("old_certificates.none", INFO, "该组织没有需收回的旧登记证书。")]
+    listed = "、".join(f"{r.copy}（印制号 {r.serial}）" for r in old)
+    return [Finding("old_certificates.return", WARN, f"发证时须收回旧登记证书{listed}，发证后旧证作废；请确认已收回。")]
+
+
 # ---- the checks by id (what a business's steps name in the catalogue) ----------------------
 
 StepCheck = Callable[[Session, Case, dict[str, Any], date], list[Finding]]
@@ -252,6 +305,10 @@ CHECKS: dict[str, StepCheck] = {
     "persons": lambda s, c, r, d: persons_findings(c, r, d, registry_facts_in(s, c, d)),
     "conditions": lambda s, c, r, d: conditions_findings(c, r, d),
     "certificate": lambda s, c, r, d: certificate_findings(c, d),
+    "registered": lambda s, c, r, d: registered_findings_in(s, c),
+    "funds": lambda s, c, r, d: funds_findings(c, r),
+    "charter": lambda s, c, r, d: charter_findings(c),
+    "old_certificates_returned": lambda s, c, r, d: old_certificates_findings_in(s, c),
 }
 
 

@@ -7,20 +7,27 @@ refuses is accepted only with the clerk's reason, which the case keeps for the r
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.users import UserInfo
-from forms.fields import FieldError
+from forms.conditions import later_than
+from forms.fields import FieldError, field_error, read_fields
 from forms.intake import (
+    DECISION_FIELD,
     NAME_OVERRIDE_FIELD,
+    ORGANIZATION_FIELDS,
     Intake,
     IntakeInvalid,
+    birth_date_of,
     material_conditions,
+    organization_condition_errors,
     read_intake,
 )
 from forms.materials import required_items
@@ -38,10 +45,14 @@ from models.cases import (
 from models.errors import SoregError
 from models.settings import RECOVERY_PENDING, get_setting
 from models.store import Store
+from models.registry import Organization
 from registry.name_check import check_name_in
 from registry.name_rules import REJECT
+from registry.organizations import organization_in
+from registry.records import RegisteredRecord, current_record_in, record_items
 from workflow.case_numbers import next_case_no_in, this_window_in
 from workflow.catalogue import Business, business
+from workflow.checks import registered_refusal
 from workflow.deadlines import initial_due_dates, limits_for
 from workflow.history import append_step_in
 from workflow.permissions import require_role
@@ -55,7 +66,7 @@ def build_case(intake: Intake, *, case_no: str, window: str, user: str, accepted
     org = intake.organization
     received = intake.received
     kind = business(intake.business_type)
-    items = required_items(kind.materials, org["org_type"], material_conditions(org, intake.scope_items))
+    items = required_items(kind.materials, org["org_type"], material_conditions(org, intake.scope_items, changed))
     return Case(
         case_no=case_no, business_type=kind.name, org_type=org["org_type"], changed_items=",".join(sorted(changed)),
         state=CaseState.ACCEPTED.value, window_code=window, accepted_by=user, accepted_at=utcnow(),
@@ -84,17 +95,33 @@ def build_case(intake: Intake, *, case_no: str, window: str, user: str, accepted
 
 
 def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: date | None = None,
-              business_type: str = BusinessType.ESTABLISH.value, changed_items: Iterable[str] = ()) -> CaseSummary:
+              business_type: str = BusinessType.ESTABLISH.value, changed_items: Iterable[str] = (),
+              organization_id: uuid.UUID | None = None) -> CaseSummary:
     """受理: validate the form (nothing is saved if any value is invalid) and open a case of the
-    catalogue's business ``business_type`` that changes the registered items ``changed_items``."""
+    catalogue's business ``business_type`` that changes the registered items ``changed_items``.
+
+    A business on a registered organization (变更登记) is opened on ``organization_id``: refused,
+    with the reason, for one that may not change now; the items not marked as changing are taken
+    from its current record, whatever the form says, and the form needs the 内部决议日期."""
     require_role(user, frozenset({Role.CLERK}), "受理办件")
     today = today or date.today()
     kind = business(business_type)
     changed = frozenset(changed_items)
     if unknown := sorted(changed - set(kind.items)):
         raise SoregError(f"“{'、'.join(unknown)}”不是“{kind.name}”可以变更的登记事项。", field="变更事项")
+    if kind.on_registered and (organization_id is None or not changed):
+        raise SoregError(f"“{kind.name}”须从登记库中的组织发起，并勾选至少一项变更事项。", field="变更事项")
     with store.write() as session:
-        intake = _checked_intake(session, data, kind, today)
+        decision_note = ""
+        if kind.on_registered:
+            org = organization_in(session, organization_id)
+            if reason := registered_refusal(org):
+                raise SoregError(reason, field="登记状态")
+            intake, decided_on = _change_intake(session, data, kind, org, changed, today)
+            decision_note = f"内部决议日期 {decided_on:%Y-%m-%d}" + "".join(
+                f"；{w}" for w in [decision_warning(decided_on, today, case_rules(session))] if w)
+        else:
+            intake = _checked_intake(session, data, kind, today)
         window = this_window_in(session)
         if get_setting(session, RECOVERY_PENDING):
             raise SoregError("本窗口是从备份恢复或重新安装的，须先与中心同步一次，取回本窗口的办件和办件编号后才能受理新办件："
@@ -102,10 +129,15 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
         due, statutory_due = initial_due_dates(limits_for(case_rules(session), kind.deadlines), today)
         case = build_case(intake, case_no=next_case_no_in(session, today.year), window=window, user=user.username,
                           accepted_on=today, due_date=due, statutory_due_date=statutory_due, changed=changed)
+        case.organization_id = organization_id
         session.add(case)
         session.flush()
         missing = [m.label for m in case.materials if not m.received]
         note = "材料齐全" if not missing else f"待补材料：{'、'.join(missing)}"
+        if changed:
+            note += f"；变更事项：{'、'.join(kind.changes[k].label for k in kind.items if k in changed)}"
+        if decision_note:
+            note += f"；{decision_note}"
         if case.name_override_reason:
             note += f"；名称核准未通过，受理理由：{case.name_override_reason}"
         append_step_in(session, case, action="accept", from_state=None, actor=user.username, note=note,
@@ -121,6 +153,127 @@ def intake_rules(store: Store) -> dict[str, Any]:
         return case_rules(session)
 
 
+def decision_warning(decided_on: date, today: date, rules: Mapping[str, Any]) -> str | None:
+    """A 变更登记 applied for later than the rules' days after the 内部决议 (30 by 社团条例 Art. 18): the warning."""
+    days = int(rules["change"]["apply_within_days_of_decision"])
+    late = (today - decided_on).days - days
+    return (f"申请日距内部决议日期 {decided_on:%Y-%m-%d} 已超过 {days} 日（逾期 {late} 日），"
+            "请申请人说明逾期原因。") if late > 0 else None
+
+
+@dataclass(frozen=True)
+class ChangeStart:
+    """What the 变更登记 wizard starts from: the organization, why it may not change now (or None),
+    its current record as items and as the form's values, and the form's fields the record holds
+    (kept as registered unless their item is marked; the others the clerk fills in)."""
+
+    organization_id: uuid.UUID
+    credit_code: str | None
+    name: str
+    org_type: str
+    refusal: str | None
+    items: tuple[tuple[str, str], ...]
+    form: dict[str, Any]
+    registered: frozenset[str]
+
+
+def record_form(record: RegisteredRecord, org_type: str) -> dict[str, Any]:
+    """The registered record as the intake form's text values."""
+    organization = {"org_type": org_type, "name": record.name, "address": record.address,
+                    "street_code": record.street_code, "purpose": record.purpose,
+                    "activity_area": record.activity_area,
+                    "funds_yuan": "" if record.funds_yuan is None else str(record.funds_yuan),
+                    "sponsor": record.sponsor, "direct_category": record.direct_category}
+    scope = [{"text": s.text, "approval_doc_no": s.approval_doc_no,
+              "approval_date": s.approval_date.isoformat() if s.approval_date else ""} for s in record.scope]
+    persons = [{"name": p.name, "id_number": p.id_number, "phone": "", "roles": "、".join(p.roles), "title": p.title,
+                "appointed_on": p.appointed_on.isoformat() if p.appointed_on else ""} for p in record.persons]
+    return {"organization": organization, "scope_items": scope, "persons": persons}
+
+
+def _registered_fields(form: Mapping[str, Any]) -> frozenset[str]:
+    held = {k for k, v in form["organization"].items() if v}
+    return frozenset(held | {part for part in ("scope_items", "persons") if form[part]})
+
+
+def find_organization_in(session: Session, text: str) -> Organization:
+    """The organization with the 统一社会信用代码 or the current name ``text``; refused in Chinese."""
+    text = text.strip()
+    org = session.scalar(select(Organization).where(Organization.credit_code == text.upper()).limit(1)) or \
+        session.scalar(select(Organization).where(Organization.name == text).limit(1))
+    if org is None:
+        raise SoregError(f"登记库中没有统一社会信用代码或名称为“{text}”的组织，请核对。", field="统一社会信用代码或名称")
+    return org
+
+
+def change_start(store: Store, *, organization_id: uuid.UUID | None = None, text: str = "") -> ChangeStart:
+    """The organization ``organization_id`` (or found by its code or name ``text``) as a change starts from it."""
+    with store.read() as session:
+        org = organization_in(session, organization_id) if organization_id else find_organization_in(session, text)
+        record = current_record_in(session, org)
+        form = record_form(record, org.org_type)
+        return ChangeStart(org.id, org.credit_code, org.name, org.org_type, registered_refusal(org),
+                           record_items(record), form, _registered_fields(form))
+
+
+def _change_intake(session: Session, data: Mapping[str, Any], kind: Business, org: Organization,
+                   changed: frozenset[str], today: date) -> tuple[Intake, date]:
+    """The form of a change of ``org``: the marked items (and those its record lacks) as typed, the
+    others as registered; the conditions measured on the marked items only; a new name checked
+    (the organization's own names are no clash)."""
+    registered = record_form(current_record_in(session, org), org.org_type)
+    held = _registered_fields(registered)
+    opened = {f for k in changed for f in kind.changes[k].fields}
+    typed = dict(data.get("organization") or {})
+    organization = {f.key: (typed.get(f.key, "") if f.key in opened or f.key not in held else registered["organization"][f.key])
+                    for f in ORGANIZATION_FIELDS}
+    organization["org_type"] = org.org_type
+    asked = {part: part in opened or part not in held for part in ("scope_items", "persons")}
+    form = {"organization": organization, "received": data.get("received") or [],
+            NAME_OVERRIDE_FIELD.key: data.get(NAME_OVERRIDE_FIELD.key, ""),
+            "scope_items": (data.get("scope_items") or []) if asked["scope_items"] else registered["scope_items"],
+            "persons": data.get("persons") or []}
+    kept = None if asked["persons"] else [
+        {"name": p.name, "id_number": p.id_number, "phone": "", "roles": p.roles, "title": p.title,
+         "appointed_on": p.appointed_on, "birth_date": birth_date_of(p.id_number)}
+        for p in current_record_in(session, org).persons]
+    rules = case_rules(session)
+    errors: list[FieldError] = []
+    decision, decision_errors = read_fields((DECISION_FIELD,), data)
+    errors += decision_errors
+    if decision.get("decision_date") and (later := later_than(decision["decision_date"], today)):
+        errors.append(field_error(DECISION_FIELD, f"{later}，请核对。"))
+    try:
+        intake = read_intake(form, business_type=kind.name, materials=kind.materials, today=today, rules=rules,
+                             conditions=False, kept_persons=kept, changed=changed)
+    except IntakeInvalid as invalid:
+        raise IntakeInvalid([*invalid.errors, *errors]) from None
+    errors += [e for e in organization_condition_errors(intake.organization, today=today, rules=rules)
+               if e.path in opened and e.path != "individual_members"]
+    if errors:
+        raise IntakeInvalid(errors)
+    if "name" in changed:
+        intake = _name_checked(session, intake, today, own=org.id)
+    else:
+        intake = replace(intake, name_override_reason=None)
+    return intake, decision["decision_date"]
+
+
+def _name_checked(session: Session, intake: Intake, today: date, *, own: uuid.UUID | None = None) -> Intake:
+    """The intake with its name checked: a refused name needs the clerk's reason; a reason given for
+    a name that passes is not kept."""
+    org = intake.organization
+    verdict = check_name_in(session, org["name"], org["org_type"], today, own=own)
+    if verdict.verdict != "reject":
+        return replace(intake, name_override_reason=None)
+    if not intake.name_override_reason:
+        reasons = "；".join(f.message for f in verdict.findings if f.level == REJECT)
+        raise IntakeInvalid([FieldError(NAME_OVERRIDE_FIELD.key, NAME_OVERRIDE_FIELD.label,
+                                        f"“拟定名称”未通过名称核准（{reasons}）。请更改名称，"
+                                        f"或在“{NAME_OVERRIDE_FIELD.label}”中写明仍予受理的理由。")])
+    return intake
+
+
 def _checked_intake(session: Session, data: Mapping[str, Any], kind: Business, today: date) -> Intake:
     """The form read under this window's rules on ``today``, its name checked against the registry.
 
@@ -131,12 +284,4 @@ def _checked_intake(session: Session, data: Mapping[str, Any], kind: Business, t
     if org["org_type"] not in kind.org_types:
         raise IntakeInvalid([FieldError("org_type", "组织类型", f"“{kind.name}”只办理{'、'.join(kind.org_types)}，"
                                                                 f"不办理{org['org_type']}，请核对组织类型。")])
-    verdict = check_name_in(session, org["name"], org["org_type"], today)
-    if verdict.verdict != "reject":
-        return replace(intake, name_override_reason=None)
-    if not intake.name_override_reason:
-        reasons = "；".join(f.message for f in verdict.findings if f.level == REJECT)
-        raise IntakeInvalid([FieldError(NAME_OVERRIDE_FIELD.key, NAME_OVERRIDE_FIELD.label,
-                                        f"“拟定名称”未通过名称核准（{reasons}）。请更改名称，"
-                                        f"或在“{NAME_OVERRIDE_FIELD.label}”中写明仍予受理的理由。")])
-    return intake
+    return _name_checked(session, intake, today)

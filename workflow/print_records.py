@@ -255,10 +255,7 @@ def void_returned_certificates(store: Store, credit_code: str, *, new_serials: S
         org = session.scalar(select(Organization).where(Organization.credit_code == credit_code.strip().upper()))
         if org is None:
             raise SoregError(f"登记库中没有统一社会信用代码为 {credit_code} 的组织，请核对。", field="统一社会信用代码")
-        standing = session.scalars(select(PrintRecord).join(Case, Case.id == PrintRecord.case_id).where(
-            Case.organization_id == org.id, PrintRecord.document == DocumentKind.CERTIFICATE.value,
-            PrintRecord.event != PrintEvent.VOID.value, PrintRecord.voided.is_(False))
-            .order_by(PrintRecord.at, PrintRecord.id)).all()
+        standing = _standing_of(session, org.id)
         unknown = sorted(kept - {row.serial for row in standing})
         if unknown:
             raise SoregError(f"印制号 {'、'.join(unknown)} 不是“{org.name}”现存有效的登记证书，请核对新证书上的印制号。",
@@ -268,3 +265,25 @@ def void_returned_certificates(store: Store, credit_code: str, *, new_serials: S
             raise SoregError(f"“{org.name}”除新证书外没有尚未作废的登记证书，无需收回作废（可能已经作废过）。",
                              field="登记证书")
         return [_info(_void_in(session, row, RETURNED_ON_CHANGE, user.username)) for row in old]
+
+
+def _standing_of(session: Session, org_id: uuid.UUID, *conditions) -> list[PrintRecord]:
+    """The certificate copies of the organization that stand (printed for any of its cases, not voided)."""
+    return list(session.scalars(select(PrintRecord).join(Case, Case.id == PrintRecord.case_id).where(
+        Case.organization_id == org_id, PrintRecord.document == DocumentKind.CERTIFICATE.value,
+        PrintRecord.event != PrintEvent.VOID.value, PrintRecord.voided.is_(False), *conditions)
+        .order_by(PrintRecord.at, PrintRecord.id)))
+
+
+def old_certificates_in(session: Session, case: Case) -> list[PrintRecord]:
+    """The copies of the organization ``case`` changes that stand and were printed for its other cases:
+    what is taken back when ``case``'s new certificate is issued."""
+    if case.organization_id is None:
+        return []
+    return _standing_of(session, case.organization_id, PrintRecord.case_id != case.id)
+
+
+def void_old_certificates_in(session: Session, case: Case, *, actor: str) -> list[PrintRecordInfo]:
+    """旧证收回作废 at 发证 of ``case``'s new certificate, in the caller's transaction: every earlier
+    copy of the organization that stands is voided with ``RETURNED_ON_CHANGE`` and an audit event."""
+    return [_info(_void_in(session, row, RETURNED_ON_CHANGE, actor)) for row in old_certificates_in(session, case)]

@@ -126,10 +126,10 @@ def review_step(state: str, resume_state: str | None) -> str:
     return resume_state if state == SUPPLEMENT and resume_state else state
 
 
-def step_checks(business: Business, state: str) -> tuple[str, ...]:
-    """The check ids the step ``state`` of ``business`` runs (none in a side state)."""
+def step_checks(business: Business, state: str, changed: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The check ids the step ``state`` of ``business`` runs for a case changing ``changed`` (none in a side state)."""
     step = business.step(state)
-    return step.checks if step is not None else ()
+    return step.checks_for(changed) if step is not None else ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,21 @@ def _record_collector(case: Case, collector: Collector | None) -> str:
     return f"领证人：{collector.kind.value} {name}（{number}）"
 
 
+def _checked(session: Session, case: Case, rules: dict, on: date, checks: Sequence[str], state: str, note: str,
+             acknowledged: bool) -> tuple[list[Finding], str]:
+    """The step's findings, refused on a reject or on warnings not acknowledged; the note with the
+    warnings the user confirmed."""
+    findings = run_checks_in(session, case, rules, on, checks)
+    if has_rejects(findings):
+        raise StepRefused(state, findings)
+    warnings = warnings_of(findings)
+    if warnings and not acknowledged:
+        raise WarningsNotAcknowledged(state, warnings)
+    if warnings:
+        note = "；".join(filter(None, [note, "已确认提示：" + "；".join(w.message for w in warnings)]))
+    return findings, note
+
+
 def passed_states_in(session: Session, case: Case) -> set[str]:
     """The states ``case`` has been in, from its history."""
     return set(session.scalars(select(CaseStep.to_state).where(CaseStep.case_id == case.id)))
@@ -226,15 +241,9 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
             if action is Action.APPROVE:
                 require_second_person_in(session, case, user)
             rules = case_rules(session)
-            checks = step_checks(kind, state)
-            findings = run_checks_in(session, case, rules, on, checks)
-            if has_rejects(findings):
-                raise StepRefused(state, findings)
+            checks = step_checks(kind, state, changed)
+            findings, note = _checked(session, case, rules, on, checks, state, note, acknowledge_warnings)
             warnings = warnings_of(findings)
-            if warnings and not acknowledge_warnings:
-                raise WarningsNotAcknowledged(state, warnings)
-            if warnings:
-                note = "；".join(filter(None, [note, "已确认提示：" + "；".join(w.message for w in warnings)]))
             if "name" in checks and action is Action.ADVANCE and warnings:
                 case.name_warnings_ack_by, case.name_warnings_ack_at = user.username, utcnow()
             target = line[line.index(state) + 1]
@@ -254,10 +263,15 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
                 raise SoregError(f"请选择退回到的环节（本办件已经过的环节：{'、'.join(targets)}）。", field="退回至")
             target = return_to
         elif action in (Action.PRINT, Action.ISSUE):
+            rules = case_rules(session)
+            findings, note = _checked(session, case, rules, on, step_checks(kind, state, changed), state, note,
+                                      acknowledge_warnings)
             if action is Action.PRINT:
                 require_certificate_printed(session, case)
             else:
                 note = "；".join(filter(None, [note, _record_collector(case, collector)]))
+            if (effect := kind.step(state).effect) is not None:
+                effect(session, case, rules, actor=user.username, on=on)
             target = line[line.index(state) + 1]
         else:  # REJECT, WITHDRAW
             target = {Action.REJECT: REJECTED, Action.WITHDRAW: WITHDRAWN}[action]
@@ -274,7 +288,7 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
 
 def findings_in(session: Session, case: Case, on: date) -> list[Finding]:
     """The findings of the step the case answers to (in 补正: the step it returns to)."""
-    checks = step_checks(business(case.business_type), review_step(case.state, case.resume_state))
+    checks = step_checks(business(case.business_type), review_step(case.state, case.resume_state), changed_items(case))
     return run_checks_in(session, case, case_rules(session), on, checks)
 
 
