@@ -51,7 +51,7 @@ from forms.fields import (
     list_parser,
     read_fields,
 )
-from forms.materials import checklist, changed_conditions, required_items
+from forms.materials import changed_conditions, checklist, required_items
 from forms.print_limits import max_chars, scope_too_long
 from models.case_rules import case_rules, direct_categories
 from models.cases import BusinessType, PersonRole

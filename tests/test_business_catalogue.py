@@ -130,7 +130,7 @@ def test_a_business_declared_in_data_runs_through_the_unchanged_engine(window, d
     # the list's business filter and the dashboard count it
     listed = case_list_page(window.store, CaseFilter(business_type=TEST_BUSINESS), CaseOrder(), ON)
     assert listed.total == 2 and {r.case_no for r in listed.rows} == {both, plain}
-    assert dict(dashboard(window.store, window.approver, ON).open_by_business) == {"成立登记": 0, TEST_BUSINESS: 2}
+    assert dict(dashboard(window.store, window.approver, ON).open_by_business) == {"成立登记": 0, "变更登记": 0, TEST_BUSINESS: 2}
     mine = case_list_page(window.store, CaseFilter(mine=window.approver), CaseOrder(), ON)
     assert {r.case_no for r in mine.rows} == {both, plain}
 
@@ -168,9 +168,9 @@ def test_the_cases_page_offers_a_declared_business_and_opens_its_case(tmp_path, 
         page = CasesPage(context)
         qtbot.addWidget(page)
         combo = page.business_combo
-        assert [combo.itemText(i) for i in range(combo.count())] == ["全部业务", "成立登记", TEST_BUSINESS]
+        assert [combo.itemText(i) for i in range(combo.count())] == ["全部业务", "成立登记", "变更登记", TEST_BUSINESS]
         assert page.state_combo.findData(SITE_VISIT) > 0
-        assert [a.text() for a in page.new_menu.actions()] == ["成立登记", TEST_BUSINESS]
+        assert [a.text() for a in page.new_menu.actions()] == ["成立登记", "变更登记", TEST_BUSINESS]
         combo.setCurrentIndex(combo.findData(TEST_BUSINESS))
         qtbot.waitUntil(lambda: page.model.ready and page.model.rowCount() == 1, timeout=10000)
         page.open_case(page.model.row(0).case_no)

@@ -18,7 +18,13 @@ from printing.data import CopyKind
 from registry.name_check import check_name
 from registry.records import current_record, organization_page
 from tests.print_fixtures import case_at
-from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, id_number, make_window, print_certificates
+from tests.workflow_fixtures import (
+    GROUP_FORM,
+    SERVICE_FORM,
+    id_number,
+    make_window,
+    print_certificates,
+)
 from workflow.case_documents import case_document, standing_copies
 from workflow.catalogue import business
 from workflow.intake import IntakeInvalid, change_start, decision_warning, open_case

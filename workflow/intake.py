@@ -43,9 +43,9 @@ from models.cases import (
     CaseState,
 )
 from models.errors import SoregError
+from models.registry import Organization
 from models.settings import RECOVERY_PENDING, get_setting
 from models.store import Store
-from models.registry import Organization
 from registry.name_check import check_name_in
 from registry.name_rules import REJECT
 from registry.organizations import organization_in
@@ -135,7 +135,8 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
         missing = [m.label for m in case.materials if not m.received]
         note = "材料齐全" if not missing else f"待补材料：{'、'.join(missing)}"
         if changed:
-            note += f"；变更事项：{'、'.join(kind.changes[k].label for k in kind.items if k in changed)}"
+            labels = {f.key: f.label for f in ORGANIZATION_FIELDS} | {k: c.label for k, c in kind.changes.items()}
+            note += f"；变更事项：{'、'.join(labels[k] for k in kind.items if k in changed)}"
         if decision_note:
             note += f"；{decision_note}"
         if case.name_override_reason:

@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 from models.cases import Case, PersonRole
 from models.errors import SoregError
 from registry.organizations import organization_in
-from registry.records import RegisteredRecord, add_version_in, current_record_in, record_of_case
+from registry.records import (
+    RegisteredRecord,
+    add_version_in,
+    current_record_in,
+    record_of_case,
+)
 from workflow.catalogue import changed_items
 from workflow.checks import registered_refusal
 from workflow.print_records import void_old_certificates_in
