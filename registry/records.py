@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -233,6 +234,15 @@ def _versions_in(session: Session, org: Organization) -> tuple[list[RecordVersio
                                       row.business, record_changes(previous, record)))
         previous = record
     return versions, previous
+
+
+FORM_PARTS_IN_RECORD = {"scope_items": ("scope",), "persons": ("legal_representative", "persons")}
+
+
+def record_keys_of(form_fields: Iterable[str]) -> tuple[str, ...]:
+    """The items of the record that the intake form's fields (or parts) fill, in the record's order."""
+    keys = {k for f in form_fields for k in FORM_PARTS_IN_RECORD.get(f, (f,))}
+    return tuple(key for key, _ in RECORD_ITEMS if key in keys)
 
 
 def case_changes_in(session: Session, org: Organization, case_no: str) -> tuple[ItemChange, ...]:

@@ -26,6 +26,8 @@ from tests.workflow_fixtures import (
     print_certificates,
 )
 from workflow.case_documents import case_document, standing_copies
+from workflow.case_page import case_page
+from workflow.case_queries import CaseFilter, CaseOrder, case_list_page
 from workflow.catalogue import business
 from workflow.intake import IntakeInvalid, change_start, decision_warning, open_case
 from workflow.print_records import RETURNED_ON_CHANGE, print_records
@@ -103,6 +105,11 @@ def test_name_address_and_legal_representative_change_end_to_end(window) -> None
     case_no = open_change(window, org, {"name", "address", "legal_representative"}, data)
     case = get_case(window.store, case_no)
     assert case.organization_id == org.id and case.credit_code is None
+    page = case_page(window.store, case_no, window.clerk, today=ON)
+    assert [(c.label, c.before, c.after) for c in page.changes][:3] == [
+        ("名称", "上海市长宁区养老服务协会", "上海市长宁区养老服务促进会"),
+        ("住所", "上海市长宁区长宁路 100 号 3 楼", "上海市长宁区天山路 300 号"), ("所属街镇", "华阳路街道", "天山路街道")]
+    assert {c.label for c in page.changes} == {"名称", "住所", "所属街镇", "法定代表人", "在任人员"}
     assert walk(window, case_no) == ["受理", "名称核准", "发起人/拟任负责人审查", "核准登记", "制证", "发证"]
 
     record = current_record(window.store, org.id)
@@ -113,6 +120,8 @@ def test_name_address_and_legal_representative_change_end_to_end(window) -> None
     assert len(record.scope) == 2 and record.funds_yuan == 30000  # not marked: as registered
     with window.store.read() as session:
         assert session.get(Organization, org.id).credit_code == org.credit_code  # the code never changes
+    listed = case_list_page(window.store, CaseFilter(business_type=CHANGE), CaseOrder(), ON).rows
+    assert [(r.case_no, r.credit_code) for r in listed] == [(case_no, org.credit_code)]  # the list shows the code
     page = organization_page(window.store, org.id)
     assert [v.business for v in page.versions] == [CHANGE, "成立登记"]
     assert {c.label for c in page.versions[0].changes} >= {"名称", "住所", "所属街镇", "法定代表人", "在任人员"}

@@ -41,7 +41,7 @@ from printing.data import (
 )
 from registry.records import case_changes_in
 from workflow.change_notice import change_notice_in
-from workflow.queries import find_case
+from workflow.queries import case_credit_code_in, find_case
 from workflow.workdays import add_working_days
 
 APPROVED_STATES = frozenset({CaseState.CERTIFICATE.value, CaseState.ISSUE.value, CaseState.CLOSED.value})
@@ -128,13 +128,6 @@ def _certificate(case: Case, copy: CopyKind, *, credit_code: str, issued_on: dat
     )
 
 
-def credit_code_in(session: Session, case: Case) -> str:
-    """The 统一社会信用代码 of the case's organization: assigned by the case (成立登记) or its own (a change)."""
-    if case.credit_code or case.organization_id is None:
-        return case.credit_code or ""
-    return session.scalar(select(Organization.credit_code).where(Organization.id == case.organization_id)) or ""
-
-
 def change_notice_data(session: Session, case: Case, today: date) -> ChangeNoticeData:
     """准予变更登记通知书: the items the case's approval changed in the registered record, before → after."""
     org = session.get(Organization, case.organization_id) if case.organization_id else None
@@ -212,7 +205,7 @@ def collection_receipt_data(session: Session, case: Case, clerk_name: str, today
         expected = next((p for p in case.persons if PersonRole.LEGAL_REPRESENTATIVE in p.role_set), None)
         name, id_number = (expected.name, expected.id_number) if expected else (case.applicant, "")
     return CollectionReceiptData(
-        case_no=case.case_no, organization_name=case.name, credit_code=credit_code_in(session, case),
+        case_no=case.case_no, organization_name=case.name, credit_code=case_credit_code_in(session, case) or "",
         originals=standing.originals, duplicates=standing.duplicates,
         collector_name=name, collector_id_number=id_number, clerk_name=clerk_name, issued_on=today)
 

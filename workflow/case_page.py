@@ -11,16 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from accounts.users import UserInfo
-from forms.case_items import CASE_ITEMS, SHOWN_WHEN_EMPTY
+from forms.case_items import CASE_ITEMS, RECORD_ITEMS, SHOWN_WHEN_EMPTY
 from models.accounts import Role
+from models.cases import Case
 from models.print_records import DocumentKind
 from models.reference import streets
 from models.store import Store
 from registry.name_rules import Finding
+from registry.organizations import organization_in
+from registry.records import (
+    ItemChange,
+    case_changes_in,
+    current_record_in,
+    record_changes,
+    record_keys_of,
+    record_of_case,
+)
 from workflow.amend import may_amend
 from workflow.case_queries import CaseDetail, case_detail_in
-from workflow.catalogue import business, changed_items
+from workflow.catalogue import Business, business, changed_items
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.permissions import four_eyes_forbids_in
 from workflow.queries import StepRecord, case_history_in, find_case
@@ -62,6 +74,9 @@ class CasePage:
     may_receive: bool  # 登记收到 materials and attach scans
     documents: tuple[DocumentKind, ...]  # the documents the case has now, for its print buttons
     today: date
+    # a case on a registered organization (变更登记): its marked items, registered → applied for
+    # (after approval: as the case's version of the record changed them)
+    changes: tuple[ItemChange, ...] = ()
 
     @property
     def deadline(self) -> DeadlineStatus:
@@ -79,6 +94,7 @@ def case_page(store: Store, case_no: str, user: UserInfo, *, today: date | None 
         findings = tuple(findings_in(session, case, today))
         four_eyes = four_eyes_forbids_in(session, case.accepted_by, user)
         kind, changed = business(case.business_type), changed_items(case)
+        changes = changes_in(session, case, kind, changed, today)
     allowed = available_transitions(kind, detail.state, user, changed)
     withheld = four_eyes and any(t.action is Action.APPROVE for t in allowed)
     step = review_step(detail.state, detail.items["resume_state"])
@@ -90,8 +106,21 @@ def case_page(store: Store, case_no: str, user: UserInfo, *, today: date | None 
         return_targets=tuple(return_targets(kind, detail.state, (s.to_state for s in history), changed)),
         may_amend=may_amend(detail.state, user),
         may_receive=Role.CLERK in user.roles and is_open(detail.state),
-        documents=printable_documents(detail), today=today,
+        documents=printable_documents(detail), today=today, changes=changes,
     )
+
+
+def changes_in(session: Session, case: Case, kind: Business, changed: frozenset[str], today: date) -> tuple[ItemChange, ...]:
+    """The items ``case`` changes in its organization's record, before → after (none for a new organization)."""
+    if case.organization_id is None or not kind.on_registered:
+        return ()
+    org = organization_in(session, case.organization_id)
+    if case.approved_on is not None:
+        return case_changes_in(session, org, case.case_no)
+    labels = dict(RECORD_ITEMS)
+    wanted = {labels[k] for k in record_keys_of(f for item in changed for f in kind.changes[item].fields)}
+    return tuple(c for c in record_changes(current_record_in(session, org), record_of_case(case, today))
+                 if c.label in wanted)
 
 
 def case_items(detail: CaseDetail) -> tuple[CaseItem, ...]:

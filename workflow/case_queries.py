@@ -46,7 +46,7 @@ from models.registry import Organization, OrgStatus
 from models.store import Store
 from workflow.catalogue import Business, businesses, open_states, under_review_states
 from workflow.deadlines import DeadlineStatus, deadline_status
-from workflow.queries import find_case
+from workflow.queries import CASE_CREDIT_CODE, case_credit_code_in, find_case
 from workflow.transitions import Action, transitions_of
 
 PAGE_SIZE = 200
@@ -234,7 +234,7 @@ def _row_query(flt: CaseFilter, order: CaseOrder, today: date, *, filter_indexes
     column = getattr(Case, order.key.value)
     ordering = (column.desc(), ROWID.desc()) if order.descending else (column.asc(), ROWID.asc())
     query = select(Case.case_no, Case.name, Case.org_type, Case.business_type, Case.state, Case.accepted_by,
-                   Case.accepted_at, Case.due_date, Case.statutory_due_date, Case.stopped_since, Case.credit_code)
+                   Case.accepted_at, Case.due_date, Case.statutory_due_date, Case.stopped_since, CASE_CREDIT_CODE)
     return filtered(query, flt, today, filter_indexes=filter_indexes).order_by(*ordering)
 
 
@@ -364,7 +364,7 @@ def case_detail_in(session: Session, case: Case) -> CaseDetail:
     """``case`` as plain data, in the caller's transaction."""
     return CaseDetail(
         case_no=case.case_no, state=case.state,
-        items={c: getattr(case, c) for c in DETAIL_COLUMNS},
+        items={c: getattr(case, c) for c in DETAIL_COLUMNS} | {"credit_code": case_credit_code_in(session, case)},
         scope=tuple(ScopeInfo(s.catalogue_code, s.text, s.approval_doc_no, s.approval_date) for s in case.scope_items),
         persons=tuple(PersonInfo(p.name, p.id_number, p.birth_date, p.phone, p.roles, p.title, p.appointed_on)
                       for p in case.persons),

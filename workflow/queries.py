@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.cases import Case, CaseStep
 from models.errors import SoregError
+from models.registry import Organization
 from models.store import Store
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.history import ItemChange, changes_of, step_title
@@ -88,6 +89,19 @@ def summary_of(case: Case) -> CaseSummary:
         stopped_since=case.stopped_since, stopped_working_days=case.stopped_working_days,
         credit_code=case.credit_code, organization_id=case.organization_id, collector=collector_of(case),
     )
+
+
+# 统一社会信用代码 of an approved case's organization: assigned by the case (成立登记), or the
+# organization's own (a business on a registered organization, e.g. 变更登记, whose code stays)
+CASE_CREDIT_CODE = func.coalesce(Case.credit_code, select(Organization.credit_code).where(
+    Organization.id == Case.organization_id, Case.approved_on.is_not(None)).scalar_subquery())
+
+
+def case_credit_code_in(session: Session, case: Case) -> str | None:
+    """The 统一社会信用代码 of ``case``'s organization once approved (see ``CASE_CREDIT_CODE``)."""
+    if case.credit_code or case.organization_id is None or case.approved_on is None:
+        return case.credit_code
+    return session.scalar(select(Organization.credit_code).where(Organization.id == case.organization_id))
 
 
 def find_case(session: Session, case_no: str) -> Case:

@@ -21,25 +21,21 @@ from registry.records import (
     RegisteredRecord,
     add_version_in,
     current_record_in,
+    record_keys_of,
     record_of_case,
 )
-from workflow.catalogue import changed_items
+from workflow.catalogue import Business, business, changed_items
 from workflow.checks import registered_refusal
 from workflow.print_records import void_old_certificates_in
 
-# the fields of the registered record each changeable item (change.json "changes") replaces
-RECORD_FIELDS = {
-    "name": ("name",), "address": ("address", "street_code"), "legal_representative": ("legal_representative", "persons"),
-    "scope_items": ("scope",), "funds_yuan": ("funds_yuan",), "sponsor": ("sponsor", "direct_category"),
-    "activity_area": ("activity_area",), "charter": ("purpose",),
-}
 LEGAL_REPRESENTATIVE = PersonRole.LEGAL_REPRESENTATIVE.value
 
 
-def changed_record(before: RegisteredRecord, proposed: RegisteredRecord, changed: frozenset[str]) -> RegisteredRecord:
+def changed_record(before: RegisteredRecord, proposed: RegisteredRecord, kind: Business,
+                   changed: frozenset[str]) -> RegisteredRecord:
     """``before`` with the items ``changed`` (and the items it did not hold) taken from ``proposed``.
     A new legal representative replaces the old one among the persons in office; the others stay."""
-    values = {f: getattr(proposed, f) for item in changed for f in RECORD_FIELDS[item]}
+    values = {f: getattr(proposed, f) for f in record_keys_of(x for k in changed for x in kind.changes[k].fields)}
     values |= {f: getattr(proposed, f) for f in ("address", "street_code", "activity_area", "scope", "funds_yuan",
                                                   "purpose", "sponsor", "persons")
                if getattr(before, f) in ("", None, ()) and f not in values}
@@ -55,7 +51,8 @@ def change_record_in(session: Session, case: Case, rules: dict[str, Any], *, act
     org = organization_in(session, case.organization_id)
     if reason := registered_refusal(org):
         raise SoregError(reason, field="登记状态")
-    record = changed_record(current_record_in(session, org), record_of_case(case, on), changed_items(case))
+    record = changed_record(current_record_in(session, org), record_of_case(case, on), business(case.business_type),
+                            changed_items(case))
     add_version_in(session, org, record, actor=actor, case_id=case.id, business=case.business_type, on=on)
     case.approved_by, case.approved_on = actor, on
 
