@@ -307,10 +307,12 @@ def _validate(name: str, org_type: str) -> str:
     return normalized
 
 
-def check_name(store: Store, name: str, org_type: str, as_of: date, parsed: ParsedName | None = None) -> NameCheckResult:
-    """Check a proposed name for ``org_type`` on ``as_of``; ``parsed`` is the clerk's corrected split."""
+def check_name(store: Store, name: str, org_type: str, as_of: date, parsed: ParsedName | None = None, *,
+               own: uuid.UUID | None = None) -> NameCheckResult:
+    """Check a proposed name for ``org_type`` on ``as_of``; ``parsed`` is the clerk's corrected split;
+    ``own``: the organization that applies for it (a change of name), whose names are no clash."""
     with store.read() as session:
-        return check_name_in(session, name, org_type, as_of, parsed)
+        return check_name_in(session, name, org_type, as_of, parsed, own=own)
 
 
 def check_name_in(session: Session, name: str, org_type: str, as_of: date,

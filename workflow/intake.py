@@ -217,28 +217,34 @@ def change_start(store: Store, *, organization_id: uuid.UUID | None = None, text
                            record_items(record), form, _registered_fields(form))
 
 
-def _change_intake(session: Session, data: Mapping[str, Any], kind: Business, org: Organization,
-                   changed: frozenset[str], today: date) -> tuple[Intake, date]:
-    """The form of a change of ``org``: the marked items (and those its record lacks) as typed, the
-    others as registered; the conditions measured on the marked items only; a new name checked
-    (the organization's own names are no clash)."""
-    registered = record_form(current_record_in(session, org), org.org_type)
+def _kept_persons(registered: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The persons in office of ``record_form``'s rows as an intake holds them."""
+    return [{"name": p["name"], "id_number": p["id_number"], "phone": "", "roles": tuple(filter(None, p["roles"].split("、"))),
+             "title": p["title"], "appointed_on": date.fromisoformat(p["appointed_on"]) if p["appointed_on"] else None,
+             "birth_date": birth_date_of(p["id_number"])} for p in registered["persons"]]
+
+
+def opened_fields(kind: Business, changed: Iterable[str]) -> frozenset[str]:
+    """The form's fields (and parts) the marked items ``changed`` open for editing."""
+    return frozenset(f for k in changed for f in kind.changes[k].fields)
+
+
+def read_change(registered: Mapping[str, Any], data: Mapping[str, Any], kind: Business, changed: frozenset[str],
+                today: date, rules: Mapping[str, Any]) -> tuple[Intake, date]:
+    """The form of a change of an organization whose record is ``registered`` (``record_form``):
+    the marked items (and those the record lacks) as typed, the others as registered, whatever
+    the form says; the conditions measured on the marked items only; raise ``IntakeInvalid``."""
     held = _registered_fields(registered)
-    opened = {f for k in changed for f in kind.changes[k].fields}
+    opened = opened_fields(kind, changed)
     typed = dict(data.get("organization") or {})
     organization = {f.key: (typed.get(f.key, "") if f.key in opened or f.key not in held else registered["organization"][f.key])
                     for f in ORGANIZATION_FIELDS}
-    organization["org_type"] = org.org_type
+    organization["org_type"] = registered["organization"]["org_type"]
     asked = {part: part in opened or part not in held for part in ("scope_items", "persons")}
     form = {"organization": organization, "received": data.get("received") or [],
             NAME_OVERRIDE_FIELD.key: data.get(NAME_OVERRIDE_FIELD.key, ""),
             "scope_items": (data.get("scope_items") or []) if asked["scope_items"] else registered["scope_items"],
             "persons": data.get("persons") or []}
-    kept = None if asked["persons"] else [
-        {"name": p.name, "id_number": p.id_number, "phone": "", "roles": p.roles, "title": p.title,
-         "appointed_on": p.appointed_on, "birth_date": birth_date_of(p.id_number)}
-        for p in current_record_in(session, org).persons]
-    rules = case_rules(session)
     errors: list[FieldError] = []
     decision, decision_errors = read_fields((DECISION_FIELD,), data)
     errors += decision_errors
@@ -246,18 +252,35 @@ def _change_intake(session: Session, data: Mapping[str, Any], kind: Business, or
         errors.append(field_error(DECISION_FIELD, f"{later}，请核对。"))
     try:
         intake = read_intake(form, business_type=kind.name, materials=kind.materials, today=today, rules=rules,
-                             conditions=False, kept_persons=kept, changed=changed)
+                             conditions=False, kept_persons=None if asked["persons"] else _kept_persons(registered),
+                             changed=changed)
     except IntakeInvalid as invalid:
         raise IntakeInvalid([*invalid.errors, *errors]) from None
     errors += [e for e in organization_condition_errors(intake.organization, today=today, rules=rules)
                if e.path in opened and e.path != "individual_members"]
     if errors:
         raise IntakeInvalid(errors)
-    if "name" in changed:
-        intake = _name_checked(session, intake, today, own=org.id)
-    else:
-        intake = replace(intake, name_override_reason=None)
     return intake, decision["decision_date"]
+
+
+def validate_change(registered: Mapping[str, Any], data: Mapping[str, Any], *, business_type: str,
+                    changed: Iterable[str], today: date, rules: Mapping[str, Any]) -> list[FieldError]:
+    """Every invalid value of a change's form (empty when it can be accepted), for the wizard."""
+    try:
+        read_change(registered, data, business(business_type), frozenset(changed), today, rules)
+    except IntakeInvalid as exc:
+        return list(exc.errors)
+    return []
+
+
+def _change_intake(session: Session, data: Mapping[str, Any], kind: Business, org: Organization,
+                   changed: frozenset[str], today: date) -> tuple[Intake, date]:
+    """``read_change`` on ``org``'s current record; a new name checked (its own names are no clash)."""
+    registered = record_form(current_record_in(session, org), org.org_type)
+    intake, decided_on = read_change(registered, data, kind, changed, today, case_rules(session))
+    if "name" in changed:
+        return _name_checked(session, intake, today, own=org.id), decided_on
+    return replace(intake, name_override_reason=None), decided_on
 
 
 def _name_checked(session: Session, intake: Intake, today: date, *, own: uuid.UUID | None = None) -> Intake:
