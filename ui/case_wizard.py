@@ -10,11 +10,18 @@ on the task runner once typing pauses, and the verdict shows beside the name: a 
 blocks 下一步 until the clerk writes why it is accepted all the same. 受理 calls
 ``workflow.intake.open_case`` (one transaction) on the task runner and shows the case number.
 Esc (or 取消) on a wizard that holds anything asks before the input is discarded.
+
+A business on a registered organization (变更登记; ``Business.on_registered``) starts with a page
+of its own: the organization found by its code or name (or given by the 登记库 page), its current
+record, the items that change and the 内部决议日期. The form is filled with the record; only the
+marked items (and the items the registry does not hold yet) are editable, and it is validated
+with ``workflow.intake.validate_change``.
 """
 
 from __future__ import annotations
 
 import html
+import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -47,23 +54,35 @@ from PySide6.QtWidgets import (
 
 from forms.fields import Field, FieldError, FieldInvalid
 from forms.intake import (
+    DECISION_FIELD,
     NAME_OVERRIDE_FIELD,
     ORGANIZATION_FIELDS,
     PERSON_FIELDS,
     SCOPE_FIELDS,
+    Intake,
     material_conditions,
     read_intake,
     validate_intake,
 )
 from forms.materials import MaterialItem, required_items
+from models.case_rules import case_rules
 from models.cases import BusinessType
 from models.errors import SoregError
 from registry.name_check import LISTED_IN_MESSAGE, NameCheckResult, check_name, warm_up
 from ui.context import PageContext
 from ui.pages.name_check_page import LEVEL_LABELS
 from ui.plain_text import plain, tip
-from workflow.catalogue import business
-from workflow.intake import intake_rules, open_case
+from workflow.catalogue import Business, business
+from workflow.intake import (
+    ChangeStart,
+    change_start,
+    decision_warning,
+    intake_rules,
+    open_case,
+    opened_fields,
+    read_change,
+    validate_change,
+)
 from workflow.queries import CaseSummary
 
 ERROR_STYLE = "border: 2px solid #c62828; border-radius: 3px;"
@@ -502,6 +521,118 @@ class TablePage(IntakePage):
         self.editor.show_errors(errors)
 
 
+class ChangePage(IntakePage):
+    """变更事项 (a business on a registered organization): the organization, found by its code or
+    name, its current record, the items that change (only those become editable) and the 内部决议日期."""
+
+    def __init__(self, kind: Business, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        t = self.tr
+        self.setTitle(t("{0}：选择组织和变更事项").format(kind.name))
+        self.setSubTitle(t("按统一社会信用代码或名称查找组织，勾选要变更的事项：只有勾选的事项可以修改，其余保持登记库中的现登记内容。"))
+        self.lookup = QLineEdit()
+        self.lookup.setObjectName("changeLookup")
+        self.lookup.setPlaceholderText(t("统一社会信用代码或名称"))
+        self.lookup.returnPressed.connect(self._find)
+        self.find_button = QPushButton(t("查找(&F)"))
+        self.find_button.setAutoDefault(False)
+        self.find_button.clicked.connect(self._find)
+        lookup_label = QLabel(t("组织(&O)："))
+        lookup_label.setBuddy(self.lookup)
+        self.facts = plain(QLabel(t("尚未选择组织。")))
+        self.facts.setObjectName("changeFacts")
+        self.facts.setWordWrap(True)
+        self.refusal = plain(QLabel())
+        self.refusal.setObjectName("changeRefusal")
+        self.refusal.setStyleSheet(MESSAGE_STYLE)
+        self.refusal.setWordWrap(True)
+        self.refusal.hide()
+        self.record_table = QTableWidget(0, 2)
+        self.record_table.setObjectName("changeRecord")
+        self.record_table.setHorizontalHeaderLabels([t("登记事项"), t("现登记内容")])
+        self.record_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.record_table.verticalHeader().setVisible(False)
+        self.record_table.horizontalHeader().setStretchLastSection(True)
+        self.record_table.setColumnWidth(0, 120)
+        self.record_table.setWordWrap(True)
+        self.boxes: dict[str, QCheckBox] = {}
+        ticks = QGridLayout()
+        for n, (key, item) in enumerate(kind.changes.items()):
+            box = QCheckBox(item.label)
+            box.setObjectName(f"change_{key}")
+            box.setEnabled(False)
+            box.toggled.connect(self._changed)
+            self.boxes[key] = box
+            ticks.addWidget(box, n // 4, n % 4)
+        self.decision = FieldInput(DECISION_FIELD, self._changed)
+        self.decision_warning = plain(QLabel())
+        self.decision_warning.setObjectName("decisionWarning")
+        self.decision_warning.setStyleSheet("color: #ef6c00;")
+        self.decision_warning.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(lookup_label)
+        row.addWidget(self.lookup, 1)
+        row.addWidget(self.find_button)
+        decision_row = QHBoxLayout()
+        decision_label = QLabel(DECISION_FIELD.label + "*：")
+        decision_label.setBuddy(self.decision.widget)
+        decision_row.addWidget(decision_label)
+        decision_row.addWidget(self.decision.widget)
+        decision_row.addWidget(self.decision.message, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.refusal)
+        layout.addWidget(self.record_table, 1)
+        layout.addWidget(QLabel(t("变更事项（勾选后可修改）：")))
+        layout.addLayout(ticks)
+        layout.addLayout(decision_row)
+        layout.addWidget(self.decision_warning)
+
+    def _find(self) -> None:
+        if self.lookup.text().strip():
+            self.wizard().find_organization(self.lookup.text())
+
+    def show_start(self, start: ChangeStart) -> None:
+        t = self.tr
+        self.lookup.setText(start.credit_code or start.name)
+        self.facts.setText(t("{0}（{1}）　统一社会信用代码：{2}").format(start.name, start.org_type,
+                                                                      start.credit_code or t("无")))
+        self.refusal.setText(start.refusal or "")
+        self.refusal.setVisible(bool(start.refusal))
+        self.record_table.setRowCount(len(start.items))
+        for r, (label, text) in enumerate(start.items):
+            for c, value in enumerate((label, text)):
+                self.record_table.setItem(r, c, QTableWidgetItem(value))
+        self.record_table.resizeRowsToContents()
+        for box in self.boxes.values():
+            box.setEnabled(start.refusal is None)
+
+    def show_lookup_error(self, message: str) -> None:
+        self.facts.setText(message)
+        self.refusal.hide()
+
+    def changed_items(self) -> frozenset[str]:
+        return frozenset(k for k, box in self.boxes.items() if box.isChecked())
+
+    def _changed(self) -> None:
+        if self.wizard() is not None:
+            self.wizard().items_changed()
+
+    def my_errors(self, errors: Sequence[FieldError]) -> list[FieldError]:
+        return [e for e in errors if e.path == DECISION_FIELD.key]
+
+    def show_errors(self, errors: Sequence[FieldError]) -> None:
+        self.decision.show_error(next((e.message for e in self.my_errors(errors)), None)
+                                 if self.decision.text().strip() else None)
+        self.decision_warning.setText(self.wizard().decision_warning() or "")
+
+    def isComplete(self) -> bool:
+        wizard = self.wizard()
+        return (wizard is not None and wizard.start is not None and wizard.start.refusal is None
+                and bool(self.changed_items()) and super().isComplete())
+
+
 class MaterialsPage(QWizardPage):
     """材料: the checklist for this type and these conditions; unticked items are recorded as missing."""
 
@@ -622,11 +753,13 @@ class CaseWizard(QWizard):
     case_opened = Signal(object)  # the CaseSummary of the new case
 
     def __init__(self, context: PageContext, parent: QWidget | None = None,
-                 business_type: str = BusinessType.ESTABLISH.value, today: date | None = None) -> None:
+                 business_type: str = BusinessType.ESTABLISH.value, today: date | None = None,
+                 organization_id: uuid.UUID | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.business_type = business_type
         self.business = business(business_type)
+        self.start: ChangeStart | None = None  # the organization a change starts from (its current record)
         self._today = today  # None: the real day, whenever it is asked
         self.rules: dict[str, Any] | None = None  # the window's own rules, once read (until then the defaults)
         self.case: CaseSummary | None = None
@@ -659,6 +792,11 @@ class CaseWizard(QWizard):
         self.materials_page = MaterialsPage()
         self.confirm_page = ConfirmPage()
         self.result_page = ResultPage()
+        self.change_page = ChangePage(self.business) if self.business.on_registered else None
+        if self.change_page is not None:
+            self.addPage(self.change_page)
+            self.organization_page.setSubTitle(self.tr("勾选的变更事项可以修改，其余为登记库中的现登记内容，不能修改；"
+                                                       "登记库尚未登记的事项请补填。"))
         for page in (self.organization_page, self.scope_page, self.persons_page, self.materials_page,
                      self.confirm_page, self.result_page):
             self.addPage(page)
@@ -668,6 +806,9 @@ class CaseWizard(QWizard):
         context.tasks.run(lambda _p: intake_rules(store), on_success=self._rules_read, on_failure=lambda _e: None,
                           parent=self)
         context.tasks.run(lambda _p: warm_up(store), on_failure=lambda _e: None, parent=self)
+        if organization_id is not None and self.change_page is not None:
+            context.tasks.run(lambda _p: change_start(store, organization_id=organization_id),
+                              on_success=self._start_read, on_failure=self._start_failed, parent=self)
 
     @property
     def today(self) -> date:
@@ -677,28 +818,108 @@ class CaseWizard(QWizard):
         self.rules = rules
         self.revalidate()
 
+    # -- a change: the organization and the items that change --
+    def find_organization(self, text: str) -> None:
+        """Look the organization up by its code or name (on the task runner)."""
+        store = self.context.store
+        self.context.tasks.run(lambda _p: change_start(store, text=text), on_success=self._start_read,
+                               on_failure=self._start_failed, parent=self)
+
+    def _start_read(self, start: ChangeStart) -> None:
+        if not shiboken6.isValid(self) or self.change_page is None:
+            return
+        self.start = start
+        self.change_page.show_start(start)
+        for key, field_input in self.organization_page.inputs.items():
+            field_input.set_text(start.form["organization"].get(key, "") or "")
+        for part, page in (("scope_items", self.scope_page), ("persons", self.persons_page)):
+            page.table.setRowCount(0)
+            for row in start.form[part]:
+                page.editor.add_row(row)
+            if not start.form[part]:
+                page.editor.add_row()
+        self.items_changed()
+
+    def _start_failed(self, error: SoregError) -> None:
+        if shiboken6.isValid(self) and self.change_page is not None:
+            self.change_page.show_lookup_error(error.message)
+
+    def changed_items(self) -> frozenset[str]:
+        return self.change_page.changed_items() if self.change_page is not None else frozenset()
+
+    def items_changed(self) -> None:
+        """The marked items changed: only their fields (and the items not registered) are editable;
+        an item no longer marked goes back to its registered value."""
+        if self.start is not None:
+            opened = opened_fields(self.business, self.changed_items())
+            held = self.start.registered
+            for key, field_input in self.organization_page.inputs.items():
+                editable = key != "org_type" and (key in opened or key not in held)
+                if not editable and field_input.text() != (self.start.form["organization"].get(key) or ""):
+                    field_input.set_text(self.start.form["organization"].get(key) or "")
+                field_input.widget.setEnabled(editable)
+            for part, page in (("scope_items", self.scope_page), ("persons", self.persons_page)):
+                editable = part in opened or part not in held
+                if not editable and page.table.rows() != [
+                        {k: str(v) for k, v in r.items()} for r in self.start.form[part]]:
+                    page.table.setRowCount(0)
+                    for row in self.start.form[part]:
+                        page.editor.add_row(row)
+                for widget in (page.table, page.add_button, page.remove_button):
+                    widget.setEnabled(editable)
+        self.revalidate()
+
+    def decision_warning(self) -> str | None:
+        """The warning of a change applied for late after the 内部决议, or None."""
+        text = self.change_page.decision.text().strip() if self.change_page is not None else ""
+        try:
+            decided_on = DECISION_FIELD.read(text) if text else None
+        except FieldInvalid:
+            return None
+        return decision_warning(decided_on, self.today, self.rules or case_rules()) if decided_on else None
+
     # -- the form --
     def form_data(self) -> dict[str, Any]:
         """The raw form as forms.intake reads it."""
-        return {
+        data = {
             "organization": self.organization_page.values(),
             "scope_items": self.scope_page.table.rows(),
             "persons": self.persons_page.table.rows(),
             "received": self.materials_page.received(),
             NAME_OVERRIDE_FIELD.key: self.organization_page.name_verdict.override_reason(),
         }
+        if self.change_page is not None:
+            data[DECISION_FIELD.key] = self.change_page.decision.text()
+        return data
+
+    def read_form(self, data: dict[str, Any]) -> Intake:
+        """The form read as 受理 will read it (a change: over the organization's current record)."""
+        if self.start is not None:
+            return read_change(self.start.form, data, self.business, self.changed_items(), self.today,
+                               self.rules or case_rules())[0]
+        return read_intake(data, business_type=self.business_type, today=self.today, rules=self.rules,
+                           materials=self.business.materials)
 
     def revalidate(self) -> None:
         """Validate the whole form; each page marks its own errors and enables 下一步 accordingly."""
-        self.errors = validate_intake(self.form_data(), business_type=self.business_type, today=self.today,
-                                      rules=self.rules, materials=self.business.materials)
+        if self.change_page is None:
+            self.errors = validate_intake(self.form_data(), business_type=self.business_type, today=self.today,
+                                          rules=self.rules, materials=self.business.materials)
+        elif self.start is None:
+            self.errors = []
+        else:
+            self.errors = validate_change(self.start.form, self.form_data(), business_type=self.business_type,
+                                          changed=self.changed_items(), today=self.today, rules=self.rules or case_rules())
         self._follow_name()
-        for page in (self.organization_page, self.scope_page, self.persons_page):
+        pages = (self.organization_page, self.scope_page, self.persons_page)
+        for page in (*pages, *([self.change_page] if self.change_page is not None else [])):
             page.show_errors(self.errors)
             page.completeChanged.emit()
 
     def has_input(self) -> bool:
         """Whether the clerk has put anything in the form (then Esc asks before discarding it)."""
+        if self.start is not None:
+            return True
         data = self.form_data()
         rows = data["scope_items"] + data["persons"]
         return (any(v.strip() for v in data["organization"].values()) or any(v.strip() for r in rows for v in r.values())
@@ -710,6 +931,8 @@ class CaseWizard(QWizard):
         values = self.organization_page.values()
         if any(e.path in ("name", "org_type") for e in self.errors) or not values["name"].strip():
             return None
+        if self.change_page is not None and "name" not in self.changed_items():
+            return None  # the registered name is not applied for again
         return values["name"], values["org_type"]
 
     def _follow_name(self) -> None:
@@ -748,16 +971,19 @@ class CaseWizard(QWizard):
                 self.organization_page.name_verdict.show_waiting(error.message)
                 self.revalidate()
 
-        self.context.tasks.run(lambda _p: check_name(store, name, org_type, as_of), on_success=delivered,
+        own = self.start.organization_id if self.start is not None else None
+        self.context.tasks.run(lambda _p: check_name(store, name, org_type, as_of, own=own), on_success=delivered,
                                on_failure=failed, parent=self)
 
     def summary_html(self) -> str:
         """Everything once more, as rich text: every value the clerk typed is escaped."""
-        intake = read_intake(self.form_data(), business_type=self.business_type, today=self.today, rules=self.rules,
-                             materials=self.business.materials)
+        intake = self.read_form(self.form_data())
         e = html.escape
         org = self.organization_page.values()
         rows = [f"<tr><td><b>{e(f.label)}</b></td><td>{e(org[f.key])}</td></tr>" for f in ORGANIZATION_FIELDS if org[f.key]]
+        if self.change_page is not None:
+            marked = "、".join(c.label for k, c in self.business.changes.items() if k in self.changed_items())
+            rows.insert(0, f"<tr><td><b>{self.tr('变更事项')}</b></td><td style='color:#0d47a1'>{e(marked)}</td></tr>")
         if intake.name_override_reason:
             rows.append(f"<tr><td><b>{e(NAME_OVERRIDE_FIELD.label)}</b></td>"
                         f"<td style='color:#c62828'>{e(intake.name_override_reason)}</td></tr>")
@@ -772,11 +998,9 @@ class CaseWizard(QWizard):
 
     def checklist(self) -> tuple[MaterialItem, ...]:
         """The materials this case must bring, given its type and what the form says."""
-        data = self.form_data() | {"received": []}
-        intake = read_intake(data, business_type=self.business_type, today=self.today, rules=self.rules,
-                             materials=self.business.materials)
+        intake = self.read_form(self.form_data() | {"received": []})
         return required_items(self.business.materials, intake.organization["org_type"],
-                              material_conditions(intake.organization, intake.scope_items))
+                              material_conditions(intake.organization, intake.scope_items, self.changed_items()))
 
     # -- leaving --
     def _make_discard_box(self) -> QMessageBox:
@@ -806,7 +1030,8 @@ class CaseWizard(QWizard):
     def submit(self, done) -> None:
         """Open the case on the worker; ``done(ok)`` afterwards."""
         data, store, user, business = self.form_data(), self.context.store, self.context.user, self.business_type
-        today = self.today
+        today, changed = self.today, self.changed_items()
+        organization_id = self.start.organization_id if self.start is not None else None
         self.button(QWizard.WizardButton.CommitButton).setEnabled(False)
 
         def failed(error: SoregError) -> None:
@@ -825,7 +1050,8 @@ class CaseWizard(QWizard):
             self.case_opened.emit(case)
             done(True)
 
-        self.context.tasks.run(lambda _p: open_case(store, data, user=user, today=today, business_type=business),
+        self.context.tasks.run(lambda _p: open_case(store, data, user=user, today=today, business_type=business,
+                                                    changed_items=changed, organization_id=organization_id),
                                on_success=opened, on_failure=failed, parent=self)
 
     @property

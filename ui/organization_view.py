@@ -2,7 +2,8 @@
 
 Renders ``registry.records.organization_page`` (read on the task runner): the record's items
 and persons in office on the left, the versions newest first on the right with the items the
-selected version changed, before → after.
+selected version changed, before → after. A business on a registered organization (变更登记)
+starts from here: its button opens the 新建办件 wizard on this organization.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from models.errors import SoregError
 from registry.records import OrganizationPage, RecordVersion, organization_page
 from ui.context import PageContext
 from ui.plain_text import plain
+from workflow.catalogue import businesses
 
 PERSONS_LABEL = dict(RECORD_ITEMS)["persons"]  # shown as a table of its own
 
@@ -59,6 +61,7 @@ class OrganizationView(QWidget):
     """One organization of the registry with its record and versions; 返回 goes back to the list."""
 
     back_requested = Signal()
+    business_requested = Signal(str, object)  # (business, organization id): e.g. 办理变更登记
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +70,14 @@ class OrganizationView(QWidget):
         t = self.tr
         self.back_button = QPushButton(t("返回登记库"))
         self.back_button.clicked.connect(self.back_requested)
+        self.business_buttons: dict[str, QPushButton] = {}
+        for kind in businesses():
+            if kind.on_registered:
+                button = QPushButton(t("办理{0}").format(kind.name) + ("(&B)" if not self.business_buttons else ""))
+                button.setObjectName(f"business_{kind.name}")
+                button.setEnabled(False)
+                button.clicked.connect(lambda _checked=False, name=kind.name: self._request(name))
+                self.business_buttons[kind.name] = button
         self.title = plain(QLabel())
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.title.setWordWrap(True)
@@ -111,6 +122,8 @@ class OrganizationView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
+        for button in self.business_buttons.values():
+            top.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.facts)
@@ -123,6 +136,10 @@ class OrganizationView(QWidget):
         self.context.tasks.run(lambda _progress: organization_page(store, org_id), on_success=self._render,
                                on_failure=self._failed, parent=self)
 
+    def _request(self, business: str) -> None:
+        if self.page is not None:
+            self.business_requested.emit(business, self.page.id)
+
     def _failed(self, error: SoregError) -> None:
         if shiboken6.isValid(self.title):
             self.title.setText(self.tr("读取失败：{0}").format(str(error)))
@@ -133,6 +150,9 @@ class OrganizationView(QWidget):
         t = self.tr
         self.page = page
         self.title.setText(page.record.name)
+        for kind in businesses():
+            if kind.name in self.business_buttons:
+                self.business_buttons[kind.name].setEnabled(page.org_type in kind.org_types)
         valid = page.certificate_valid_until.isoformat() if page.certificate_valid_until else t("无")
         established = page.established_on.isoformat() if page.established_on else t("无")
         self.facts.setText(t("{0}　{1}　统一社会信用代码：{2}　成立日期：{3}　证书有效期至：{4}").format(

@@ -262,12 +262,14 @@ class CasesPage(QWidget):
         self.stack.setCurrentIndex(0)
         self.table.setFocus()
 
-    def new_case(self, business_type: str | None = None) -> None:
-        """Open the intake wizard (受理向导) of ``business_type`` (default: the catalogue's first business)."""
+    def new_case(self, business_type: str | None = None, *, organization_id=None) -> None:
+        """Open the intake wizard (受理向导) of ``business_type`` (default: the catalogue's first business),
+        on the registered organization ``organization_id`` for a business that acts on one."""
         if self.wizard is not None and shiboken6.isValid(self.wizard):
             self.wizard.raise_()
             return
-        wizard = CaseWizard(self.context, self, business_type=business_type or businesses()[0].name)
+        wizard = CaseWizard(self.context, self, business_type=business_type or businesses()[0].name,
+                            organization_id=organization_id)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.case_opened.connect(lambda _case: self.refresh())
         wizard.finished.connect(lambda _result: self._wizard_done(wizard))

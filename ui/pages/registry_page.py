@@ -40,10 +40,14 @@ from registry.registry_query import (
 )
 from ui.context import PageContext
 from ui.organization_view import OrganizationView
+from ui.pages import main_window_page
 from ui.plain_text import plain
 
 SEARCH_DELAY_MS = 300
 Index = QModelIndex | QPersistentModelIndex
+
+
+CASES_PAGE = "ui.pages.cases_page:CasesPage"
 
 
 def _date(value) -> str:
@@ -207,6 +211,7 @@ class RegistryPage(QWidget):
         layout.addWidget(self.details)
         self.organization_view = OrganizationView(context)
         self.organization_view.back_requested.connect(self.show_list)
+        self.organization_view.business_requested.connect(self.start_business)
         self.stack = QStackedWidget()
         self.stack.addWidget(list_page)
         self.stack.addWidget(self.organization_view)
@@ -230,6 +235,12 @@ class RegistryPage(QWidget):
         if index.isValid():
             self.organization_view.open(self.model.row(index.row()).id)
             self.stack.setCurrentWidget(self.organization_view)
+
+    def start_business(self, business: str, org_id) -> None:
+        """Open the 新建办件 wizard of ``business`` on organization ``org_id`` (on the 办件 page)."""
+        page = main_window_page(self, CASES_PAGE)
+        if page is not None:
+            page.new_case(business, organization_id=org_id)
 
     def show_list(self) -> None:
         self.stack.setCurrentIndex(0)
