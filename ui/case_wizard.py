@@ -77,9 +77,9 @@ from workflow.intake import (
     ChangeStart,
     change_start,
     decision_warning,
+    editable_fields,
     intake_rules,
     open_case,
-    opened_fields,
     read_change,
     validate_change,
 )
@@ -849,17 +849,16 @@ class CaseWizard(QWizard):
 
     def items_changed(self) -> None:
         """The marked items changed: only their fields (and the items not registered) are editable;
-        an item no longer marked goes back to its registered value."""
+        an item no longer marked goes back to its registered value (``editable_fields``)."""
         if self.start is not None:
-            opened = opened_fields(self.business, self.changed_items())
-            held = self.start.registered
+            opened = editable_fields(self.business, self.start.form, self.changed_items())
             for key, field_input in self.organization_page.inputs.items():
-                editable = key != "org_type" and (key in opened or key not in held)
+                editable = key in opened
                 if not editable and field_input.text() != (self.start.form["organization"].get(key) or ""):
                     field_input.set_text(self.start.form["organization"].get(key) or "")
                 field_input.widget.setEnabled(editable)
             for part, page in (("scope_items", self.scope_page), ("persons", self.persons_page)):
-                editable = part in opened or part not in held
+                editable = part in opened
                 if not editable and page.table.rows() != [
                         {k: str(v) for k, v in r.items()} for r in self.start.form[part]]:
                     page.table.setRowCount(0)

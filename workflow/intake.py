@@ -165,8 +165,7 @@ def decision_warning(decided_on: date, today: date, rules: Mapping[str, Any]) ->
 @dataclass(frozen=True)
 class ChangeStart:
     """What the 变更登记 wizard starts from: the organization, why it may not change now (or None),
-    its current record as items and as the form's values, and the form's fields the record holds
-    (kept as registered unless their item is marked; the others the clerk fills in)."""
+    and its current record as items and as the form's values."""
 
     organization_id: uuid.UUID
     credit_code: str | None
@@ -175,7 +174,6 @@ class ChangeStart:
     refusal: str | None
     items: tuple[tuple[str, str], ...]
     form: dict[str, Any]
-    registered: frozenset[str]
 
 
 def record_form(record: RegisteredRecord, org_type: str) -> dict[str, Any]:
@@ -214,7 +212,7 @@ def change_start(store: Store, *, organization_id: uuid.UUID | None = None, text
         record = current_record_in(session, org)
         form = record_form(record, org.org_type)
         return ChangeStart(org.id, org.credit_code, org.name, org.org_type, registered_refusal(org),
-                           record_items(record), form, _registered_fields(form))
+                           record_items(record), form)
 
 
 def _kept_persons(registered: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -224,9 +222,15 @@ def _kept_persons(registered: Mapping[str, Any]) -> list[dict[str, Any]]:
              "birth_date": birth_date_of(p["id_number"])} for p in registered["persons"]]
 
 
-def opened_fields(kind: Business, changed: Iterable[str]) -> frozenset[str]:
-    """The form's fields (and parts) the marked items ``changed`` open for editing."""
-    return frozenset(f for k in changed for f in kind.changes[k].fields)
+APPLICANT_FIELDS = frozenset({"applicant", "applicant_phone"})  # who applies: typed for every case
+
+
+def editable_fields(kind: Business, registered: Mapping[str, Any], changed: Iterable[str]) -> frozenset[str]:
+    """The form's fields (and parts) a change may type: those of the marked items ``changed``, of
+    the items the record does not hold yet (an imported organization), and the applicant."""
+    held = _registered_fields(registered)
+    missing = [k for k, item in kind.changes.items() if not set(item.fields) & held]
+    return frozenset(f for k in {*changed, *missing} for f in kind.changes[k].fields) | APPLICANT_FIELDS
 
 
 def read_change(registered: Mapping[str, Any], data: Mapping[str, Any], kind: Business, changed: frozenset[str],
@@ -234,13 +238,12 @@ def read_change(registered: Mapping[str, Any], data: Mapping[str, Any], kind: Bu
     """The form of a change of an organization whose record is ``registered`` (``record_form``):
     the marked items (and those the record lacks) as typed, the others as registered, whatever
     the form says; the conditions measured on the marked items only; raise ``IntakeInvalid``."""
-    held = _registered_fields(registered)
-    opened = opened_fields(kind, changed)
+    opened = editable_fields(kind, registered, changed)
     typed = dict(data.get("organization") or {})
-    organization = {f.key: (typed.get(f.key, "") if f.key in opened or f.key not in held else registered["organization"][f.key])
+    organization = {f.key: typed.get(f.key, "") if f.key in opened else registered["organization"].get(f.key, "")
                     for f in ORGANIZATION_FIELDS}
     organization["org_type"] = registered["organization"]["org_type"]
-    asked = {part: part in opened or part not in held for part in ("scope_items", "persons")}
+    asked = {part: part in opened for part in ("scope_items", "persons")}
     form = {"organization": organization, "received": data.get("received") or [],
             NAME_OVERRIDE_FIELD.key: data.get(NAME_OVERRIDE_FIELD.key, ""),
             "scope_items": (data.get("scope_items") or []) if asked["scope_items"] else registered["scope_items"],
