@@ -40,7 +40,7 @@ from robot import Robot, field_by_label, find_checkbox, find_visible
 
 NEW_NAME = "上海市长宁区养老服务促进会"
 NEW_ADDRESS = "上海市长宁区天山路300号"
-NEW_REP = {"姓名": "周立新", "身份证号": "310105196802025319", "联系电话": "13500005555", "身份": ("法定代表人", "负责人"),
+NEW_REP = {"姓名": "周立新", "身份证号": "310105196802025312", "联系电话": "13500005555", "身份": ("法定代表人", "负责人"),
            "拟任职务": "会长"}
 
 
@@ -79,6 +79,8 @@ def change_intake(robot: Robot, window, old_name: str):
     fill_item(robot, wizard, "所属街镇", "天山路街道")
     fill_item(robot, wizard, "住所证明文件", "租赁合同CN-2026-0101")
     fill_item(robot, wizard, "住所使用期限至", wizard.today.replace(year=wizard.today.year + 3).isoformat())
+    fill_item(robot, wizard, "申请人（经办人）", "王芳")
+    fill_item(robot, wizard, "申请人电话", "13812345678")
     yield robot.text(wizard, "名称核准：(通过|需审核)")
     yield from wizard_next(robot, wizard, "业务范围")
     robot.remember("scope_editable", wizard.scope_page.table.isEnabled())

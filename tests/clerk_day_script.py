@@ -23,6 +23,7 @@ from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -257,10 +258,20 @@ def wizard_next(robot: Robot, wizard: QWizard, title: str):
     yield robot.until(f"向导的“{title}”", lambda: wizard.currentPage().title() == title)
 
 
+def new_case(robot: Robot, cases, business: str):
+    """新建办件 → the business, from the button's menu of the catalogue's businesses."""
+    yield robot.press(cases, "新建办件")
+    menu = yield robot.until("新建办件的业务菜单", lambda: QApplication.activePopupWidget())
+    entry = next(a for a in menu.actions() if plain(a.text()) == business)
+    robot.later(lambda: QTest.mouseClick(menu, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                                         menu.actionGeometry(entry).center()))
+    wizard = yield robot.window(f"新建办件 — {business}")
+    return wizard
+
+
 def intake(robot: Robot, window: QMainWindow, form: dict, *, all_materials: bool = True, print_receipt: bool = True):
     cases = yield from page(robot, window, "办件")
-    yield robot.press(cases, "新建办件")
-    wizard = yield robot.window("新建办件")
+    wizard = yield from new_case(robot, cases, "成立登记")
     for label, value in form["items"].items():
         fill_item(robot, wizard, label, value)
     yield robot.text(wizard, "名称核准：(通过|需审核)")

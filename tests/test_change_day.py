@@ -15,9 +15,7 @@ def test_a_change_of_name_address_and_legal_representative(tmp_path):
     # the wizard: nothing editable before marking; then only the marked items' fields (and the applicant)
     assert seen["name_editable_before_marking"] is False
     assert seen["editable_items"] == sorted(["name", "address", "street_code", "premises_document",
-                                             "premises_valid_until", "applicant", "applicant_phone",
-                                             "sponsor_consent_doc_no", "sponsor_consent_date", "direct_justification",
-                                             "individual_members", "unit_members"])
+                                             "premises_valid_until", "applicant", "applicant_phone"])
     assert seen["scope_editable"] is False
     assert any("原法定代表人离任审计报告" in m for m in seen["materials"])
     assert [row[0] for row in seen["case_page_changes"]] == ["名称", "住所", "所属街镇", "法定代表人", "在任人员"]

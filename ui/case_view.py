@@ -419,7 +419,7 @@ class CaseView(QWidget):
             self.actions_row.addWidget(button)
             self.action_buttons[transition.action] = button
         self.actions_row.addStretch(1)
-        passing = any(t.action in (Action.ADVANCE, Action.APPROVE) for t in offered)
+        passing = any(t.action in (Action.ADVANCE, Action.APPROVE, Action.PRINT, Action.ISSUE) for t in offered)
         self.acknowledge.setVisible(passing and any(f.level == "warn" for f in snapshot.findings))
         self.acknowledge.setChecked(False)
         takes_opinion = any(t.roles & REVIEWING & self.context.user.roles for t in offered)

@@ -104,6 +104,7 @@ CHOICES = (
     DocumentChoice("通知书（补正材料 / 不予登记，按办件状态）", None),
     DocumentChoice("领证回执", DocumentKind.COLLECTION_RECEIPT),
     DocumentChoice("名称核准结果", DocumentKind.NAME_CHECK_SLIP),
+    DocumentChoice(DocumentKind.CHANGE_NOTICE.value, DocumentKind.CHANGE_NOTICE),
     DocumentChoice(CALIBRATION_PAGE, None, needs_case=False),
 )
 RECORD_COLUMNS = ("时间", "文书", "正副本", "事件", "份次", "打印机", "证件印制号", "原因", "操作人", "状态")
