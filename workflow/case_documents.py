@@ -128,7 +128,7 @@ def _certificate(case: Case, copy: CopyKind, *, credit_code: str, issued_on: dat
     )
 
 
-def change_notice_data(session: Session, case: Case, today: date) -> ChangeNoticeData:
+def _change_notice_data(session: Session, case: Case, today: date) -> ChangeNoticeData:
     """准予变更登记通知书: the items the case's approval changed in the registered record, before → after."""
     org = session.get(Organization, case.organization_id) if case.organization_id else None
     changes = case_changes_in(session, org, case.case_no) if org is not None and case.approved_on else ()
@@ -251,7 +251,7 @@ def case_document(store: Store, case_no: str, kind: DocumentKind, *, copy: CopyK
         if kind is DocumentKind.COLLECTION_RECEIPT:
             return collection_receipt_data(session, case, clerk_name, today)
         if kind is DocumentKind.CHANGE_NOTICE:
-            return change_notice_data(session, case, today)
+            return _change_notice_data(session, case, today)
         return name_check_slip_data(session, case, today)
 
 
