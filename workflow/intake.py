@@ -50,6 +50,7 @@ from registry.name_check import check_name_in
 from registry.name_rules import REJECT
 from registry.organizations import organization_in
 from registry.records import RegisteredRecord, current_record_in, record_items
+from registry.registry_query import street_name
 from workflow.case_numbers import next_case_no_in, this_window_in
 from workflow.catalogue import Business, business
 from workflow.checks import registered_refusal
@@ -179,7 +180,7 @@ class ChangeStart:
 def record_form(record: RegisteredRecord, org_type: str) -> dict[str, Any]:
     """The registered record as the intake form's text values."""
     organization = {"org_type": org_type, "name": record.name, "address": record.address,
-                    "street_code": record.street_code, "purpose": record.purpose,
+                    "street_code": street_name(record.street_code) if record.street_code else "", "purpose": record.purpose,
                     "activity_area": record.activity_area,
                     "funds_yuan": "" if record.funds_yuan is None else str(record.funds_yuan),
                     "sponsor": record.sponsor, "direct_category": record.direct_category}
