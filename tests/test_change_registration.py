@@ -234,3 +234,28 @@ def test_unmarked_items_stay_as_registered_and_deadlines(window) -> None:
     with pytest.raises(SoregError, match="勾选至少一项"):
         open_case(window.store, change_form(window, org), user=window.clerk, today=ON, business_type=CHANGE,
                   organization_id=org.id)
+
+
+def test_an_imported_organization_is_asked_for_the_items_its_record_lacks(window) -> None:
+    from registry.organizations import OrganizationRecord, add_organization_in
+    with window.store.write() as session:
+        org = add_organization_in(session, OrganizationRecord(
+            name="上海市长宁区书画艺术研究会", org_type="社会团体", credit_code="51310105MJ00000991",
+            address="上海市长宁区愚园路 500 号", legal_representative="周文华"), actor="import")
+    start = change_start(window.store, text="上海市长宁区书画艺术研究会")
+    assert start.organization_id == org.id and start.form["persons"] == [] and start.form["organization"]["funds_yuan"] == ""
+    data = change_form(window, org, activity_area="上海市")
+    with pytest.raises(IntakeInvalid) as asked:  # scope, funds, 宗旨 and the persons are not registered yet
+        open_change(window, org, {"activity_area"}, data)
+    assert {"scope_items", "funds_yuan", "purpose", "persons", "street_code"} <= {e.path for e in asked.value.errors}
+    data["organization"] |= {"funds_yuan": "50000", "purpose": "研究书画艺术，开展书画交流", "street_code": "江苏路街道",
+                             "address": "不是勾选的事项，不会变", "sponsor": "上海市长宁区文化和旅游局",
+                             "sponsor_consent_doc_no": "长文旅〔2020〕3号", "sponsor_consent_date": "2020-05-06"}
+    data["scope_items"] = [{"catalogue_code": "HY01"}]
+    data["persons"] = [NEW_REP | {"name": "周文华"}]
+    case_no = open_change(window, org, {"activity_area"}, data)
+    walk(window, case_no, serial_base="SI2026")
+    record = current_record(window.store, org.id)
+    assert (record.activity_area, record.funds_yuan, record.legal_representative) == ("上海市", 50000, "周文华")
+    assert (record.address, record.street_code) == ("上海市长宁区愚园路 500 号", "310105002")  # 江苏路街道
+    assert [v.business for v in organization_page(window.store, org.id).versions] == [CHANGE, "登记库导入"]

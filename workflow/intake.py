@@ -228,10 +228,12 @@ APPLICANT_FIELDS = frozenset({"applicant", "applicant_phone"})  # who applies: t
 
 def editable_fields(kind: Business, registered: Mapping[str, Any], changed: Iterable[str]) -> frozenset[str]:
     """The form's fields (and parts) a change may type: those of the marked items ``changed``, of
-    the items the record does not hold yet (an imported organization), and the applicant."""
+    the items and the required fields the record does not hold yet (an imported organization),
+    and the applicant."""
     held = _registered_fields(registered)
     missing = [k for k, item in kind.changes.items() if not set(item.fields) & held]
-    return frozenset(f for k in {*changed, *missing} for f in kind.changes[k].fields) | APPLICANT_FIELDS
+    required = {f.key for f in ORGANIZATION_FIELDS if f.required and f.key not in held}
+    return frozenset(f for k in {*changed, *missing} for f in kind.changes[k].fields) | required | APPLICANT_FIELDS
 
 
 def read_change(registered: Mapping[str, Any], data: Mapping[str, Any], kind: Business, changed: frozenset[str],
