@@ -220,7 +220,7 @@ def test_four_eyes_idle_lock_and_commitments_are_saved_and_audited(qtbot, store,
 def test_a_printer_is_chosen_per_document_and_calibrated_in_the_printing_dialog(qtbot, store, open_window):
     window = open_window(_user(store, "admin", Role.ADMIN))
     printers = click_tab(qtbot, open_settings(qtbot, window), "打印机")
-    qtbot.waitUntil(lambda: printers.table.rowCount() == 6, timeout=15000)
+    qtbot.waitUntil(lambda: printers.table.rowCount() == 7, timeout=15000)  # one per document, 准予变更登记通知书 among them
     click_row(qtbot, printers.table, "登记证书")
     qtbot.mouseClick(printers.calibrate_button, LEFT)
     assert "请先为“登记证书”选择打印机" in printers.message.text()
