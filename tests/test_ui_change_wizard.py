@@ -65,6 +65,11 @@ def test_the_wizard_opens_only_the_marked_items(window, qtbot):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
     assert wizard.grab().save(str(SCREENSHOTS / "change_wizard.png"))
+    wizard.next()
+    assert wizard.currentPage() is wizard.organization_page
+    QApplication.processEvents()
+    assert wizard.grab().save(str(SCREENSHOTS / "change_wizard_items.png"))
+    wizard.back()
 
     inputs["name"].set_text("随便")
     page.boxes["name"].setChecked(False)  # unmarked: back to the registered name, locked again
@@ -121,6 +126,16 @@ def test_the_organization_page_offers_the_change_and_shows_the_versions_after_it
                         timeout=10000)
         assert cases.wizard.start.name == NEW_NAME
         cases.wizard.reject()
+        cases.open_case(case_no)
+        qtbot.waitUntil(lambda: cases.case_view.snapshot is not None and not cases.case_view.loading, timeout=10000)
+        case_view = cases.case_view
+        case_view.tabs.setCurrentIndex(0)
+        assert not case_view.changes_table.isHidden()
+        assert [case_view.changes_table.item(r, 0).text() for r in range(case_view.changes_table.rowCount())] == [
+            "名称", "住所", "所属街镇", "法定代表人", "在任人员"]
+        assert case_view.result_label.text() == f"统一社会信用代码：{org.credit_code}"  # the organization's own code
+        qtbot.wait(300)  # the tab's layout settles
+        assert shell.grab().save(str(SCREENSHOTS / "case_page_change.png"))
     finally:
         tasks.shut_down()
 
