@@ -15,7 +15,11 @@ from sync_fixtures import centre, file_keyring, make_window, private_server  # n
 
 from models.outbox import SyncNotice
 from models.registry import Organization, OrganizationName
-from registry.organizations import OrganizationRecord, add_organization_in, change_status_in
+from registry.organizations import (
+    OrganizationRecord,
+    add_organization_in,
+    change_status_in,
+)
 from registry.records import (
     PersonInOffice,
     RegisteredRecord,
@@ -182,17 +186,34 @@ def test_a_change_of_another_windows_organization_on_the_current_version_is_appl
 
 
 def test_a_version_op_with_a_bad_base_or_row_op_is_refused_alone(tmp_path, centre, file_keyring):
-    """The centre checks what sync_versions_v2 adds to a version op: its base and its row ops."""
+    """What sync_versions_v2 adds to a version op is checked too: a base that is no id, a row op
+    of another organization, a row op the push would refuse; each refused alone, in Chinese."""
     w01 = make_window(tmp_path / "W01", centre, "W01")
     org_id = _register(w01[0])
     run_sync(*w01)
-    with w01[0].read() as session:
-        [version] = session.scalars(select(Organization).where(Organization.id == org_id)).all()
+    with centre.admin() as conn:
+        [(version,)] = conn.execute("SELECT payload FROM central.organization_versions").fetchall()
+
+    def op(base_id, rows=None, **items):
+        row_id = str(uuid.uuid4())
+        payload = version | {"id": row_id, "version_no": 2, "business": "变更登记"} | items
+        return {"window": "W01", "op_id": str(uuid.uuid4()), "table_name": "organization_versions", "row_id": row_id,
+                "op": "insert", "row_version": 1, "base_version": 0, "registry_cursor": None, "payload": payload,
+                "base_id": base_id} | ({"organization_ops": rows} if rows is not None else {})
+
+    def row(target, **items):
+        payload = {"id": str(target), "name": RENAMED, "org_type": "民办非企业单位", "row_version": 2} | items
+        return {"window": "W01", "op_id": str(uuid.uuid4()), "table_name": "organizations", "row_id": str(target),
+                "op": "update", "row_version": 2, "base_version": 1, "registry_cursor": None, "payload": payload}
+
+    ops = [op("第一版"), op(version["id"], [row(uuid.uuid4())]), op(version["id"], [row(org_id, sponsor="局" * 101)])]
     with centre.window_conn("W01") as conn:
-        versions = conn.execute("SELECT payload FROM central.received_ops LIMIT 0").fetchall()
-    assert version is not None and versions == []
-    op = {"window": "W01", "op_id": str(uuid.uuid4()), "table_name": "organization_versions", "row_id": str(uuid.uuid4()),
-          "op": "insert", "row_version": 1, "base_version": 0, "registry_cursor": None, "payload": {}, "base_id": "x"}
-    with centre.window_conn("W01") as conn:
-        answer = conn.execute("SELECT sync_api.sync_versions_v2(%s::jsonb)", (json.dumps([op]),)).fetchone()[0]
-    assert [p["status"] for p in answer["problems"]] == ["rejected"]
+        answer = conn.execute("SELECT sync_api.sync_versions_v2(%s::jsonb)", (json.dumps(ops),)).fetchone()[0]
+    assert {p["op_id"]: (p["status"], p["reason"]) for p in answer["problems"]} == {
+        ops[0]["op_id"]: ("rejected", "依据的版本编号应为 UUID"),
+        ops[1]["op_id"]: ("rejected", "随版本的登记库记录应为同一组织的修改"),
+        ops[2]["op_id"]: ("rejected", "随版本的登记库记录：业务主管单位超过 100 个字符（现有 101 个）"),
+    }
+    with centre.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM central.organization_versions").fetchone()[0] == 1
+        assert conn.execute("SELECT name FROM central.organizations").fetchone()[0] == NAME

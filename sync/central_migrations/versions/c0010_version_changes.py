@@ -7,8 +7,9 @@ number − 1, null for a first version) and the organizations row ops its transa
 sponsor that follow the version). ``sync_api.sync_versions_v2`` takes a version only when its
 base is the centre's current version of that organization (a window's copy of the implied
 imported version 1 counts as the same imported version); then it stores the version and brings
-the organization's row in step (those columns only; row_version + 1), even for an organization
-another window registered — an approved change of the same bureau. Otherwise the version and
+the organization's row in step (those columns only; row_version + 1, or the window's when
+higher), even for an organization another window registered — an approved change of the same
+bureau. Otherwise the version and
 its row ops wait in 待复核 (``central.review_queue``, ``proposed`` holding the row as it would
 become and the version under ``version``), with a Chinese reason naming the organization, both
 windows and both versions; the organization and its versions are logged again for the sending
@@ -81,7 +82,7 @@ BEGIN
                    for c in RECORD_COLUMNS)},
         changed_by_window = w,
         updated_at = now() AT TIME ZONE 'utc',
-        row_version = o.row_version + 1
+        row_version = greatest(o.row_version + 1, q.row_version)  -- the window's, when ahead: its next row op fits
      WHERE o.id = (p ->> 'organization_id')::uuid;
 END $$;
 
