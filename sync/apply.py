@@ -344,7 +344,7 @@ def review_reason(review: dict, window: str) -> str:
         if change:
             return f"中心已驳回{subject}：{note}，登记库以中心版本为准，如仍需变更请重新办理或与中心联系。"
         return f"中心已驳回{subject}：{note}，请办理名称变更或与中心联系。"
-    if review["window_code"] == window:
+    if review["window_code"] == window or change:
         return f"{subject}已转中心待复核：{review['reason']}。"
     return (f"窗口 {review['window_code']} 登记的“{name}”与本窗口登记的“{review.get('existing_name') or name}”"
             f"冲突，已转中心待复核：{review['reason']}。")
