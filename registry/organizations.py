@@ -11,6 +11,7 @@ organization for the centre, as the ORM would for one added with ``add_organizat
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ from registry.name_index import (
     fill_name_variants,
     index_current_name_in,
     name_entry,
+    name_keys,
     name_row,
 )
 from registry.names import normalize_name, parse_name
@@ -262,6 +264,44 @@ def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk,
         if on_chunk is not None:
             on_chunk(len(chunk))
     return ids
+
+
+_STORED_NAME_COLUMNS = ("id", "organization_id", "name", "compare_key", "compare_pinyin", "field", "form",
+                        "is_current", "renamed_on", "org_type")
+
+
+def add_stored_organizations_in(session: Session, attributes: tuple[str, ...], rows: list[tuple]) -> None:
+    """The registry import's fast path (no outbox ops, no audit event per row: the caller
+    records one): insert new organizations given as values of ``attributes`` (``name`` and
+    ``org_type`` among them) in the form SQLite stores them — dates as ISO text — each row
+    followed by its former names as JSON ``[[name, renamed_on], …]`` or None, with their name
+    index. Plain tuples bound once, as the only per-row work left is splitting the names."""
+    conn = session.connection()
+    table = Organization.__table__
+    now = table.c.created_at.type._cached_bind_processor(conn.dialect)(utcnow())
+    false = table.c.on_abnormal_list.type._cached_bind_processor(conn.dialect)(False)
+    at_name, at_type = attributes.index("name"), attributes.index("org_type")
+    name_id = _next_name_id(session)
+    orgs, names = [], []
+    for *values, formers in rows:
+        name, org_type = values[at_name], values[at_type]
+        org_id = new_id().hex
+        parsed = parse_name(name, org_type)
+        orgs.append((*values, org_id, parsed.zihao, parsed.field, parsed.form))
+        names.append((name_id, org_id, *name_keys(parsed), 1, None, org_type))
+        name_id += 1
+        for former, renamed_on in json.loads(formers) if formers else ():
+            names.append((name_id, org_id, *name_keys(parse_name(former, org_type)), 0, renamed_on, org_type))
+            name_id += 1
+    columns = (*attributes, "id", "zihao", "field", "form")
+    fixed = {"created_at": now, "updated_at": now, "row_version": 1, "on_abnormal_list": false,
+             "on_dishonest_list": false}
+    conn.exec_driver_sql(
+        f"INSERT INTO organizations ({', '.join(columns + tuple(fixed))})"
+        f" VALUES ({', '.join('?' * len(columns))}, {', '.join(repr(v) for v in fixed.values())})", orgs)
+    conn.exec_driver_sql(f"INSERT INTO organization_names ({', '.join(_STORED_NAME_COLUMNS)})"
+                         f" VALUES ({', '.join('?' * len(_STORED_NAME_COLUMNS))})", names)
+    fill_name_variants(conn, names[0][0])
 
 
 def bulk_add_former_names_in(session: Session, formers: Iterable[tuple[uuid.UUID, str, FormerName]]) -> None:

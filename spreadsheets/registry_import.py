@@ -63,6 +63,7 @@ from registry.names import normalize_name
 from registry.organizations import (
     FormerName,
     OrganizationRecord,
+    add_stored_organizations_in,
     bulk_add_organizations_in,
     propose_change_in,
 )
@@ -407,6 +408,10 @@ class Action:
 
 
 CHANGES = (Action.CHANGE, Action.FORMER_ADD, Action.FORMER_DATE)
+_FORMERS = ("(SELECT json_group_array(json_array(f.name, f.status_changed_on)) FROM rows f"
+            f" WHERE f.former = 1 AND f.bad = 0 AND f.code = rows.code AND f.action = '{Action.FORMER_NEW}')")
+"""The former names (曾用名) of a new organization from the file, as JSON."""
+_NO_OWNER = "找不到统一社会信用代码为 {code} 的组织：曾用名所属组织的现名称须在登记库中或本文件中"
 
 
 @dataclass(frozen=True)
@@ -576,6 +581,25 @@ class StagedImport:
         for chunk in self._rows("former = 1", columns="code, name, org_type, status_changed_on"):
             self._match_formers(registry, chunk)
             stop_if_cancelled(progress)
+        self._reject_if_bad()
+
+    def match_into_empty(self, progress: Progress) -> None:
+        """``match`` against an empty registry, decided in SQL: every current row is new, and a
+        former name is one of a new organization when its credit code has a current row in the
+        file, else it is refused as ``_match_formers`` refuses it."""
+        progress.report(0, None, "比对")
+        sql = self.db.execute
+        sql("UPDATE rows SET action = ? WHERE former = 0 AND bad = 0", (Action.NEW,))
+        owned = "code IN (SELECT code FROM rows WHERE former = 0 AND bad = 0)"
+        sql(f"UPDATE rows SET action = ? WHERE former = 1 AND bad = 0 AND {owned}", (Action.FORMER_NEW,))
+        for number, code in sql(f"SELECT number, code FROM rows WHERE former = 1 AND bad = 0 AND NOT {owned}"
+                                " ORDER BY number").fetchall():
+            self._refuse(number, "统一社会信用代码", _NO_OWNER.format(code=code))
+        for index in _MATCHED_INDEXES:
+            sql(index)
+        self._reject_if_bad()
+
+    def _reject_if_bad(self) -> None:
         if self.problems.count:
             raise ImportRejected(self.path.name, self.problems.listed(), self.problems.count)
 
@@ -620,8 +644,7 @@ class StagedImport:
                 continue
             owner = owners.get(owner_id) if owner_id else by_code.get(code)
             if owner is None:
-                self._refuse(number, "统一社会信用代码",
-                             f"找不到统一社会信用代码为 {code} 的组织：曾用名所属组织的现名称须在登记库中或本文件中")
+                self._refuse(number, "统一社会信用代码", _NO_OWNER.format(code=code))
                 continue
             if owner_id is None and owner.values["org_type"] != org_type:
                 self._refuse(number, "组织类型", "与该统一社会信用代码所属组织的组织类型不同")
@@ -641,12 +664,23 @@ class StagedImport:
 
     def additions(self) -> Iterator[list[OrganizationRecord]]:
         """The new organizations with their former names from the file, a chunk at a time."""
-        formers = (f"(SELECT json_group_array(json_array(f.name, f.status_changed_on)) FROM rows f"
-                   f" WHERE f.former = 1 AND f.bad = 0 AND f.code = rows.code AND f.action = '{Action.FORMER_NEW}')")
-        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"{formers}, {self._value_columns}"):
+        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"{_FORMERS}, {self._value_columns}"):
             yield [OrganizationRecord(**self._values(staged), former_names=tuple(
                 FormerName(name, date.fromisoformat(renamed_on)) for name, renamed_on in json.loads(names)))
                    for _number, names, *staged in chunk]
+
+    def stored_additions(self) -> tuple[tuple[str, ...], Iterator[list[tuple]]]:
+        """The new organizations as the registry stores them: the attributes of the file's
+        columns and, a chunk at a time, rows of their values (dates as ISO text, as SQLite
+        keeps them) followed by their former names (JSON ``[[name, renamed_on], …]``, or None),
+        in credit code order (those without one first), so that the registry's unique credit
+        code index grows at its end instead of at random places."""
+        attributes = self.attributes + (() if "status" in self.attributes else ("status",))
+        status = "" if "status" in self.attributes else f", '{OrgStatus.ACTIVE.value}'"
+        cursor = self.db.execute(
+            f"SELECT {self._value_columns}{status}, nullif({_FORMERS}, '[]') FROM rows INDEXED BY rows_code"
+            f" WHERE former = 0 AND bad = 0 AND action = ? ORDER BY code", (Action.NEW,))
+        return attributes, iter(lambda: cursor.fetchmany(CHUNK), [])
 
     def changes(self) -> Iterator[OrganizationChange]:
         """The changes to organizations already in the registry, one organization at a time."""
@@ -773,19 +807,31 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
     progress = progress or SILENT
     with staged_import(path, folder=store.path.parent, progress=progress) as staged:
         with store.write() as session:
-            staged.match(WindowRegistry(session), progress)
+            conn = session.connection()
+            empty = registry_is_empty(conn)
+            if empty:
+                staged.match_into_empty(progress)
+            else:
+                staged.match(WindowRegistry(session), progress)
             counts = staged.counts()
             proposing = window_syncs_in(session)
             total, done = sum(counts.values()), 0
-            conn = session.connection()
-            into_empty = counts.get(Action.NEW, 0) > 0 and registry_is_empty(conn)
+            into_empty = counts.get(Action.NEW, 0) > 0 and empty
             if into_empty:  # one sort per index after the rows, not an insertion per row and index
                 drop_deferred_indexes(conn)
-            for records in staged.additions():
-                bulk_add_organizations_in(session, records, queue=proposing)
-                done += len(records)
-                progress.report(done, total, "写入")
-                stop_if_cancelled(progress)
+            if proposing:  # queued for the centre as the ORM would queue them
+                for records in staged.additions():
+                    bulk_add_organizations_in(session, records, queue=True)
+                    done += len(records)
+                    progress.report(done, total, "写入")
+                    stop_if_cancelled(progress)
+            else:
+                attributes, chunks = staged.stored_additions()
+                for rows in chunks:
+                    add_stored_organizations_in(session, attributes, rows)
+                    done += len(rows)
+                    progress.report(done, total, "写入")
+                    stop_if_cancelled(progress)
             if into_empty:
                 for index in missing_indexes(conn):
                     create_index_in(conn, index)
