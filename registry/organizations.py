@@ -266,32 +266,59 @@ def _bulk_add(session: Session, records: Iterable[OrganizationRecord], on_chunk,
     return ids
 
 
+def _id_block(count: int) -> range:
+    """``count`` UUIDv7 ids as integers, in order: one ``new_id`` (its own millisecond, as
+    uuid7 never repeats one) with a counter in its last 20 random bits (RFC 9562's fixed-length
+    counter), as making a UUID per row costs more than inserting it."""
+    if count > 1 << 20:
+        raise ValueError("an id block holds at most 2**20 ids")
+    first = new_id().int & ~0xFFFFF
+    return range(first, first + count)
+
+
 _STORED_NAME_COLUMNS = ("id", "organization_id", "name", "compare_key", "compare_pinyin", "field", "form",
                         "is_current", "renamed_on", "org_type")
 
 
-def add_stored_organizations_in(session: Session, attributes: tuple[str, ...], rows: list[tuple]) -> None:
+def split_stored_names(attributes: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
+    """What ``add_stored_organizations_in`` takes from the names of ``rows``: for each
+    organization its 字号, field and form, its current name's ``name_keys`` and its former names
+    as (``name_keys``, renamed_on). Plain data in and out, so that a second process can do it
+    (splitting names and their pinyin is most of the work of writing them)."""
+    at_name, at_type = attributes.index("name"), attributes.index("org_type")
+    split = []
+    for row in rows:
+        org_type, formers = row[at_type], row[-1]
+        parsed = parse_name(row[at_name], org_type)
+        split.append((parsed.zihao, parsed.field, parsed.form, name_keys(parsed), [
+            (name_keys(parse_name(former, org_type)), renamed_on)
+            for former, renamed_on in (json.loads(formers) if formers else ())]))
+    return split
+
+
+def add_stored_organizations_in(session: Session, attributes: tuple[str, ...], rows: list[tuple],
+                                split: list[tuple] | None = None) -> None:
     """The registry import's fast path (no outbox ops, no audit event per row: the caller
     records one): insert new organizations given as values of ``attributes`` (``name`` and
     ``org_type`` among them) in the form SQLite stores them — dates as ISO text — each row
     followed by its former names as JSON ``[[name, renamed_on], …]`` or None, with their name
-    index. Plain tuples bound once, as the only per-row work left is splitting the names."""
+    index; ``split`` is ``split_stored_names`` of the rows if the caller made it already.
+    Plain tuples bound once: the per-row work left is the names'."""
     conn = session.connection()
     table = Organization.__table__
     now = table.c.created_at.type._cached_bind_processor(conn.dialect)(utcnow())
     false = table.c.on_abnormal_list.type._cached_bind_processor(conn.dialect)(False)
-    at_name, at_type = attributes.index("name"), attributes.index("org_type")
+    at_type = attributes.index("org_type")
     name_id = _next_name_id(session)
     orgs, names = [], []
-    for *values, formers in rows:
-        name, org_type = values[at_name], values[at_type]
-        org_id = new_id().hex
-        parsed = parse_name(name, org_type)
-        orgs.append((*values, org_id, parsed.zihao, parsed.field, parsed.form))
-        names.append((name_id, org_id, *name_keys(parsed), 1, None, org_type))
+    split = split_stored_names(attributes, rows) if split is None else split
+    for row, (zihao, field_, form, keys, formers), org_int in zip(rows, split, _id_block(len(rows)), strict=True):
+        org_id, org_type = f"{org_int:032x}", row[at_type]  # Uuid's stored form (hex)
+        orgs.append((*row[:-1], org_id, zihao, field_, form))
+        names.append((name_id, org_id, *keys, 1, None, org_type))
         name_id += 1
-        for former, renamed_on in json.loads(formers) if formers else ():
-            names.append((name_id, org_id, *name_keys(parse_name(former, org_type)), 0, renamed_on, org_type))
+        for former_keys, renamed_on in formers:
+            names.append((name_id, org_id, *former_keys, 0, renamed_on, org_type))
             name_id += 1
     columns = (*attributes, "id", "zihao", "field", "form")
     fixed = {"created_at": now, "updated_at": now, "row_version": 1, "on_abnormal_list": false,
