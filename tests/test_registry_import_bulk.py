@@ -1,0 +1,90 @@
+"""The registry import's bulk path (登记库导入 into an empty registry): matching decided in SQL,
+names split in a second process, ids in blocks; the name check finds the imported names at once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import spreadsheets.registry_import as registry_import
+from models.store import open_store
+from registry.name_check import check_name
+from registry.organizations import _id_block
+from spreadsheets.registry_import import ImportRejected, import_registry
+from tests.test_registry_import import HEADER, good_row, write_csv
+
+TODAY = date(2026, 1, 1)
+MINFEI = "民办非企业单位"
+
+
+def renamed_row(n: int, name: str, on: str) -> list[str]:
+    current = good_row(n)
+    return [name, current[1], current[2], "已更名", on] + [""] * (len(HEADER) - 5)
+
+
+def file_rows() -> list[list[str]]:
+    rows = [good_row(n) for n in range(1, 301)]
+    rows.append(renamed_row(3, "上海市长宁区旧名文化中心", "2024-03-01"))  # 3 % 3 == 0: a 社会团体, ends 协会
+    rows.append(["上海市长宁区阳光养老服务中心", MINFEI, "", "正常", "", "2015-06-01", "", "", "", "", "", ""])
+    return rows
+
+
+def index_of(store) -> tuple[list, list, list]:
+    """The registry and its name index without the ids a run draws (compared between runs)."""
+    with store.read() as session:
+        sql = session.connection().exec_driver_sql
+        orgs = sql("SELECT name, org_type, credit_code, status, established_on, address, street_code, zihao, field,"
+                   " form, rating, on_abnormal_list, on_dishonest_list, row_version FROM organizations ORDER BY name").all()
+        names = sql("SELECT o.name, n.name, n.is_current, n.renamed_on, n.org_type, n.compare_key, n.compare_pinyin,"
+                    " n.field, n.form FROM organization_names n JOIN organizations o ON o.id = n.organization_id"
+                    " ORDER BY n.name").all()
+        variants = sql("SELECT n.name, v.variant FROM name_variants v JOIN organization_names n ON n.id = v.name_id"
+                       " ORDER BY 1, 2").all()
+    return orgs, names, variants
+
+
+def test_names_split_in_the_second_process_give_the_same_registry_and_index(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "registry.csv", file_rows())
+    here = open_store(tmp_path / "here.sqlite3")
+    import_registry(here, path, actor="admin")  # 301 new organizations: split by the writer itself
+    monkeypatch.setattr(registry_import, "SECOND_PROCESS_FROM", 1)
+    monkeypatch.setattr(registry_import, "CHUNK", 64)  # several chunks in flight
+    there = open_store(tmp_path / "there.sqlite3")
+    summary = import_registry(there, path, actor="admin")
+    assert (summary.added, summary.updated, summary.unchanged) == (302, 0, 0)
+    orgs, names, variants = index_of(there)
+    assert (orgs, names, variants) == index_of(here)
+    assert len(orgs) == 301 and len(names) == 302 and len(variants) > 600
+    assert ("上海市长宁区三号文化协会", "上海市长宁区旧名文化中心", 0, "2024-03-01") in [n[:4] for n in names]
+    here.close()
+    there.close()
+
+
+def test_the_name_check_finds_identical_homophone_and_one_edit_names_right_after_an_import(tmp_path, monkeypatch):
+    monkeypatch.setattr(registry_import, "SECOND_PROCESS_FROM", 1)
+    store = open_store(tmp_path / "registry.sqlite3")
+    import_registry(store, write_csv(tmp_path / "registry.csv", file_rows()), actor="admin")
+    found = {name: {f.rule for f in check_name(store, name, MINFEI, TODAY).findings}
+             for name in ("上海市长宁区阳光养老服务中心", "上海市长宁区杨光养老服务中心", "上海市长宁区阳光明养老服务中心")}
+    assert "identical_name" in found["上海市长宁区阳光养老服务中心"]
+    assert "homophone_zihao" in found["上海市长宁区杨光养老服务中心"]
+    assert "one_char_zihao" in found["上海市长宁区阳光明养老服务中心"]
+    store.close()
+
+
+def test_a_former_name_without_its_organization_is_refused_when_importing_into_an_empty_registry(tmp_path):
+    store = open_store(tmp_path / "registry.sqlite3")
+    rows = [good_row(1), renamed_row(7, "上海市长宁区旧名文化中心", "2024-03-01")]  # organization 7 is not in the file
+    with pytest.raises(ImportRejected) as excinfo:
+        import_registry(store, write_csv(tmp_path / "registry.csv", rows), actor="admin")
+    assert [(p.row, p.column) for p in excinfo.value.problems] == [(3, "统一社会信用代码")]
+    assert "找不到统一社会信用代码为" in excinfo.value.problems[0].reason
+    store.close()
+
+
+def test_an_id_block_is_ordered_unique_uuid7_after_the_block_before():
+    first, second = _id_block(5000), _id_block(3)
+    ids = [f"{i:032x}" for i in (*first, *second)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(i[12] == "7" and i[16] in "89ab" for i in ids)  # version 7, RFC 9562 variant
