@@ -350,6 +350,44 @@ def _check_row(number: int, values: tuple, readers: list[tuple[Column, Callable[
     return None if bad else parsed
 
 
+class _Problems(list):
+    """Problems as (row, column, reason) tuples, for a ``ProblemLog`` in the process that keeps it."""
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        self.append((row, column, reason))
+
+
+def _staged_rows(chunk: list[tuple[int, tuple]],
+                 readers: list[tuple[Column, Callable[[Any], Any]] | None]) -> tuple[list[list], _Problems]:
+    """The good rows of ``chunk`` (row number, values) as the staging table takes them, and the
+    problems of the others."""
+    problems, staged = _Problems(), []
+    for number, values in chunk:
+        parsed = _check_row(number, values, readers, problems)
+        if parsed is not None:
+            former = parsed.get("status") == RENAMED
+            row = [number, int(former), parsed.get("credit_code"), parsed["name"],
+                   normalize_name(parsed["name"]) if former else None, parsed["org_type"],
+                   *map(parsed.get, _VALUE_COLUMNS)]
+            for i in _DATE_POSITIONS:
+                if row[i] is not None:
+                    row[i] = row[i].isoformat()
+            staged.append(row)
+    return staged, problems
+
+
+_CHECKING: dict[tuple[str, ...], list] = {}
+"""The readers of the second process, by header: made once for the import it serves."""
+
+
+def _check_chunk(header: list[str], chunk: list[tuple[int, tuple]]) -> tuple[list[list], _Problems]:
+    """``_staged_rows`` in the second process (the header's problems are the first process's)."""
+    readers = _CHECKING.get(tuple(header))
+    if readers is None:
+        readers = _CHECKING.setdefault(tuple(header), _readers(_header_columns(header, ProblemLog())))
+    return _staged_rows(chunk, readers)
+
+
 # ---- the staging database ------------------------------------------------------------------
 
 def _encode(values: dict) -> str:
@@ -464,7 +502,9 @@ class StagedImport:
 
     # -- reading the file --
 
-    def _load(self, progress: Progress) -> None:
+    def _load(self, progress: Progress, second: SecondProcess | None = None) -> None:
+        """Read, check and stage every row; a large file's rows are checked by ``second``
+        (a chunk or two ahead) while this process reads the next ones and stages the checked."""
         with open_table(self.path) as table:
             self.encoding = table.encoding
             columns = _header_columns(table.header, self.problems)
@@ -472,27 +512,20 @@ class StagedImport:
             self.attributes = tuple(c.attribute for c in COLUMNS if c.header in present)
             if not all(c.header in present for c in COLUMNS if c.required):
                 return  # rows cannot be read without their name and type
-            readers = _readers(columns)
-            total, done, batch = table.estimated_rows, 0, []
-            for number, values in table.rows:
-                parsed = _check_row(number, values, readers, self.problems)
-                if parsed is not None:
-                    former = parsed.get("status") == RENAMED
-                    row = [number, int(former), parsed.get("credit_code"), parsed["name"],
-                           normalize_name(parsed["name"]) if former else None, parsed["org_type"],
-                           *map(parsed.get, _VALUE_COLUMNS)]
-                    for i in _DATE_POSITIONS:
-                        if row[i] is not None:
-                            row[i] = row[i].isoformat()
-                    batch.append(row)
-                done += 1
-                if len(batch) == CHUNK:
-                    self._insert(batch)
-                    batch = []
-                if done % REPORT_EVERY == 0:
-                    progress.report(done, max(total, done) if total else None, "校验")
-                    stop_if_cancelled(progress)
-            self._insert(batch)
+            total, done = table.estimated_rows, 0
+            chunks = iter(lambda: list(itertools.islice(table.rows, REPORT_EVERY)), [])
+            if second is not None and (total or 0) >= SECOND_PROCESS_FROM:
+                checked = second.ahead(_check_chunk, chunks, table.header)
+            else:
+                readers = _readers(columns)
+                checked = ((chunk, _staged_rows(chunk, readers)) for chunk in chunks)
+            for chunk, (rows, problems) in checked:
+                for problem in problems:
+                    self.problems.add(*problem)
+                self._insert(rows)
+                done += len(chunk)
+                progress.report(done, max(total, done) if total else None, "校验")
+                stop_if_cancelled(progress)
             progress.report(done, done, "校验")
         if done == 0 and not self.problems.count:
             self.problems.add(2, "名称", "文件没有数据行")
@@ -703,9 +736,10 @@ class StagedImport:
 
 
 @contextmanager
-def staged_import(path: Path | str, *, folder: Path | None = None,
-                  progress: Progress = SILENT) -> Iterator[StagedImport]:
-    """Read and check ``path`` into a staging database in ``folder`` (removed on exit)."""
+def staged_import(path: Path | str, *, folder: Path | None = None, progress: Progress = SILENT,
+                  second: SecondProcess | None = None) -> Iterator[StagedImport]:
+    """Read and check ``path`` into a staging database in ``folder`` (removed on exit), a
+    large file's rows checked by ``second``."""
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix=".registry-import-", dir=folder) as tmp:
         db = sqlite3.connect(Path(tmp) / "staging.sqlite3", isolation_level=None)
@@ -715,7 +749,7 @@ def staged_import(path: Path | str, *, folder: Path | None = None,
             db.execute(_SCHEMA)
             staged = StagedImport(path, db, None)
             db.execute("BEGIN")
-            staged._load(progress)
+            staged._load(progress, second)
             for index in _INDEXES:
                 db.execute(index)
             staged._cross_check()
@@ -799,36 +833,61 @@ def _apply_change(session: Session, change: OrganizationChange) -> None:
 
 
 SECOND_PROCESS_FROM = 20_000
-"""New organizations from which their names are split in a second process (starting it takes a second)."""
+"""Rows from which an import checks them, and new organizations from which it splits their
+names, in a second process (starting it takes a second)."""
 AHEAD = 2
-"""Chunks the second process may be ahead of the writing."""
+"""Chunks the second process may be ahead of this one."""
 
 
-def _split_ahead(attributes: tuple[str, ...], chunks: Iterator[list[tuple]],
-                 new: int) -> Iterator[tuple[list[tuple], list[tuple] | None]]:
-    """Each chunk of ``stored_additions`` with its names split (``split_stored_names``) by a
-    second process while the writer inserts the chunks before it, so the two cores share the
-    work; with fewer than ``SECOND_PROCESS_FROM`` new organizations the writer splits them
-    itself (None). The second process gets only names, types and former names."""
+class SecondProcess:
+    """One worker process of the import (spawned, so it inherits no database connection or
+    thread), started when first needed: it checks rows and splits names a chunk or two ahead
+    of this process, which reads the file and writes the databases, so two cores share an
+    import. Chunks in flight are its only memory; ``close`` drops the chunks still waiting."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def ahead(self, function: Callable, chunks: Iterator[Any], *args: Any,
+              sent: Callable[[Any], Any] = lambda chunk: chunk) -> Iterator[tuple[Any, Any]]:
+        """Each chunk with ``function(*args, sent(chunk))`` computed in the second process."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pending: deque[tuple[Any, Future]] = deque()
+        for chunk in chunks:
+            pending.append((chunk, self._pool.submit(function, *args, sent(chunk))))
+            if len(pending) > AHEAD:
+                chunk, result = pending.popleft()
+                yield chunk, result.result()
+        while pending:
+            chunk, result = pending.popleft()
+            yield chunk, result.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def second_process() -> Iterator[SecondProcess]:
+    second = SecondProcess()
+    try:
+        yield second
+    finally:
+        second.close()
+
+
+def _split_names(attributes: tuple[str, ...], chunks: Iterator[list[tuple]], new: int,
+                 second: SecondProcess) -> Iterator[tuple[list[tuple], list[tuple] | None]]:
+    """Each chunk of ``stored_additions`` with its names split (``split_stored_names``) by the
+    second process while this one writes the chunks before it; with fewer than
+    ``SECOND_PROCESS_FROM`` new organizations the writer splits them itself (None). The
+    second process gets only names, types and former names."""
     if new < SECOND_PROCESS_FROM:
-        for rows in chunks:
-            yield rows, None
-        return
+        return ((rows, None) for rows in chunks)
     at_name, at_type = attributes.index("name"), attributes.index("org_type")
-    pending: deque[tuple[list[tuple], Future]] = deque()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        try:
-            for rows in chunks:
-                names = [(row[at_name], row[at_type], row[-1]) for row in rows]
-                pending.append((rows, pool.submit(split_stored_names, ("name", "org_type"), names)))
-                if len(pending) > AHEAD:
-                    rows, split = pending.popleft()
-                    yield rows, split.result()
-            while pending:
-                rows, split = pending.popleft()
-                yield rows, split.result()
-        finally:  # cancelled or failed: the chunks still waiting are not split
-            pool.shutdown(cancel_futures=True)
+    return second.ahead(split_stored_names, chunks, ("name", "org_type"),
+                        sent=lambda rows: [(row[at_name], row[at_type], row[-1]) for row in rows])
 
 
 def window_syncs_in(session: Session) -> bool:
@@ -842,7 +901,8 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
     row is bad."""
     path = Path(path)
     progress = progress or SILENT
-    with staged_import(path, folder=store.path.parent, progress=progress) as staged:
+    with second_process() as second, staged_import(path, folder=store.path.parent, progress=progress,
+                                                    second=second) as staged:
         with store.write() as session:
             conn = session.connection()
             empty = registry_is_empty(conn)
@@ -864,7 +924,7 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
                     stop_if_cancelled(progress)
             else:
                 attributes, chunks = staged.stored_additions()
-                for rows, split in _split_ahead(attributes, chunks, counts.get(Action.NEW, 0)):
+                for rows, split in _split_names(attributes, chunks, counts.get(Action.NEW, 0), second):
                     add_stored_organizations_in(session, attributes, rows, split)
                     done += len(rows)
                     progress.report(done, total, "写入")

@@ -88,3 +88,23 @@ def test_an_id_block_is_ordered_unique_uuid7_after_the_block_before():
     ids = [f"{i:032x}" for i in (*first, *second)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert all(i[12] == "7" and i[16] in "89ab" for i in ids)  # version 7, RFC 9562 variant
+
+
+def test_rows_checked_in_the_second_process_are_reported_as_in_this_one(tmp_path, monkeypatch):
+    rows = [good_row(n) for n in range(1, 2500)]
+    rows[10][0] = "上海市长宁区\u202e文化中心"  # bidirectional control
+    rows[1500][2] = "51310105MD0000008X"  # wrong check character
+    rows[2400][1] = "公司"
+    rows.append(good_row(5))  # the credit code of row 7 again
+    path = write_csv(tmp_path / "bad.csv", rows)
+    reports = []
+    for first in (10**9, 1):
+        monkeypatch.setattr(registry_import, "SECOND_PROCESS_FROM", first)
+        store = open_store(tmp_path / f"{first}.sqlite3")
+        with pytest.raises(ImportRejected) as excinfo:
+            import_registry(store, path, actor="admin")
+        reports.append((excinfo.value.total, [str(p) for p in excinfo.value.problems]))
+        store.close()
+    assert reports[0] == reports[1]
+    assert [p.split("：")[0] for p in reports[1][1]] == [
+        "第 12 行“名称”列", "第 1502 行“统一社会信用代码”列", "第 2402 行“组织类型”列", "第 2501 行“统一社会信用代码”列"]
