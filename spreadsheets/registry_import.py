@@ -11,7 +11,12 @@ former name (曾用名) of the organization with the same credit code, renamed o
 
 The rows stream: each checked row goes to a staging database (a temporary SQLite file), the
 checks across rows are SQL over it, and matching and writing go through it in chunks, so memory
-stays flat however long the file is (``StagedImport``).
+stays flat however long the file is (``StagedImport``). A large file shares the work with a
+second process (``SecondProcess``): it checks two chunks of rows in three while this process
+reads the file and stages them, and splits the new organizations' names (and their pinyin)
+while this one writes. Into an empty registry every row is new, which SQL decides over the
+staging table (``match_into_empty``), and the registry's secondary indexes are built after the
+rows (registry/registry_indexes.py).
 
 What the rows then do depends on where the file is imported:
 - a window with no centre set up writes them into its registry (``import_registry``);
@@ -515,7 +520,9 @@ class StagedImport:
             total, done = table.estimated_rows, 0
             chunks = iter(lambda: list(itertools.islice(table.rows, REPORT_EVERY)), [])
             if second is not None and (total or 0) >= SECOND_PROCESS_FROM:
-                checked = second.ahead(_check_chunk, chunks, table.header)
+                readers = _readers(columns)
+                checked = second.ahead(_check_chunk, chunks, table.header,
+                                       local=lambda chunk: _staged_rows(chunk, readers))
             else:
                 readers = _readers(columns)
                 checked = ((chunk, _staged_rows(chunk, readers)) for chunk in chunks)
@@ -837,6 +844,9 @@ SECOND_PROCESS_FROM = 20_000
 names, in a second process (starting it takes a second)."""
 AHEAD = 2
 """Chunks the second process may be ahead of this one."""
+LOCAL_EVERY = 3
+"""Of the rows to check, this process checks every third chunk itself: reading the file and
+staging the rows are a third of the work of checking them."""
 
 
 class SecondProcess:
@@ -849,19 +859,28 @@ class SecondProcess:
         self._pool: ProcessPoolExecutor | None = None
 
     def ahead(self, function: Callable, chunks: Iterator[Any], *args: Any,
-              sent: Callable[[Any], Any] = lambda chunk: chunk) -> Iterator[tuple[Any, Any]]:
-        """Each chunk with ``function(*args, sent(chunk))`` computed in the second process."""
+              sent: Callable[[Any], Any] = lambda chunk: chunk,
+              local: Callable[[Any], Any] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Each chunk, in order, with ``function(*args, sent(chunk))`` computed in the second
+        process; with ``local``, every ``LOCAL_EVERY``-th chunk is ``local(chunk)`` computed
+        here instead, when its turn comes (the second process has the next ones meanwhile)."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        pending: deque[tuple[Any, Future]] = deque()
-        for chunk in chunks:
-            pending.append((chunk, self._pool.submit(function, *args, sent(chunk))))
-            if len(pending) > AHEAD:
+        pending: deque[tuple[Any, Future | None]] = deque()
+        submitted = 0  # chunks in ``pending`` that the second process has
+        for n, chunk in enumerate(chunks, start=1):
+            if local is not None and n % LOCAL_EVERY == 0:
+                pending.append((chunk, None))
+            else:
+                pending.append((chunk, self._pool.submit(function, *args, sent(chunk))))
+                submitted += 1
+            while submitted > AHEAD:  # it has enough to do: take the oldest
                 chunk, result = pending.popleft()
-                yield chunk, result.result()
+                submitted -= result is not None
+                yield chunk, local(chunk) if result is None else result.result()
         while pending:
             chunk, result = pending.popleft()
-            yield chunk, result.result()
+            yield chunk, local(chunk) if result is None else result.result()
 
     def close(self) -> None:
         if self._pool is not None:
