@@ -325,7 +325,7 @@ def _readers(columns: list[Column | None]) -> list[tuple[Column, Callable[[Any],
 
 
 def _check_row(number: int, values: tuple, readers: list[tuple[Column, Callable[[Any], Any]] | None],
-               problems: ProblemLog) -> dict | None:
+               problems: ProblemLog | _Problems) -> dict | None:
     """The row's values by attribute, or None (its problems logged)."""
     parsed: dict[str, Any] = {}
     bad: set[str] = set()
@@ -864,8 +864,9 @@ class SecondProcess:
         """Each chunk, in order, with ``function(*args, sent(chunk))`` computed in the second
         process; with ``local``, every ``LOCAL_EVERY``-th chunk is ``local(chunk)`` computed
         here instead, when its turn comes (the second process has the next ones meanwhile)."""
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        if self._pool is None:  # spawned: it reads the reference data this process uses, the centre's if so
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=reference.use_central, initargs=(reference.central_in_use(),))
         pending: deque[tuple[Any, Future | None]] = deque()
         submitted = 0  # chunks in ``pending`` that the second process has
         for n, chunk in enumerate(chunks, start=1):

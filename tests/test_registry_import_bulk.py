@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 import spreadsheets.registry_import as registry_import
+from models import reference
 from models.store import open_store
 from registry.name_check import check_name
 from registry.organizations import _id_block
@@ -108,3 +109,23 @@ def test_rows_checked_in_the_second_process_are_reported_as_in_this_one(tmp_path
     assert reports[0] == reports[1]
     assert [p.split("：")[0] for p in reports[1][1]] == [
         "第 12 行“名称”列", "第 1502 行“统一社会信用代码”列", "第 2402 行“组织类型”列", "第 2501 行“统一社会信用代码”列"]
+
+
+def test_the_second_process_uses_the_centres_reference_data(tmp_path, monkeypatch):
+    """A field word only the centre's fields.json has splits the names in both processes alike."""
+    fields = reference.bundled("fields.json")
+    fields["fields"][0]["words"].append("文化")  # “…号文化协会”: 文化 becomes a field word of 养老
+    assert reference.use_central({"fields.json": fields}) == {}
+    try:
+        path = write_csv(tmp_path / "registry.csv", file_rows())
+        here = open_store(tmp_path / "here.sqlite3")
+        import_registry(here, path, actor="admin")
+        monkeypatch.setattr(registry_import, "SECOND_PROCESS_FROM", 1)
+        there = open_store(tmp_path / "there.sqlite3")
+        import_registry(there, path, actor="admin")
+        assert index_of(there) == index_of(here)
+        assert {org[8] for org in index_of(there)[0]} >= {"养老"}  # the centre's field word was used
+        here.close()
+        there.close()
+    finally:
+        reference.use_central({})
