@@ -6,6 +6,9 @@ Core inserts in chunks, the name index filled from plain rows (its one-edit keys
 per-row audit event (the caller records one summary event), rows bound as tuples through each
 column's own bind processor (what Core would send, without its per-row work); with ``queue`` it also queues each
 organization for the centre, as the ORM would for one added with ``add_organization_in``.
+``add_stored_organizations_in`` is the registry import's faster path at a window that does not
+sync: rows already in SQLite's stored form, names split by ``split_stored_names`` (in a second
+process for a large file), ids drawn in blocks.
 ``propose_change_in`` queues a change for the centre's review (待复核) without making it.
 """
 
@@ -323,7 +326,7 @@ def add_stored_organizations_in(session: Session, attributes: tuple[str, ...], r
     columns = (*attributes, "id", "zihao", "field", "form")
     fixed = {"created_at": now, "updated_at": now, "row_version": 1, "on_abnormal_list": false,
              "on_dishonest_list": false}
-    conn.exec_driver_sql(
+    conn.exec_driver_sql(  # the values every row shares as SQL literals (text and numbers, bound once)
         f"INSERT INTO organizations ({', '.join(columns + tuple(fixed))})"
         f" VALUES ({', '.join('?' * len(columns))}, {', '.join(repr(v) for v in fixed.values())})", orgs)
     conn.exec_driver_sql(f"INSERT INTO organization_names ({', '.join(_STORED_NAME_COLUMNS)})"

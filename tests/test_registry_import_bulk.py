@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 import spreadsheets.registry_import as registry_import
 from models import reference
+from models.progress import SILENT
+from models.registry import Organization
 from models.store import open_store
 from registry.name_check import check_name
-from registry.organizations import _id_block
-from spreadsheets.registry_import import ImportRejected, import_registry
+from registry.organizations import _id_block, bulk_add_organizations_in
+from spreadsheets.registry_import import ImportRejected, import_registry, staged_import
 from tests.test_registry_import import HEADER, good_row, write_csv
 
 TODAY = date(2026, 1, 1)
@@ -129,3 +132,27 @@ def test_the_second_process_uses_the_centres_reference_data(tmp_path, monkeypatc
         there.close()
     finally:
         reference.use_central({})
+
+
+def test_the_stored_path_writes_what_the_records_path_writes(tmp_path):
+    """The import's rows in SQLite's stored form end up as bulk_add_organizations_in would write
+    the same organizations as records (the path of a window that syncs), read raw and by the ORM."""
+    path = write_csv(tmp_path / "registry.csv", file_rows())
+    stored = open_store(tmp_path / "stored.sqlite3")
+    import_registry(stored, path, actor="admin")
+    records = open_store(tmp_path / "records.sqlite3")
+    with staged_import(path) as staged, records.write() as session:
+        staged.match_into_empty(SILENT)
+        for chunk in staged.additions():
+            bulk_add_organizations_in(session, chunk)
+    assert index_of(stored) == index_of(records)
+
+    def orm(store):
+        with store.read() as session:
+            return sorted((tuple(getattr(o, c.key) for c in Organization.__table__.columns
+                                 if c.key not in ("id", "created_at", "updated_at")), type(o.created_at))
+                          for o in session.scalars(select(Organization)))
+
+    assert orm(stored) == orm(records)
+    stored.close()
+    records.close()
