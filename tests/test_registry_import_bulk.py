@@ -3,9 +3,10 @@ names split in a second process, ids in blocks; the name check finds the importe
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 import spreadsheets.registry_import as registry_import
@@ -156,3 +157,27 @@ def test_the_stored_path_writes_what_the_records_path_writes(tmp_path):
     assert orm(stored) == orm(records)
     stored.close()
     records.close()
+
+
+def test_xlsx_cells_checked_in_the_second_process_read_as_in_this_one(tmp_path, monkeypatch):
+    """Date cells, numbers and formulas without a value cross to the second process intact."""
+    book = Workbook(write_only=True)  # formulas without their results
+    sheet = book.create_sheet()
+    sheet.append(HEADER)
+    for n in range(1, 40):
+        row = good_row(n)
+        row[5] = datetime(2010, 1, n % 28 + 1)
+        sheet.append(row)
+    formula_row = good_row(40)
+    formula_row[5] = "=DATE(2015,6,1)"
+    sheet.append(formula_row)
+    book.save(tmp_path / "f.xlsx")
+    reports = []
+    for first in (10**9, 1):
+        monkeypatch.setattr(registry_import, "SECOND_PROCESS_FROM", first)
+        store = open_store(tmp_path / f"{first}.sqlite3")
+        with pytest.raises(ImportRejected) as excinfo:
+            import_registry(store, tmp_path / "f.xlsx", actor="admin")
+        reports.append([str(p) for p in excinfo.value.problems])
+        store.close()
+    assert reports[0] == reports[1] and len(reports[1]) == 1 and "单元格 F41 是公式" in reports[1][0]
