@@ -45,7 +45,7 @@ from models.cases import SEARCH_INDEX, Case, CaseMaterial, CaseSearchText, CaseS
 from models.registry import Organization, OrgStatus
 from models.store import Store
 from workflow.deadlines import DeadlineStatus, deadline_status
-from workflow.queries import find_case
+from workflow.queries import find_case_in
 from workflow.states import UNDER_REVIEW
 from workflow.transitions import TRANSITIONS, Action
 
@@ -343,7 +343,7 @@ DETAIL_COLUMNS = (
 def case_detail(store: Store, case_no: str) -> CaseDetail:
     """The case ``case_no`` with its scope items, persons and materials (history: workflow.queries)."""
     with store.read() as session:
-        return case_detail_in(session, find_case(session, case_no))
+        return case_detail_in(session, find_case_in(session, case_no))
 
 
 def case_detail_in(session: Session, case: Case) -> CaseDetail:
