@@ -116,9 +116,10 @@ def _older_region_start(name: str) -> tuple[str, str] | None:
     older = older_authority_regions()
     regions = sorted(authority_regions() + older, key=len, reverse=True)
     for word in ("", *name_rule_limits().older_leading_words):
-        rest = name[len(word):]
         if not name.startswith(word):
             continue
+        rest = name[len(word):]
+        # with no word before it, only an older region counts (the current one has passed already)
         region = next((r for r in regions if rest.startswith(r) and (word or r in older)), None)
         if region is not None:
             return name[:len(word) + len(region)], prefix + word + rest[len(region):]
