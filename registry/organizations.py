@@ -26,7 +26,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from models import reference
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import new_id, utcnow
 from models.errors import SoregError
 from models.outbox import (
@@ -112,7 +112,7 @@ def add_organization_in(session: Session, record: OrganizationRecord, *, actor: 
     for former in record.former_names:
         org.names.append(name_entry(org, former.name, is_current=False, renamed_on=former.renamed_on))
     session.flush()
-    record_event(session, actor=actor, action="organization.add", record_type="organization", record_id=org.id,
+    record_event_in(session, actor=actor, action="organization.add", record_type="organization", record_id=org.id,
                  after=_snapshot(org) | {"former_names": [f.name for f in record.former_names]})
     return org
 
@@ -133,7 +133,7 @@ def rename_organization_in(session: Session, org_id: uuid.UUID, new_name: str, *
     org.name = new_name
     apply_parsed_parts(org)
     index_current_name_in(session, org)
-    record_event(session, actor=actor, action="organization.rename", record_type="organization", record_id=org.id,
+    record_event_in(session, actor=actor, action="organization.rename", record_type="organization", record_id=org.id,
                  before={"name": old_name}, after={"name": new_name, "renamed_on": renamed_on})
     return org
 
@@ -149,7 +149,7 @@ def change_status_in(session: Session, org_id: uuid.UUID, status: str, *, change
     before = {"status": org.status, "status_changed_on": org.status_changed_on}
     org.status, org.status_changed_on = status, changed_on
     session.flush()
-    record_event(session, actor=actor, action="organization.status", record_type="organization", record_id=org.id,
+    record_event_in(session, actor=actor, action="organization.status", record_type="organization", record_id=org.id,
                  before=before, after={"status": status, "status_changed_on": changed_on})
     return org
 
@@ -377,6 +377,6 @@ def propose_change_in(session: Session, org_id: uuid.UUID, values: dict, formers
     conn.execute(insert(OutboxOp.__table__), [outbox_row(
         "organizations", str(org.id), PROPOSE, payload, row_version=org.row_version + 1,
         base_version=org.row_version, cursor=registry_position(conn))])
-    record_event(session, actor=actor, action="organization.propose", record_type="organization", record_id=org.id,
+    record_event_in(session, actor=actor, action="organization.propose", record_type="organization", record_id=org.id,
                  before={k: json_value(getattr(org, k)) for k in values},
                  after={k: json_value(v) for k, v in values.items()} | {"former_names": [f.name for f in formers]})

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from forms.case_items import NOT_REGISTERED, RECORD_ITEMS
 from forms.print_limits import scope_as_printed
-from models.audit import AuditEvent, record_event
+from models.audit import AuditEvent, record_event_in
 from models.base import local_time, utcnow
 from models.cases import BusinessType, Case, PersonRole
 from models.errors import SoregError
@@ -313,7 +313,7 @@ def add_version_in(session: Session, org: Organization, record: RegisteredRecord
         if getattr(org, column) != value:
             setattr(org, column, value)
     session.flush()
-    record_event(session, actor=actor, action="organization.version", record_type="organization", record_id=org.id,
+    record_event_in(session, actor=actor, action="organization.version", record_type="organization", record_id=org.id,
                  after={"version_no": number, "business": business, "case_no": case_no,
                         "changed": [c.label for c in record_changes(before, record)]})
     return number

@@ -59,11 +59,11 @@ from forms.fields import (
 )
 from forms.intake import as_street_code
 from models import reference
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
 from models.progress import SILENT, Progress, stop_if_cancelled
 from models.registry import Organization, OrganizationName, OrgStatus
-from models.settings import CENTRAL_URL, get_setting
+from models.settings import CENTRAL_URL, get_setting_in
 from models.store import Store
 from registry.credit_code import validate_credit_code
 from registry.name_index import apply_parsed_parts, index_current_name_in, name_entry
@@ -912,7 +912,7 @@ def _split_names(attributes: tuple[str, ...], chunks: Iterator[list[tuple]], new
 
 def window_syncs_in(session: Session) -> bool:
     """Whether this window is connected to a centre (its registry is the centre's copy)."""
-    return bool(get_setting(session, CENTRAL_URL))
+    return bool(get_setting_in(session, CENTRAL_URL))
 
 
 def import_registry(store: Store, path: Path | str, *, actor: str, progress: Progress | None = None) -> ImportSummary:
@@ -969,7 +969,7 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
                 updated=0 if proposing else counts.get(Action.CHANGE, 0) + counts.get(Action.FORMER_DATE, 0),
                 unchanged=counts.get(Action.SAME, 0) + counts.get(Action.FORMER_SAME, 0),
                 proposed=changed if proposing else 0, encoding=staged.encoding)
-            record_event(session, actor=actor, action="registry.import", record_type="registry", record_id=path.name,
+            record_event_in(session, actor=actor, action="registry.import", record_type="registry", record_id=path.name,
                          after={"file": path.name, "added": summary.added, "updated": summary.updated,
                                 "unchanged": summary.unchanged, "proposed": summary.proposed,
                                 "encoding": summary.encoding})

@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, Date, DateTime, Uuid, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import utcnow
 from models.outbox import NoticeKind
 from models.registry import CodeBlock, Organization, OrganizationVersion
@@ -411,7 +411,7 @@ def load_code_blocks_in(session: Session, blocks: list[dict]) -> int:
         session.connection().exec_driver_sql(
             "INSERT INTO organization_codes (code, block_id, position) VALUES (?,?,?)",
             [(code, block_id.hex, i) for i, code in enumerate(codes)])
-        record_event(session, actor=ACTOR, action="codes.add_block", record_type="code_block", record_id=block_id,
+        record_event_in(session, actor=ACTOR, action="codes.add_block", record_type="code_block", record_id=block_id,
                      after={"first": codes[0], "last": codes[-1], "count": len(codes), "source": "central"})
         loaded += len(codes)
     return loaded

@@ -27,7 +27,7 @@ import psycopg
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.backup import BackupReason, backup_store
 from models.base import utcnow
 from models.errors import SoregError
@@ -153,7 +153,7 @@ def _apply_page_in(store: Store, window: str, changes: list, advance: Callable[[
         advance(state, session)
         position = (f"{state.cursor_xid}:{state.cursor_id}" if state.snapshot_done
                     else f"snapshot:{state.snapshot_after_kind}:{state.snapshot_after_id}")
-        record_event(session, actor=ACTOR, action=action, record_type="central", record_id=position,
+        record_event_in(session, actor=ACTOR, action=action, record_type="central", record_id=position,
                      after={"changes": len(changes), **counts})
     return counts
 
@@ -351,6 +351,6 @@ def verify_registry(store: Store, conn: psycopg.Connection) -> bool | None:
         if not same:
             state.snapshot_done, state.snapshot_start_xid = False, None
             state.snapshot_after_kind = state.snapshot_after_id = None
-            record_event(session, actor=ACTOR, action="sync.resnapshot", record_type="central", record_id="registry",
+            record_event_in(session, actor=ACTOR, action="sync.resnapshot", record_type="central", record_id="registry",
                          before={"count": count}, after={"count": int(central["count"])})
     return same

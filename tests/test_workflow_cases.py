@@ -13,7 +13,7 @@ from models.audit import AuditEvent, verify_chain_in
 from models.cases import Case, CaseState, CaseStep, CollectorKind
 from models.errors import SoregError
 from models.registry import Organization, OrganizationCode
-from models.settings import FOUR_EYES, set_setting
+from models.settings import FOUR_EYES, set_setting_in
 from registry.credit_code import validate_credit_code
 from registry.name_check import check_name_in
 from tests.workflow_fixtures import (
@@ -165,7 +165,7 @@ def test_four_eyes_refuses_the_accepting_user_and_can_be_turned_off(window):
         perform(window.store, case.case_no, Action.APPROVE, user=window.clerk_approver)
     assert get_case(window.store, case.case_no).state == "核准登记"
     with window.store.write() as session:
-        set_setting(session, FOUR_EYES, False)
+        set_setting_in(session, FOUR_EYES, False)
     assert perform(window.store, case.case_no, Action.APPROVE, user=window.clerk_approver).case.state == "制证"
 
 

@@ -42,7 +42,7 @@ from workflow.case_queries import CaseDetail
 from workflow.catalogue import business, under_review_states
 from workflow.history import ItemChange, append_step_in
 from workflow.permissions import require_role
-from workflow.queries import CaseSummary, find_case, summary_of
+from workflow.queries import CaseSummary, find_case_in, summary_of
 from workflow.transitions import findings_in
 
 FIXED = ("org_type", "applicant", "applicant_phone")  # on the form, but not registered items
@@ -241,7 +241,7 @@ def amend_case(store: Store, case_no: str, form: Mapping[str, Any], *, reason: s
     for ``reason``; refuse with the form's Chinese messages, changing nothing."""
     require_role(user, EDITORS, "更正登记事项")
     with store.write() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         _check_amendable(case.state, case.case_no)
         fixed = {"org_type": case.org_type, "applicant": case.applicant, "applicant_phone": case.applicant_phone}
         form = dict(form, organization=dict(form.get("organization") or {}, **fixed))

@@ -15,7 +15,7 @@ from models.errors import SoregError
 from models.registry import Organization
 from models.store import Store
 from printing.data import ChangeNoticeData
-from workflow.queries import find_case
+from workflow.queries import find_case_in
 
 NAME_ITEM = "名称"
 
@@ -45,7 +45,7 @@ def change_approval_notice(store: Store, case_no: str, changes: Sequence[tuple[s
     refused in Chinese before the case is approved or when a row is empty, unchanged or repeated."""
     rows = _checked(changes)
     with store.read() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         org = session.get(Organization, case.organization_id) if case.organization_id else None
         if case.approved_on is None or org is None:
             raise SoregError(f"办件 {case.case_no} 当前处于“{case.state}”，尚未核准，"

@@ -26,7 +26,7 @@ from forms.intake import (
 from forms.materials import required_items
 from models.accounts import Role
 from models.base import utcnow
-from models.case_rules import case_rules
+from models.case_rules_in import case_rules_in
 from models.cases import (
     BusinessType,
     Case,
@@ -36,7 +36,7 @@ from models.cases import (
     CaseState,
 )
 from models.errors import SoregError
-from models.settings import RECOVERY_PENDING, get_setting
+from models.settings import RECOVERY_PENDING, get_setting_in
 from models.store import Store
 from registry.name_check import check_name_in
 from registry.name_rules import REJECT
@@ -96,10 +96,10 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
     with store.write() as session:
         intake = _checked_intake(session, data, kind, today)
         window = this_window_in(session)
-        if get_setting(session, RECOVERY_PENDING):
+        if get_setting_in(session, RECOVERY_PENDING):
             raise SoregError("本窗口是从备份恢复或重新安装的，须先与中心同步一次，取回本窗口的办件和办件编号后才能受理新办件："
                              "请到“同步”页面点“立即同步”（或运行 python main.py sync）。", field="办件编号")
-        due, statutory_due = initial_due_dates(limits_for(case_rules(session), kind.deadlines), today)
+        due, statutory_due = initial_due_dates(limits_for(case_rules_in(session), kind.deadlines), today)
         case = build_case(intake, case_no=next_case_no_in(session, today.year), window=window, user=user.username,
                           accepted_on=today, due_date=due, statutory_due_date=statutory_due, changed=changed)
         session.add(case)
@@ -118,7 +118,7 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
 def intake_rules(store: Store) -> dict[str, Any]:
     """The rules this window's intake measures the registration conditions with (for the wizard)."""
     with store.read() as session:
-        return case_rules(session)
+        return case_rules_in(session)
 
 
 def _checked_intake(session: Session, data: Mapping[str, Any], kind: Business, today: date) -> Intake:
@@ -126,7 +126,7 @@ def _checked_intake(session: Session, data: Mapping[str, Any], kind: Business, t
 
     A refused name needs the clerk's reason; a reason given for a name that passes is not kept.
     """
-    intake = read_intake(data, business_type=kind.name, materials=kind.materials, today=today, rules=case_rules(session))
+    intake = read_intake(data, business_type=kind.name, materials=kind.materials, today=today, rules=case_rules_in(session))
     org = intake.organization
     if org["org_type"] not in kind.org_types:
         raise IntakeInvalid([FieldError("org_type", "组织类型", f"“{kind.name}”只办理{'、'.join(kind.org_types)}，"
