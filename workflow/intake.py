@@ -26,7 +26,7 @@ from forms.intake import (
 from forms.materials import required_items
 from models.accounts import Role
 from models.base import utcnow
-from models.case_rules_in import case_rules_in
+from models.case_rules import case_rules_in
 from models.cases import (
     BusinessType,
     Case,

@@ -29,7 +29,7 @@ from forms.fields import read_fields
 from forms.review import OPINION, read_agent, read_reasons
 from models.accounts import Role
 from models.base import utcnow
-from models.case_rules_in import case_rules_in
+from models.case_rules import case_rules_in
 from models.cases import Case, CaseState, CaseStep, CollectorKind, PersonRole
 from models.errors import SoregError
 from models.store import Store
