@@ -67,6 +67,7 @@ TABLE_LABELS = {
     "organizations": "登记库组织", "cases": "办件", "case_scope_items": "办件业务范围", "case_persons": "办件人员",
     "case_materials": "办件材料", "case_attachments": "办件附件", "case_steps": "办件环节", "case_counters": "办件编号",
     "print_records": "打印记录", "audit_events": "操作日志", "window_keys": "窗口签名密钥",
+    "name_reservations": "名称保留",
 }
 
 LABELS = {
@@ -102,6 +103,8 @@ LABELS = {
     "name_override_reason": "名称未通过核准仍予受理的理由", "collector_kind": "领证人类别",
     "collector_name": "领证人姓名", "collector_id_number": "领证人身份证号", "collected_at": "领证时间",
     "opinion": "审查意见", "changes": "更正内容",
+    "reserved_by": "保留人", "reserved_on": "保留日期", "expires_on": "保留期满日期", "ended_on": "保留结束日期",
+    "end_reason": "保留结束原因",
 }
 TABLE_COLUMN_LABELS = {("case_persons", "name"): "姓名", ("case_steps", "action"): "环节操作"}
 

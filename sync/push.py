@@ -10,7 +10,9 @@ centre refuses whole (the window's quota of the day) stays queued, and the push 
 SQLite write lock is held only to delete an acknowledged batch, never across the network, so the
 window keeps working while a push runs. Changes an import proposes (op ``propose``,
 models.outbox.PROPOSE) go to ``sync_api.sync_propose_v1`` instead, which holds each for the
-centre's review; the batch is acknowledged once both have answered.
+centre's review, and names reserved for open cases (名称保留, table ``name_reservations``) go to
+``sync_api.sync_reserve_v1`` (central migration c0008), which holds a clash with another window's
+reservation for review at once; the batch is acknowledged once all have answered.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from models.registry import OrganizationName
 from models.store import Store
 from sync.apply import review_reason
 
+RESERVATIONS = "name_reservations"
 BATCH_BYTES = 4 * 2**20
 """Payload bytes one batch carries at most (the centre takes 16 MiB in one call by default)."""
 
@@ -101,6 +104,7 @@ class _Batch:
     sent: int  # how many ops the body holds
     refused_here: dict[str, str]  # op id → why it was not sent
     proposals: list  # the changes an import proposes, for sync_propose_v1
+    reservations: list  # names reserved or released (名称保留), for sync_reserve_v1
 
 
 def _batch(session: Session, ops: list, window: str) -> _Batch:
@@ -108,7 +112,7 @@ def _batch(session: Session, ops: list, window: str) -> _Batch:
     are spliced in as they are."""
     org_ids = [op.row_id for op in ops if op.table_name == "organizations" and op.payload and op.op != PROPOSE]
     index = _name_index(session, org_ids) if org_ids else {}
-    parts, taken, refused, proposals, size = [], [], {}, [], 0
+    parts, taken, refused, proposals, reservations, size = [], [], {}, [], [], 0
     for op in ops:
         payload = op.payload or "null"
         if op.table_name == "organizations" and op.payload and op.op != PROPOSE:
@@ -120,13 +124,16 @@ def _batch(session: Session, ops: list, window: str) -> _Batch:
         if op.op == PROPOSE:  # carries its own name index; checked when it was queued
             proposals.append(op)
             continue
+        if op.table_name == RESERVATIONS:  # 名称保留: to sync_reserve_v1
+            reservations.append(op)
+            continue
         problem = _local_problem(op, payload, window)
         if problem is not None:
             refused[op.op_id] = problem
             continue
         head = json.dumps(_head(op, window), ensure_ascii=False)
         parts.append(f'{head[:-1]},"payload":{payload}}}')
-    return _Batch(taken, "[" + ",".join(parts) + "]", len(parts), refused, proposals)
+    return _Batch(taken, "[" + ",".join(parts) + "]", len(parts), refused, proposals, reservations)
 
 
 def _proposals_json(ops: list, window: str) -> str:
@@ -134,6 +141,12 @@ def _proposals_json(ops: list, window: str) -> str:
     return json.dumps([{"window": window, "op_id": op.op_id, "row_id": op.row_id, "row_version": op.row_version,
                         "base_version": op.base_version, "registry_cursor": op.registry_cursor,
                         "payload": json.loads(op.payload)} for op in ops], ensure_ascii=False)
+
+
+def _reservations_json(ops: list, window: str) -> str:
+    """Reservation ops as sync_reserve_v1 reads them (the push's op shape)."""
+    return json.dumps([_head(op, window) | {"payload": json.loads(op.payload) if op.payload else None} for op in ops],
+                      ensure_ascii=False)
 
 
 def _held_notice(problem: dict[str, Any], payload: str | None, window: str, proposed: bool) -> dict[str, Any]:
@@ -179,6 +192,14 @@ def _send(conn: psycopg.Connection, body: str) -> dict[str, Any]:
                          "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
 
 
+def _reserve(conn: psycopg.Connection, body: str) -> dict[str, Any]:
+    try:
+        return conn.execute("SELECT sync_api.sync_reserve_v1(%s::jsonb)", (body,)).fetchone()[0]
+    except psycopg.errors.UndefinedFunction as exc:
+        raise SoregError("中心数据库的同步接口版本过旧（缺少名称保留接口 sync_reserve_v1）：请中心管理员运行 "
+                         "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
+
+
 def _name_the_culprit(conn: psycopg.Connection, body: str, exc: psycopg.Error) -> None:
     """A batch the centre failed on (not refused): send its ops one by one, in order, until one
     fails, and name that op on the exception (the crash log shows it). Ops sent this way are
@@ -221,6 +242,12 @@ def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, pro
             answer = conn.execute("SELECT sync_api.sync_propose_v1(%s::jsonb)", (
                 _proposals_json(next_batch.proposals, window),)).fetchone()[0]
             if answer.get("refused"):  # what went to sync_push_v2 is recorded there: sent again, it is answered again
+                result.refused = answer["refused"]
+                return result
+            problems += answer["problems"]
+        if next_batch.reservations:
+            answer = _reserve(conn, _reservations_json(next_batch.reservations, window))
+            if answer.get("refused"):  # what went before is recorded there: sent again, it is answered again
                 result.refused = answer["refused"]
                 return result
             problems += answer["problems"]
