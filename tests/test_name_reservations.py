@@ -111,3 +111,17 @@ def test_other_names_are_not_held(window):
     pass_name_review(window, first.case_no)
     other = form(GROUP_FORM, name="上海市长宁区青少年科技教育协会")
     assert check_name(window.store, other["organization"]["name"], "社会团体", REVIEWED_ON).verdict == "pass"
+
+
+def test_a_corrected_name_ends_the_reservation_of_the_old_one(window):
+    from workflow.amend import amend_case, correction_form
+    from workflow.case_queries import case_detail
+
+    first, second = to_name_review(window), to_name_review(window)
+    pass_name_review(window, first.case_no)
+    corrected = correction_form(case_detail(window.store, first.case_no))
+    corrected["organization"]["name"] = "上海市长宁区青少年科技教育协会"
+    amend_case(window.store, first.case_no, corrected, reason="申请人更正名称", user=window.reviewer, on=REVIEWED_ON)
+    held = reservation(window, first.id)
+    assert (held.ended_on, held.end_reason) == (REVIEWED_ON, "名称更正")
+    assert pass_name_review(window, second.case_no).case.state == "业务范围审定"

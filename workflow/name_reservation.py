@@ -19,6 +19,7 @@ from workflow.case_documents import months_after
 
 ENDING_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)
 REGISTERED = "已登记"
+RENAMED = "名称更正"  # 更正登记事项 changed the name: the corrected one is checked at approval
 
 
 def follow_case_in(session: Session, case: Case, from_state: CaseState, target: CaseState, *, passed: bool,
