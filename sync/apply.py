@@ -337,14 +337,15 @@ def _reservation_review_reason(review: dict, proposer: str) -> str:
 
 
 def review_reason(review: dict, window: str) -> str:
-    """What the clerk of ``window`` reads about a registration held for review (待复核), and
-    about the centre's decision on it: 已采纳 (accepted) or 已驳回 (rejected), with its note."""
+    """What the clerk of ``window`` reads about a registration (or a name reservation) held for
+    review (待复核), and about the centre's decision on it: 已采纳 (accepted) or 已驳回 (rejected),
+    with its note."""
     name = review["proposed"].get("name", "")
     proposer = "本窗口" if review["window_code"] == window else f"窗口 {review['window_code']} "
-    # a change based on an outdated version: held against the same organization it changes
-    change = review.get("existing_id") is not None and review["existing_id"] == review.get("organization_id")
     if "case_no" in review["proposed"]:
         return _reservation_review_reason(review, proposer)
+    # a change based on an outdated version: held against the same organization it changes
+    change = review.get("existing_id") is not None and review["existing_id"] == review.get("organization_id")
     subject = f"{proposer}对“{name}”的变更" if change else f"{proposer}登记的“{name}”"
     note = (review.get("resolution_note") or "").rstrip("。；，.;, ")
     if review.get("status") == "已采纳":
