@@ -88,6 +88,11 @@ def test_an_equal_name_reserved_at_both_windows_offline_goes_to_review_at_the_ne
     assert "待复核" in notices[0].reason and f"窗口 W01 办件 {first}" in notices[0].reason
     # and its name check names the other window's case too
     assert any(first in f.message for f in check_name(w02[0], NAME, "社会团体", TODAY).findings)
+    # the first window is told too, after its next pull
+    run_sync(*w01)
+    with w01[0].read() as session:
+        told = session.scalar(select(SyncNotice).where(SyncNotice.key == str(item.id)))
+    assert told.table_name == "name_reservations" and f"窗口 W02 办件 {second}" in told.reason
 
     # 驳回: the centre ends the later reservation, and W02 pulls the end
     resolve_review(centre.admin_url, item.id, Decision.REJECT, "W01 先保留该名称")
