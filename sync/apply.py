@@ -327,11 +327,25 @@ def _notice(conn: Connection, *, key: str, kind: NoticeKind, table: str, row_id:
         (key, kind.value, table, row_id, reason, status, json.dumps(detail, ensure_ascii=False), now, now))
 
 
+def _reservation_review_reason(review: dict, proposer: str) -> str:
+    """The same for a name reserved for an open case (名称保留) that clashed with another window's."""
+    subject = f"{proposer}办件 {review['proposed']['case_no']} 保留的名称“{review['proposed'].get('name', '')}”"
+    note = (review.get("resolution_note") or "").rstrip("。；，.;, ")
+    if review.get("status") == "已采纳":
+        return f"中心已采纳{subject}，两个保留均继续有效：{note}。"
+    if review.get("status") == "已驳回":
+        return f"中心已驳回{subject}，该保留已结束：{note}。"
+    return f"{subject}与其他窗口已保留的名称冲突，已转中心待复核：{review['reason']}。"
+
+
 def review_reason(review: dict, window: str) -> str:
-    """What the clerk of ``window`` reads about a registration held for review (待复核), and
-    about the centre's decision on it: 已采纳 (accepted) or 已驳回 (rejected), with its note."""
+    """What the clerk of ``window`` reads about a registration (or a name reservation) held for
+    review (待复核), and about the centre's decision on it: 已采纳 (accepted) or 已驳回 (rejected),
+    with its note."""
     name = review["proposed"].get("name", "")
     proposer = "本窗口" if review["window_code"] == window else f"窗口 {review['window_code']} "
+    if "case_no" in review["proposed"]:
+        return _reservation_review_reason(review, proposer)
     # a change based on an outdated version: held against the same organization it changes
     change = review.get("existing_id") is not None and review["existing_id"] == review.get("organization_id")
     subject = f"{proposer}对“{name}”的变更" if change else f"{proposer}登记的“{name}”"
@@ -356,7 +370,8 @@ def apply_reviews_in(session: Session, reviews: list[dict], window: str) -> None
         if review["window_code"] == window:  # it replaces the notice the push left for its op
             conn.exec_driver_sql("DELETE FROM sync_notices WHERE key = ? AND kind = ?",
                                  (review["op_id"], NoticeKind.REVIEW.value))
-        _notice(conn, key=review["id"], kind=NoticeKind.REVIEW, table="organizations",
+        _notice(conn, key=review["id"], kind=NoticeKind.REVIEW,
+                table="name_reservations" if "case_no" in review["proposed"] else "organizations",
                 row_id=review["organization_id"], reason=review_reason(review, window), status=review["status"],
                 detail={k: review.get(k) for k in ("window_code", "existing_window", "existing_id", "existing_name",
                                                    "op_id", "reason")})
@@ -388,6 +403,13 @@ def apply_synced_rows_in(session: Session, table_name: str, rows: list[dict]) ->
     table = _table(session, table_name)
     if table is not None and rows:
         _Rows(table).upsert(session.connection(), rows)
+
+
+def apply_reservations_in(session: Session, rows: list[dict]) -> int:
+    """Upsert every window's name reservations (名称保留) where the centre's version is newer: this
+    window's own row may have changed since it was sent. Returns how many rows were written."""
+    table = _table(session, "name_reservations")
+    return NewerRows(table).upsert(session.connection(), rows) if table is not None else 0
 
 
 def load_code_blocks_in(session: Session, blocks: list[dict]) -> int:
@@ -466,6 +488,7 @@ def apply_changes_in(session: Session, changes: list[tuple], window: str) -> dic
         apply_reference_in(session, by_kind["reference"])
     apply_synced_rows_in(session, "window_keys", by_kind.get("window_key", []))
     apply_synced_rows_in(session, "dishonest_persons", by_kind.get("dishonest_person", []))
+    apply_reservations_in(session, by_kind.get("name_reservation", []))
     load_code_blocks_in(session, by_kind.get("code_block", []))
     counts = {kind: len(rows) for kind, rows in by_kind.items()}
     if orgs:

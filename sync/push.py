@@ -19,6 +19,9 @@ organizations row ops of its transaction (those between its version ops and its 
 for review (待复核). A batch never splits such a change, nor sends a later row op of the same
 organization before it. A version held for review is removed here when acknowledged (its
 content stays in the notice and at the centre), and the next pull brings the centre's version.
+Names reserved for open cases (名称保留, table ``name_reservations``) go to
+``sync_api.sync_reserve_v1`` (central migration c0008), which holds a clash with another window's
+reservation for review at once; the batch is acknowledged once all have answered.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from models.registry import OrganizationName, OrganizationVersion
 from models.store import Store
 from sync.apply import review_reason
 
+RESERVATIONS = "name_reservations"
 BATCH_BYTES = 4 * 2**20
 """Payload bytes one batch carries at most (the centre takes 16 MiB in one call by default)."""
 
@@ -116,6 +120,7 @@ class _Batch:
     refused_here: dict[str, str]  # op id → why it was not sent
     proposals: list  # the changes an import proposes, for sync_propose_v1
     versions: list[str]  # versions of registered records as JSON ops, for sync_versions_v2
+    reservations: list  # names reserved or released (名称保留), for sync_reserve_v1
 
 
 @dataclass
@@ -195,7 +200,7 @@ def _batch(session: Session, ops: list, window: str, complete: bool) -> _Batch |
     org_ids = [op.row_id for op in ops if op.table_name == "organizations" and op.payload and op.op != PROPOSE]
     index = _name_index(session, org_ids) if org_ids else {}
     bases = _base_ids(session, changes, ops) if changes else {}
-    parts, taken, refused, proposals, versions, size = [], [], {}, [], [], 0
+    parts, taken, refused, proposals, versions, reservations, size = [], [], {}, [], [], [], 0
     rows: dict[int, list[str]] = {}  # a change's first version position → its row ops as JSON
     for i, op in enumerate(ops):
         payload = op.payload or "null"
@@ -209,6 +214,9 @@ def _batch(session: Session, ops: list, window: str, complete: bool) -> _Batch |
         size += len(payload)
         if op.op == PROPOSE:  # carries its own name index; checked when it was queued
             proposals.append(op)
+            continue
+        if op.table_name == RESERVATIONS:  # 名称保留: to sync_reserve_v1
+            reservations.append(op)
             continue
         problem = _local_problem(op, payload, window)
         if problem is not None:
@@ -225,7 +233,7 @@ def _batch(session: Session, ops: list, window: str, complete: bool) -> _Batch |
     last_version = {change.versions[-1]: change.first for change in changes}
     sent_versions = [_version_op(text, bases.get(op_id), rows.get(last_version[i], []) if i in last_version else None)
                      for i, op_id, text in versions]
-    return _Batch(taken, "[" + ",".join(parts) + "]", len(parts), refused, proposals, sent_versions)
+    return _Batch(taken, "[" + ",".join(parts) + "]", len(parts), refused, proposals, sent_versions, reservations)
 
 
 def _version_op(text: str, base_id: str | None, rows: list[str] | None) -> str:
@@ -242,6 +250,12 @@ def _proposals_json(ops: list, window: str) -> str:
     return json.dumps([{"window": window, "op_id": op.op_id, "row_id": op.row_id, "row_version": op.row_version,
                         "base_version": op.base_version, "registry_cursor": op.registry_cursor,
                         "payload": json.loads(op.payload)} for op in ops], ensure_ascii=False)
+
+
+def _reservations_json(ops: list, window: str) -> str:
+    """Reservation ops as sync_reserve_v1 reads them (the push's op shape)."""
+    return json.dumps([_head(op, window) | {"payload": json.loads(op.payload) if op.payload else None} for op in ops],
+                      ensure_ascii=False)
 
 
 def _held_notice(problem: dict[str, Any], payload: str | None, window: str, proposed: bool) -> dict[str, Any]:
@@ -313,11 +327,13 @@ def _send(conn: psycopg.Connection, body: str) -> dict[str, Any]:
                          "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
 
 
-def _send_versions(conn: psycopg.Connection, body: str) -> dict[str, Any]:
+def _call(conn: psycopg.Connection, function: str, body: str, lacking: str) -> dict[str, Any]:
+    """The answer of the centre's ``sync_api.<function>`` to ``body``; a centre too old to have it
+    is named, with what it cannot take (``lacking``) and how to upgrade it."""
     try:
-        return conn.execute("SELECT sync_api.sync_versions_v2(%s::jsonb)", (body,)).fetchone()[0]
+        return conn.execute(f"SELECT sync_api.{function}(%s::jsonb)", (body,)).fetchone()[0]
     except psycopg.errors.UndefinedFunction as exc:
-        raise SoregError("中心数据库的同步接口版本过旧（缺少 sync_versions_v2，不能接收登记事项的变更）：请中心管理员运行 "
+        raise SoregError(f"中心数据库的同步接口版本过旧（缺少 {function}，{lacking}）：请中心管理员运行 "
                          "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
 
 
@@ -369,8 +385,14 @@ def push(store: Store, conn: psycopg.Connection, window: str, *, batch: int, pro
                 result.refused = answer["refused"]
                 return result
             problems += answer["problems"]
-        if next_batch.versions:
-            answer = _send_versions(conn, "[" + ",".join(next_batch.versions) + "]")
+        for sent, function, body, lacking in (
+                (next_batch.versions, "sync_versions_v2", "[" + ",".join(next_batch.versions) + "]",
+                 "不能接收登记事项的变更"),
+                (next_batch.reservations, "sync_reserve_v1", _reservations_json(next_batch.reservations, window),
+                 "不能接收名称保留")):
+            if not sent:
+                continue
+            answer = _call(conn, function, body, lacking)
             if answer.get("refused"):  # what went before is recorded at the centre: sent again, it is answered again
                 result.refused = answer["refused"]
                 return result

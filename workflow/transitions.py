@@ -39,6 +39,7 @@ from workflow.catalogue import Business, apply_effect_in, business, changed_item
 from workflow.checks import has_rejects, run_checks_in, warnings_of
 from workflow.deadlines import resume_clock, stop_clock
 from workflow.history import append_step_in
+from workflow.name_reservation import follow_case_in
 from workflow.permissions import require_role, require_second_person_in
 from workflow.print_records import require_certificate_printed_in
 from workflow.queries import CaseSummary, find_case_in, summary_of
@@ -264,6 +265,8 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
         if target in FINAL:
             case.closed_on = on
         case.state = target
+        follow_case_in(session, case, state, target, passed=action in (Action.ADVANCE, Action.APPROVE),  # 名称保留
+                       approved=action is Action.APPROVE, on=on, actor=user.username)
         extra = {"due_date": case.due_date, "statutory_due_date": case.statutory_due_date}
         if isinstance(registration, Registration):
             extra |= {"credit_code": registration.credit_code, "organization_id": registration.organization_id}

@@ -2,14 +2,14 @@
 filter is judged from the index alone and reads only the rows it shows
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-06 04:20:00
 """
 
 from alembic import op
 
 revision = '0017'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -217,7 +217,7 @@ END $$;
 SIGNATURE = "sync_versions_v2(jsonb)"
 INTERNAL = ("version_change_problem(jsonb)", "apply_version(text, jsonb, jsonb)")
 
-# central.resolve_review of c0003 with a branch for a held version
+# central.resolve_organization_review (c0003's resolve_review, renamed by c0008) with a branch for a held version
 ACCEPT_FROM = """        -- the push's own path, on the registry's current version: insert, or update with row_version + 1
         PERFORM central.apply_organization_op("""
 ACCEPT_TO = """        IF r.proposed ? 'version' THEN  -- a held version (c0010): appended as the next number
@@ -245,7 +245,9 @@ def _resolve_review(with_versions: bool) -> str:
     spec = importlib.util.spec_from_file_location("c0003", Path(__file__).with_name("c0003_review_resolution.py"))
     c0003 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(c0003)
-    text = c0003.FUNCTION.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    # c0008 renamed c0003's function: it settles an organization's item, resolve_review dispatches
+    text = c0003.FUNCTION.replace("CREATE FUNCTION central.resolve_review(",
+                                  "CREATE OR REPLACE FUNCTION central.resolve_organization_review(", 1)
     if with_versions:
         assert ACCEPT_FROM in text and ACCEPT_END_FROM in text
         text = text.replace(ACCEPT_FROM, ACCEPT_TO).replace(ACCEPT_END_FROM, ACCEPT_END_TO)
