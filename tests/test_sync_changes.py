@@ -21,6 +21,7 @@ from registry.organizations import (
     change_status_in,
 )
 from registry.records import (
+    UNRECORDED,
     PersonInOffice,
     RegisteredRecord,
     ScopeItem,
@@ -127,7 +128,7 @@ def test_concurrent_changes_end_with_one_applied_and_the_other_in_review_nothing
                [(NAME, True)])
     assert _row(w01[0], IMPORTED_ID) == _row(w02[0], IMPORTED_ID) == applied
     assert _versions(w01[0], IMPORTED_ID) == _versions(w02[0], IMPORTED_ID)
-    assert [v[:3] for v in _versions(w02[0], IMPORTED_ID)] == [(2, "变更登记", "clerk1"), (1, "登记库导入", "登记库导入")]
+    assert [v[:3] for v in _versions(w02[0], IMPORTED_ID)] == [(2, "变更登记", "clerk1"), (1, "登记库导入", UNRECORDED)]
     # nothing lost: W02's version waits in 待复核 with its content, and W02's notice keeps it too
     [item] = list_reviews(centre.admin_url)
     assert (item.window_code, item.existing_window, item.proposed_name) == ("W02", "W01", RENAMED)
@@ -148,7 +149,7 @@ def test_concurrent_changes_end_with_one_applied_and_the_other_in_review_nothing
         run_sync(*window)
     for store, _ in (w01, w02):
         assert [v[:3] for v in _versions(store, IMPORTED_ID)] == [
-            (3, "变更登记", "clerk2"), (2, "变更登记", "clerk1"), (1, "登记库导入", "登记库导入")]
+            (3, "变更登记", "clerk2"), (2, "变更登记", "clerk1"), (1, "登记库导入", UNRECORDED)]
         assert _row(store, IMPORTED_ID) == (RENAMED, "上海市长宁区天山路 100 号", "310105006", "王芳", None, None,
                                             [(NAME, False), (RENAMED, True)])
         record = current_record(store, IMPORTED_ID)
