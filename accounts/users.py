@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from forms.fields import Field, FieldInvalid, as_single_line
 from models.accounts import ROLE_LABELS, Role, User, UserRole
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import local_time, utcnow
 from models.errors import SoregError
 from models.store import Store
@@ -137,7 +137,7 @@ def create_user(
         )
         session.add(user)
         session.flush()
-        record_event(
+        record_event_in(
             session,
             actor=actor,
             action="user.create",
@@ -186,7 +186,7 @@ def disable_user(store: Store, username: str, *, actor: str) -> UserInfo:
             raise SoregError(f"用户“{username}”已经停用。", field="用户名")
         _keep_an_administrator(session, user, actor=actor, what="停用")
         user.active = False
-        record_event(
+        record_event_in(
             session,
             actor=actor,
             action="user.disable",
@@ -205,7 +205,7 @@ def enable_user(store: Store, username: str, *, actor: str) -> UserInfo:
         if user.active:
             raise SoregError(f"用户“{username}”已是启用状态。", field="用户名")
         user.active = True
-        record_event(session, actor=actor, action="user.enable", record_type="user", record_id=user.id,
+        record_event_in(session, actor=actor, action="user.enable", record_type="user", record_id=user.id,
                      before={"active": False}, after={"active": True})
         return _info(user)
 
@@ -223,7 +223,7 @@ def set_roles(store: Store, username: str, roles: frozenset[Role], *, actor: str
         if Role.ADMIN in before and Role.ADMIN not in roles:
             _keep_an_administrator(session, user, actor=actor, what="取消管理员角色")
         user.roles = [UserRole(role=r.value) for r in sorted(roles)]
-        record_event(session, actor=actor, action="user.roles", record_type="user", record_id=user.id,
+        record_event_in(session, actor=actor, action="user.roles", record_type="user", record_id=user.id,
                      before={"roles": sorted(r.value for r in before)}, after={"roles": sorted(r.value for r in roles)})
         return _info(user)
 
@@ -243,7 +243,7 @@ def reset_password(store: Store, username: str, password: str, *, actor: str) ->
         before = _lock_state(user)
         user.password_hash = _hasher.hash(password)
         user.failed_logins, user.locked_until = 0, None
-        record_event(session, actor=actor, action="user.reset_password", record_type="user", record_id=user.id,
+        record_event_in(session, actor=actor, action="user.reset_password", record_type="user", record_id=user.id,
                      before=before, after={"password": "已重置", "locked_until": None, "failed_logins": 0})
         return _info(user)
 
@@ -257,7 +257,7 @@ def unlock_user(store: Store, username: str, *, actor: str, now: datetime | None
             raise SoregError(f"用户“{username}”没有被锁定，无需解锁。", field="用户名")
         before = _lock_state(user)
         user.failed_logins, user.locked_until = 0, None
-        record_event(session, actor=actor, action="user.unlock", record_type="user", record_id=user.id,
+        record_event_in(session, actor=actor, action="user.unlock", record_type="user", record_id=user.id,
                      before=before, after={"locked_until": None, "failed_logins": 0})
         return _info(user)
 
@@ -305,7 +305,7 @@ def authenticate(store: Store, username: str, password: str, *, now: datetime | 
             if user.failed_logins >= MAX_FAILED_LOGINS:
                 user.locked_until = now + LOCK_DURATION
                 user.failed_logins = 0
-                record_event(session, actor=user.username, action="user.lock", record_type="user", record_id=user.id,
+                record_event_in(session, actor=user.username, action="user.lock", record_type="user", record_id=user.id,
                              after={"locked_until": user.locked_until.isoformat(), "reason": _lock_reason()})
             session.commit()  # the counter must survive the refusal
             raise LoginFailed(LOGIN_REFUSED, field="用户名")
@@ -313,7 +313,7 @@ def authenticate(store: Store, username: str, password: str, *, now: datetime | 
         user.locked_until = None
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-        record_event(session, actor=user.username, action="user.login", record_type="user", record_id=user.id)
+        record_event_in(session, actor=user.username, action="user.login", record_type="user", record_id=user.id)
         return _info(user)
 
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
-from models.case_rules import RULES_SETTING, case_rules, default_rules
+from models.audit import record_event_in
+from models.case_rules import RULES_SETTING, case_rules_in, default_rules
 from models.errors import SoregError
-from models.settings import FOUR_EYES, IDLE_LOCK_MINUTES, get_setting, set_setting
+from models.settings import FOUR_EYES, IDLE_LOCK_MINUTES, get_setting_in, set_setting_in
 from models.store import Store
 from printing.calibration import Calibration, calibration_for_in
 from printing.printers import printer_for_in, remember_printer_in
@@ -54,23 +54,23 @@ def _deadlines(session: Session) -> tuple[Deadline, ...]:
     return tuple(
         Deadline(business, int(spec["statutory_calendar_days"]), int(spec["local_working_days"]),
                  int(defaults.get(business, spec)["local_working_days"]))
-        for business, spec in case_rules(session)["deadlines"].items()
+        for business, spec in case_rules_in(session)["deadlines"].items()
     )
 
 
 def window_settings(store: Store) -> WindowSettings:
     with store.read() as session:
-        return WindowSettings(bool(get_setting(session, FOUR_EYES)), int(get_setting(session, IDLE_LOCK_MINUTES)),
+        return WindowSettings(bool(get_setting_in(session, FOUR_EYES)), int(get_setting_in(session, IDLE_LOCK_MINUTES)),
                               _deadlines(session))
 
 
 def _change(session: Session, key: str, value: Any, *, actor: str) -> bool:
     """Store ``value`` under ``key`` with a ``setting.change`` event; False if it was already so."""
-    before = get_setting(session, key)
+    before = get_setting_in(session, key)
     if before == value:
         return False
-    set_setting(session, key, value)
-    record_event(session, actor=actor, action="setting.change", record_type="setting", record_id=key,
+    set_setting_in(session, key, value)
+    record_event_in(session, actor=actor, action="setting.change", record_type="setting", record_id=key,
                  before={"value": before}, after={"value": value})
     return True
 
@@ -103,11 +103,11 @@ def set_commitment(store: Store, business: str, working_days: int, *, actor: str
                 f"（不能多于法定时限 {current.statutory_calendar_days} 日），实为 {working_days}。", field="承诺时限")
         if working_days == current.local_working_days:
             return current
-        overrides = get_setting(session, RULES_SETTING, {}) or {}
+        overrides = get_setting_in(session, RULES_SETTING, {}) or {}
         deadlines = dict(overrides.get("deadlines", {}))
         deadlines[business] = {**deadlines.get(business, {}), "local_working_days": int(working_days)}
-        set_setting(session, RULES_SETTING, {**overrides, "deadlines": deadlines})
-        record_event(session, actor=actor, action="setting.change", record_type="setting",
+        set_setting_in(session, RULES_SETTING, {**overrides, "deadlines": deadlines})
+        record_event_in(session, actor=actor, action="setting.change", record_type="setting",
                      record_id=f"{RULES_SETTING}.deadlines.{business}",
                      before={"local_working_days": current.local_working_days},
                      after={"local_working_days": int(working_days)})

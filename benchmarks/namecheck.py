@@ -3,8 +3,9 @@
 Builds (or reuses, by path) a database of synthetic organizations with ``registry/demo.py``,
 then times 1,000 varied name checks after a warm-up: registered names (active, or past the
 protection period), homophone 字号, one character added / removed / replaced, equal 字号 in
-another field or with another ending, badly formed names and new names. Prints p50/p99 in ms
-and the database size; the last line is one JSON object.
+another field or with another ending, badly formed names and new names, with names reserved for
+open cases (名称保留: ``--reservations``, every tenth query's name among them). Prints p50/p99 in
+ms and the database size; the last line is one JSON object.
 
     python benchmarks/namecheck.py            # 1,000,000 organizations
     python benchmarks/namecheck.py --quick    # 20,000 organizations
@@ -20,6 +21,7 @@ import random
 import statistics
 import sys
 import time
+import uuid
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -31,10 +33,12 @@ from sqlalchemy import func, select  # noqa: E402
 
 from accounts.window import init_window  # noqa: E402
 from models import reference  # noqa: E402
+from models.name_reservations import NameReservation  # noqa: E402
 from models.registry import Organization  # noqa: E402
 from models.store import Store, open_store  # noqa: E402
 from registry.demo import fill_demo, vocabulary  # noqa: E402
 from registry.name_check import check_name  # noqa: E402
+from registry.name_reservations import reserve_in  # noqa: E402
 from registry.names import parse_name  # noqa: E402
 from registry.registry_query import RegistryFilter, search_organizations  # noqa: E402
 
@@ -171,6 +175,21 @@ def registry_page_timings(store: Store, queries: list[tuple[str, str, str]]) -> 
     return worst
 
 
+def reserve_names(store: Store, queries: list[tuple[str, str, str]], count: int) -> None:
+    """``count`` open-case reservations (名称保留) in place of any earlier run's: every tenth query's
+    name, then varied names made from the others' 字号, all in force on AS_OF."""
+    names = [(name, org_type) for _kind, name, org_type in queries[::10]]
+    for _kind, name, org_type in queries:
+        if len(names) >= count:
+            break
+        names.append((name[:-4] + "发展" + name[-4:], org_type))
+    with store.write() as session:
+        session.execute(NameReservation.__table__.delete())
+        for n, (name, org_type) in enumerate(names[:count]):
+            reserve_in(session, case_id=uuid.uuid4(), case_no=f"BENCH-{n:06d}", window_code="W02", name=name,
+                       org_type=org_type, on=AS_OF, expires_on=date(2027, 1, 1), actor="benchmark")
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
@@ -183,6 +202,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--gui", action="store_true", help="also time 200 checks through the 名称核准 page")
+    parser.add_argument("--reservations", type=int, help="names reserved for open cases (default 5,000; --quick 500)")
     args = parser.parse_args()
     count = args.orgs or (20_000 if args.quick else 1_000_000)
     path = args.db or Path("/tmp/soreg-bench") / f"namecheck-{count}.sqlite3"
@@ -190,6 +210,8 @@ def main() -> int:
     print(f"registry: {count} organizations at {path}" + (f", built in {build_s:.0f} s" if build_s else " (reused)"))
 
     queries = varied_queries(store, WARM_UP + args.queries, args.seed)
+    reservations = args.reservations if args.reservations is not None else (500 if args.quick else 5_000)
+    reserve_names(store, queries, reservations)
     for _kind, name, org_type in queries[:WARM_UP]:
         check_name(store, name, org_type, AS_OF)
     times: list[float] = []
@@ -218,6 +240,7 @@ def main() -> int:
     size_mb = sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
     figures = {
         "organizations": count,
+        "reservations": reservations,
         "queries": len(times),
         "p50_ms": round(percentile(times, 50), 2),
         "p99_ms": round(percentile(times, 99), 2),

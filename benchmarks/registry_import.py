@@ -4,8 +4,10 @@ Writes a file (.csv by default, or .xlsx with openpyxl's write-only mode) from d
 organizations, with their former names as 已更名 rows, imports it into a fresh database, then
 imports it again (every row unchanged), and finally imports a file of as many bad rows to
 measure the error report. Each import runs in a child process of its own, so that its peak
-resident memory (RSS) is its own. Prints the figures — wall time, and the child's CPU time, which
-says more on a busy machine; the last line is one JSON object.
+resident memory (RSS) is its own; a large import splits names in a second process of its own,
+whose CPU time is given apart and whose RSS is sampled with the child's (``tree_rss_mb``: the
+≤ 300 MB target holds for both together). Prints the figures — wall time, and the CPU times,
+which say more on a busy machine; the last line is one JSON object.
 
     python benchmarks/registry_import.py                    # 1,000,000 rows of .csv
     python benchmarks/registry_import.py --format xlsx --rows 100000
@@ -21,6 +23,7 @@ import multiprocessing
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -91,17 +94,59 @@ def peak_rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _rss_mb(pid: int | str) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+
+def _children() -> list[str]:
+    pids = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids += (task / "children").read_text().split()
+        except OSError:
+            pass
+    return pids
+
+
+class TreeRss:
+    """The peak of this process's RSS plus its children's (the import's second process), sampled
+    every 50 ms on a thread (Linux /proc; elsewhere the figure stays 0)."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_mb = max(self.peak_mb, _rss_mb("self") + sum(_rss_mb(pid) for pid in _children()))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
 def _import(db: str, path: str, answer) -> None:
-    """In the child: import ``path``; send back the outcome, the times and the peak RSS."""
+    """In the child: import ``path``; send back the outcome, the times (its own CPU and that of
+    the second process it starts) and the peak RSS (its own, and with the second process's)."""
     store = open_store(Path(db))
+    tree = TreeRss()
     started, cpu = time.perf_counter(), time.process_time()
     try:
         summary = import_registry(store, path, actor="benchmark")
         outcome = {"added": summary.added, "unchanged": summary.unchanged}
     except ImportRejected as exc:
         outcome = {"problems": exc.total, "message_bytes": len(str(exc).encode())}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     outcome |= {"s": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
-                "rss_mb": peak_rss_mb()}
+                "second_cpu_s": children.ru_utime + children.ru_stime,
+                "rss_mb": peak_rss_mb(), "tree_rss_mb": max(tree.stop(), peak_rss_mb())}
     store.close()
     answer.send(outcome)
 
@@ -136,7 +181,8 @@ def main() -> None:
         refused = run_import(db, bad)
         size_mb = good.stat().st_size / 1e6
         print(f"{written} 行 .{args.format}（{size_mb:.1f} MB）与同样多的错误行，生成 {generate_s:.1f} s")
-        print(f"导入 {first['s']:.1f} s（本进程 CPU {first['cpu_s']:.1f} s，峰值 RSS {first['rss_mb']:.0f} MB；"
+        print(f"导入 {first['s']:.1f} s（本进程 CPU {first['cpu_s']:.1f} s，第二进程 CPU {first['second_cpu_s']:.1f} s；"
+              f"峰值 RSS {first['rss_mb']:.0f} MB，两进程合计 {first['tree_rss_mb']:.0f} MB；"
               f"目标 ≤ {TARGET_S} s、≤ {TARGET_RSS_MB} MB）：新增 {first['added']}")
         print(f"再次导入 {again['s']:.1f} s（峰值 RSS {again['rss_mb']:.0f} MB）：未变 {again['unchanged']}")
         print(f"{written} 行错误：{refused['s']:.1f} s，峰值 RSS {refused['rss_mb']:.0f} MB，"
@@ -144,7 +190,8 @@ def main() -> None:
         print(json.dumps({
             "rows": written, "format": args.format, "file_mb": round(size_mb, 1), "generate_s": round(generate_s, 1),
             "import_s": round(first["s"], 1), "import_cpu_s": round(first["cpu_s"], 1),
-            "import_rss_mb": round(first["rss_mb"]), "reimport_unchanged_s": round(again["s"], 1),
+            "import_second_cpu_s": round(first["second_cpu_s"], 1), "import_rss_mb": round(first["rss_mb"]),
+            "import_tree_rss_mb": round(first["tree_rss_mb"]), "reimport_unchanged_s": round(again["s"], 1),
             "reimport_rss_mb": round(again["rss_mb"]), "bad_rows_s": round(refused["s"], 1),
             "bad_rows_rss_mb": round(refused["rss_mb"]), "bad_rows_report_kb": round(refused["message_bytes"] / 1e3),
             "target_s": TARGET_S, "target_rss_mb": TARGET_RSS_MB, "db_mb": round(db.stat().st_size / 1e6, 1),

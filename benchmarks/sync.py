@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg
 
 from accounts.window import init_window
-from models.audit import record_event
+from models.audit import record_event_in
 from models.store import open_store
 from sync.central_admin import add_window, drop_central_roles, init_central
 from sync.connection import CentralSettings, save_central_settings
@@ -107,7 +107,7 @@ def bench_push(store, settings, ops: int) -> tuple[float, list[float]]:
     for start in range(0, ops, 1000):
         with store.write() as session:
             for n in range(start, min(start + 1000, ops)):
-                record_event(session, actor="clerk", action="case.note", record_type="case", record_id=f"c{n}",
+                record_event_in(session, actor="clerk", action="case.note", record_type="case", record_id=f"c{n}",
                              after={"n": n, "text": "材料已补齐，转审核"})
     started = time.perf_counter()
     report = run_sync(store, settings)

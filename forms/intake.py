@@ -53,7 +53,7 @@ from forms.fields import (
 )
 from forms.materials import changed_conditions, checklist, required_items
 from forms.print_limits import max_chars, scope_too_long
-from models.case_rules import case_rules, direct_categories
+from models.case_rules import default_rules, direct_categories
 from models.cases import BusinessType, PersonRole
 from models.errors import SoregError
 from models.reference import org_types, scope_catalogue, streets
@@ -332,13 +332,13 @@ def read_intake(data: Mapping[str, Any], *, business_type: str = BusinessType.ES
 
     ``materials`` names the checklist in materials.json (default: the business's name).
     With ``conditions`` (the default) the registration conditions are measured on ``today``
-    (default: the real today) under ``rules`` (default: ``case_rules()``, the window's own rules
-    need a session); without, only what each field can take is read, as for a case under review
+    (default: the real today) under ``rules`` (default: the file's rules, ``default_rules()``; the window's
+    own rules need a session); without, only what each field can take is read, as for a case under review
     that is judged by the review checks instead. ``kept_persons``: the persons in office a change
     keeps, as registered (not read from the form); ``changed``: the registered items a change
     case changes (their materials are needed).
     """
-    rules = rules if rules is not None else case_rules()
+    rules = rules if rules is not None else default_rules()
     on = (today or date.today()) if conditions else None
     organization, errors = read_fields(ORGANIZATION_FIELDS, data.get("organization") or {})
     if on is not None:

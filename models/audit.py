@@ -20,7 +20,7 @@ from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, SyncedMixin, new_id, utcnow
-from models.settings import get_setting, set_setting
+from models.settings import get_setting_in, set_setting_in
 
 if TYPE_CHECKING:  # models.store imports the tables, this one among them
     from models.store import Store
@@ -61,7 +61,7 @@ def _digest(
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def record_event(
+def record_event_in(
     session: Session,
     *,
     actor: str,
@@ -72,7 +72,7 @@ def record_event(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction (which must hold the write lock)."""
-    head = get_setting(session, HEAD_KEY, {"seq": 0, "hash": GENESIS})
+    head = get_setting_in(session, HEAD_KEY, {"seq": 0, "hash": GENESIS})
     summary = json.dumps(
         {k: v for k, v in (("before", before), ("after", after)) if v is not None},
         ensure_ascii=False,
@@ -92,7 +92,7 @@ def record_event(
     )
     event.hash = _event_digest(event)
     session.add(event)
-    set_setting(session, HEAD_KEY, {"seq": event.seq, "hash": event.hash})
+    set_setting_in(session, HEAD_KEY, {"seq": event.seq, "hash": event.hash})
     return event
 
 
@@ -146,7 +146,7 @@ def verify_chain_in(session: Session) -> ChainReport:
         if _event_digest(event) != event.hash:
             return ChainReport(checked, event.seq, f"第 {event.seq} 条记录的内容已被改动")
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    head = get_setting(session, HEAD_KEY, {"seq": 0, "hash": GENESIS})
+    head = get_setting_in(session, HEAD_KEY, {"seq": 0, "hash": GENESIS})
     if head["seq"] != checked or head["hash"] != prev_hash:
         missing = checked + 1
         return ChainReport(checked, missing, f"第 {missing} 条及以后的记录缺失（已被删除）")

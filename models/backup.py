@@ -165,18 +165,18 @@ def restore_hint(db_path: Path) -> str:
 # -- settings --
 
 def backup_settings(store: Store) -> BackupSettings:
-    from models.settings import get_setting
+    from models.settings import get_setting_in
 
     with store.read() as session:
-        keep = int(get_setting(session, KEEP_SETTING, KEEP_DEFAULT))
-        second = get_setting(session, SECOND_FOLDER_SETTING, "")
+        keep = int(get_setting_in(session, KEEP_SETTING, KEEP_DEFAULT))
+        second = get_setting_in(session, SECOND_FOLDER_SETTING, "")
     return BackupSettings(keep, Path(second) if second else None)
 
 
 def set_backup_settings(store: Store, *, keep: int, second_folder: Path | str | None, actor: str) -> BackupSettings:
     """Change how many backups are kept and the second folder (None: none); audited."""
-    from models.audit import record_event
-    from models.settings import set_setting
+    from models.audit import record_event_in
+    from models.settings import set_setting_in
 
     if not KEEP_RANGE[0] <= keep <= KEEP_RANGE[1]:
         raise SoregError(f"保留的备份份数应在 {KEEP_RANGE[0]} 至 {KEEP_RANGE[1]} 之间，实为 {keep}。", field="保留份数")
@@ -191,9 +191,9 @@ def set_backup_settings(store: Store, *, keep: int, second_folder: Path | str | 
             raise SoregError("第二备份位置不能是数据文件夹中的备份文件夹，请选择另一块磁盘或 U 盘。", field="第二备份位置")
     before = backup_settings(store)
     with store.write() as session:
-        set_setting(session, KEEP_SETTING, keep)
-        set_setting(session, SECOND_FOLDER_SETTING, str(second) if second else "")
-        record_event(session, actor=actor, action="settings.backup", record_type="settings", record_id="backup",
+        set_setting_in(session, KEEP_SETTING, keep)
+        set_setting_in(session, SECOND_FOLDER_SETTING, str(second) if second else "")
+        record_event_in(session, actor=actor, action="settings.backup", record_type="settings", record_id="backup",
                      before={"keep": before.keep, "second_folder": str(before.second_folder or "")},
                      after={"keep": keep, "second_folder": str(second or "")})
     return BackupSettings(keep, second)
@@ -218,7 +218,7 @@ def check_database_file(path: Path, progress: Progress = SILENT) -> BackupCheck:
     ``DamagedFile`` for damage), its window code and its audit chain. ``progress`` can stop the
     integrity check (``Cancelled``)."""
     from models.audit import verify_chain_in
-    from models.settings import WINDOW_CODE, get_setting
+    from models.settings import WINDOW_CODE, get_setting_in
 
     path = Path(path)
     try:
@@ -239,7 +239,7 @@ def check_database_file(path: Path, progress: Progress = SILENT) -> BackupCheck:
             raise DamagedFile(f"备份文件 {path} 已损坏（完整性检查未通过），不能用于恢复，请选择另一份备份。",
                               field="备份文件")
         with Session(engine) as session:
-            code = get_setting(session, WINDOW_CODE)
+            code = get_setting_in(session, WINDOW_CODE)
             report = verify_chain_in(session)
     except SoregError:
         raise
@@ -342,10 +342,10 @@ def backup_store(store: Store, reason: BackupReason | str, *, actor: str | None 
             problems.append(f"第二备份位置 {settings.second_folder} 不可用（U 盘未插入或已满？{exc.strerror or exc}），"
                             "本次只备份到了数据文件夹。")
     if actor is not None:
-        from models.audit import record_event
+        from models.audit import record_event_in
 
         with store.write() as session:
-            record_event(session, actor=actor, action="store.backup", record_type="store",
+            record_event_in(session, actor=actor, action="store.backup", record_type="store",
                          record_id=checked.window_code or "",
                          after={"file": target.name, "reason": reason.value, "copies": len(backups)})
     return BackupResult(tuple(backups), tuple(problems))
@@ -357,13 +357,13 @@ def daily_backup(store: Store, *, today: date | None = None, progress: Progress 
     stop it.
 
     A database that is not yet a window's (no window code) has nothing worth a backup."""
-    from models.settings import WINDOW_CODE, get_setting
+    from models.settings import WINDOW_CODE, get_setting_in
 
     today = today or date.today()
     if any(b.made_at.date() == today for b in _backups_in(backup_folder(store.path), store.path)):
         return None
     with store.read() as session:
-        if get_setting(session, WINDOW_CODE) is None:
+        if get_setting_in(session, WINDOW_CODE) is None:
             return None
     progress.report(0, None, "正在进行每日自动备份")
     return backup_store(store, BackupReason.DAILY, progress=progress)
@@ -414,13 +414,13 @@ def restore_store(db_path: Path | str, backup: Path | str, *, authorize: Callabl
     and belong to the same window. The current database is copied to the backups folder first
     ("恢复前的原数据库"); the restored one is marked RECOVERY_PENDING and the restore is audited.
     """
-    from models.audit import record_event
+    from models.audit import record_event_in
     from models.settings import (
         CENTRAL_URL,
         RECOVERY_PENDING,
         WINDOW_CODE,
-        get_setting,
-        set_setting,
+        get_setting_in,
+        set_setting_in,
     )
     from models.store import open_store
 
@@ -434,7 +434,7 @@ def restore_store(db_path: Path | str, backup: Path | str, *, authorize: Callabl
         try:
             actor = authorize(current)
             with current.read() as session:
-                code = get_setting(session, WINDOW_CODE)
+                code = get_setting_in(session, WINDOW_CODE)
         finally:
             current.close()
     checked = check_database_file(backup)
@@ -454,9 +454,9 @@ def restore_store(db_path: Path | str, backup: Path | str, *, authorize: Callabl
         try:
             actor = actor or authorize(prepared)
             with prepared.write() as session:
-                if get_setting(session, CENTRAL_URL):  # a window that syncs gets its later records back first
-                    set_setting(session, RECOVERY_PENDING, True)
-                record_event(session, actor=actor, action="store.restore", record_type="store",
+                if get_setting_in(session, CENTRAL_URL):  # a window that syncs gets its later records back first
+                    set_setting_in(session, RECOVERY_PENDING, True)
+                record_event_in(session, actor=actor, action="store.restore", record_type="store",
                              record_id=checked.window_code, after={"file": backup.name, "events": checked.events})
         finally:
             prepared.close()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.reference import bundled, check_shape, loader
-from models.settings import get_setting
+from models.settings import get_setting_in
 
 RULES_SETTING = "workflow.rules"
 
@@ -35,11 +35,9 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def case_rules(session: Session | None = None) -> dict[str, Any]:
+def case_rules_in(session: Session) -> dict[str, Any]:
     """The rules in force: the file's defaults with this window's overrides merged in."""
-    if session is None:
-        return default_rules()
-    return _merge(default_rules(), get_setting(session, RULES_SETTING, {}) or {})
+    return _merge(default_rules(), get_setting_in(session, RULES_SETTING, {}) or {})
 
 
 def direct_categories() -> tuple[str, ...]:

@@ -67,7 +67,7 @@ TABLE_LABELS = {
     "organizations": "登记库组织", "cases": "办件", "case_scope_items": "办件业务范围", "case_persons": "办件人员",
     "case_materials": "办件材料", "case_attachments": "办件附件", "case_steps": "办件环节", "case_counters": "办件编号",
     "print_records": "打印记录", "audit_events": "操作日志", "window_keys": "窗口签名密钥",
-    "organization_versions": "登记事项版本",
+    "organization_versions": "登记事项版本", "name_reservations": "名称保留",
 }
 
 LABELS = {
@@ -104,6 +104,8 @@ LABELS = {
     "collector_name": "领证人姓名", "collector_id_number": "领证人身份证号", "collected_at": "领证时间",
     "opinion": "审查意见", "changes": "更正内容", "changed_items": "变更事项",
     "version_no": "版本序号", "business": "业务", "effective_on": "生效日期", "scope": "业务范围", "persons": "在任人员",
+    "reserved_by": "保留人", "reserved_on": "保留日期", "expires_on": "保留期满日期", "ended_on": "保留结束日期",
+    "end_reason": "保留结束原因",
 }
 TABLE_COLUMN_LABELS = {("case_persons", "name"): "姓名", ("case_steps", "action"): "环节操作"}
 

@@ -42,9 +42,9 @@ WINDOW_TABLES = frozenset({
     "case_steps", "case_counters", "print_records",
 })
 # Rows the centre owns but a window may propose (a new organization from an approved case, a
-# version of its registered record) or publish (its own signing key); the centre decides and
-# sends the outcome back in the pull.
-CENTRE_TABLES = frozenset({"organizations", "organization_versions", "window_keys"})
+# version of its registered record) or publish (its own signing key, the names its open cases
+# reserve); the centre decides and sends the outcome back in the pull.
+CENTRE_TABLES = frozenset({"organizations", "organization_versions", "window_keys", "name_reservations"})
 SYNCED_TABLES = WINDOW_TABLES | CENTRE_TABLES
 
 FROM_CENTRE = "sync.from_centre"

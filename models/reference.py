@@ -101,6 +101,12 @@ def use_central(values: Mapping[str, Any]) -> dict[str, str]:
     return refused
 
 
+def central_in_use() -> dict[str, Any]:
+    """The centre's values in use (file name → JSON), as ``use_central`` takes them: what a
+    second process of this program is given so that it reads the same reference data."""
+    return copy.deepcopy(_central)
+
+
 _JSON_TYPES = {"str": (str,), "bool": (bool,), "str | None": (str, type(None))}
 _JSON_TYPE_NAMES = {"str": "文字", "bool": "true 或 false", "str | None": "文字或 null"}
 

@@ -32,7 +32,7 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-def get_setting(session: Session, key: str, default: Any = None) -> Any:
+def get_setting_in(session: Session, key: str, default: Any = None) -> Any:
     """The JSON value stored under ``key``, else ``default``, else the built-in default."""
     raw = session.scalar(select(Setting.value).where(Setting.key == key))
     if raw is None:
@@ -40,7 +40,7 @@ def get_setting(session: Session, key: str, default: Any = None) -> Any:
     return json.loads(raw)
 
 
-def set_setting(session: Session, key: str, value: Any) -> None:
+def set_setting_in(session: Session, key: str, value: Any) -> None:
     """Store ``value`` (JSON-serialisable) under ``key`` in the caller's transaction."""
     row = session.get(Setting, key)
     encoded = json.dumps(value, ensure_ascii=False)

@@ -4,6 +4,7 @@ from models import (  # noqa: F401
     accounts,
     audit,
     cases,
+    name_reservations,
     outbox,
     print_records,
     registry,

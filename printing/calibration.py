@@ -15,9 +15,9 @@ from itertools import product
 
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
-from models.settings import get_setting, set_setting
+from models.settings import get_setting_in, set_setting_in
 from models.store import Store
 from printing.templates import Template, load_template, stock_templates
 
@@ -92,7 +92,7 @@ def save_calibration(store: Store, printer: str, calibration: Calibration, *, ac
 
 def calibration_for_in(session: Session, printer: str) -> Calibration:
     """The calibration stored for ``printer``, or none (all zero) if it was never calibrated."""
-    stored = get_setting(session, _key(printer), {})
+    stored = get_setting_in(session, _key(printer), {})
     return Calibration(**stored) if stored else NO_CALIBRATION
 
 
@@ -102,8 +102,8 @@ def save_calibration_in(session: Session, printer: str, calibration: Calibration
     key = _key(printer)
     for name in stock_templates():
         calibration.check_on_sheet(load_template(name))
-    before = get_setting(session, key, {}) or None
+    before = get_setting_in(session, key, {}) or None
     after = asdict(calibration)
-    set_setting(session, key, after)
-    record_event(session, actor=actor, action="printing.calibrate", record_type="printer",
+    set_setting_in(session, key, after)
+    record_event_in(session, actor=actor, action="printing.calibrate", record_type="printer",
                  record_id=printer.strip(), before=before, after=after)

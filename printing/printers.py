@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
-from models.settings import get_setting, set_setting
+from models.audit import record_event_in
+from models.settings import get_setting_in, set_setting_in
 
 SETTING_PREFIX = "printing.printer."
 
 
 def printer_for_in(session: Session, document: str) -> str:
     """The printer last used for ``document`` (a DocumentKind value or 套打校准页); empty if none yet."""
-    return get_setting(session, SETTING_PREFIX + document, "") or ""
+    return get_setting_in(session, SETTING_PREFIX + document, "") or ""
 
 
 def remember_printer_in(session: Session, document: str, printer: str, *, actor: str) -> None:
@@ -21,6 +21,6 @@ def remember_printer_in(session: Session, document: str, printer: str, *, actor:
     before = printer_for_in(session, document)
     if not printer or printer == before:
         return
-    set_setting(session, SETTING_PREFIX + document, printer)
-    record_event(session, actor=actor, action="printing.printer", record_type="printer_choice", record_id=document,
+    set_setting_in(session, SETTING_PREFIX + document, printer)
+    record_event_in(session, actor=actor, action="printing.printer", record_type="printer_choice", record_id=document,
                  before={"printer": before} if before else None, after={"printer": printer})

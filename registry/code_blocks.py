@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from forms.fields import Field, FieldInvalid, as_single_line
 from forms.text import TextRefused, normalize_text
 from models import reference
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
 from models.registry import CodeBlock, OrganizationCode
-from models.settings import get_setting
+from models.settings import get_setting_in
 from models.store import Store
 from registry.credit_code import (
     ALPHABET,
@@ -117,7 +117,7 @@ def add_block(store: Store, first_body8: str, count: int, *, actor: str, note: s
         rows = [{"code": c, "block_id": block.id, "position": i} for i, c in enumerate(codes)]
         for i in range(0, len(rows), _CHUNK):
             session.execute(insert(OrganizationCode), rows[i : i + _CHUNK])
-        record_event(session, actor=actor, action="codes.add_block", record_type="code_block", record_id=block.id,
+        record_event_in(session, actor=actor, action="codes.add_block", record_type="code_block", record_id=block.id,
                      after={"first": codes[0], "last": codes[-1], "count": count})
         return BlockSummary(block.id, codes[0], codes[-1], count, 0)
 
@@ -192,7 +192,7 @@ def assign_credit_code_in(session: Session, org_type: str, *, division: str | No
     )
     if marked.rowcount != 1:  # only possible if the caller's transaction does not hold the write lock
         raise SoregError("组织机构代码分配冲突，请重试。", field="统一社会信用代码")
-    threshold = int(get_setting(session, LOW_WARNING_SETTING, LOW_WARNING_DEFAULT))
+    threshold = int(get_setting_in(session, LOW_WARNING_SETTING, LOW_WARNING_DEFAULT))
     return AssignedCode(credit_code, org_code, codes_remaining_in(session), threshold)
 
 
@@ -233,5 +233,5 @@ class CodeSupply:
 
 def code_supply(store: Store) -> CodeSupply:
     with store.read() as session:
-        threshold = int(get_setting(session, LOW_WARNING_SETTING, LOW_WARNING_DEFAULT))
+        threshold = int(get_setting_in(session, LOW_WARNING_SETTING, LOW_WARNING_DEFAULT))
     return CodeSupply(block_status(store), threshold)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import mul
 
 from models import reference
 from models.errors import SoregError
@@ -46,7 +47,7 @@ def organization_code_check(body8: str) -> str:
         raise SoregError(
             f"组织机构代码本体“{body8}”应为 8 位数字或大写字母（不含 I、O、S、V、Z）。", field="组织机构代码"
         )
-    remainder = 11 - sum(ORG_CODE_VALUES[ch] * w for ch, w in zip(body8, ORG_CODE_WEIGHTS, strict=True)) % 11
+    remainder = 11 - sum(map(mul, map(ORG_CODE_VALUES.__getitem__, body8), ORG_CODE_WEIGHTS)) % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 
 
@@ -57,7 +58,9 @@ def organization_code(body8: str) -> str:
 
 def final_check(body17: str) -> str:
     """The final check character (position 18) of the first 17 characters."""
-    return ALPHABET[-sum(FINAL_VALUES[ch] * w for ch, w in zip(body17, FINAL_WEIGHTS, strict=True)) % 31]
+    if len(body17) != 17:
+        raise ValueError(f"final_check takes 17 characters, not {len(body17)}")
+    return ALPHABET[-sum(map(mul, map(FINAL_VALUES.__getitem__, body17), FINAL_WEIGHTS)) % 31]
 
 
 def _bad_character(code: str) -> str | None:

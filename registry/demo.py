@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import reference
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
 from models.registry import Organization, OrgStatus
-from models.settings import DEMO_DATABASE, get_setting
+from models.settings import DEMO_DATABASE, get_setting_in
 from models.store import Store
 from registry.credit_code import ALPHABET, build_credit_code, organization_code
 from registry.organizations import (
@@ -166,7 +166,7 @@ class _Generator:
 
 def require_demo_database_in(session: Session) -> None:
     """Refuse to make demo data anywhere but in a demo database."""
-    if not get_setting(session, DEMO_DATABASE):
+    if not get_setting_in(session, DEMO_DATABASE):
         raise SoregError("演示数据只能生成在演示数据库中，不能混入本窗口的真实登记库和办件。"
                          "请新建一个演示数据库，例如 --db demo.sqlite3 init --window D01 --demo。", field="数据库")
 
@@ -212,6 +212,6 @@ def fill_demo(store: Store, count: int, *, seed: int = 1, progress=None) -> int:
         ids = bulk_add_organizations_in(session, demo_organizations(count, seed=seed,
                                                                  first_serial=next_demo_serial_in(session)),
                                      on_chunk=report)
-        record_event(session, actor=DEMO_ACTOR, action="registry.demo", record_type="registry", record_id="demo",
+        record_event_in(session, actor=DEMO_ACTOR, action="registry.demo", record_type="registry", record_id="demo",
                      after={"organizations": len(ids), "seed": seed})
     return len(ids)

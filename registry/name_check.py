@@ -5,6 +5,9 @@ registry through the name index (organization_names, name_variants): identical n
 字号 (reject), homophone and one-character-different 字号, equal 字号 in another field or form
 (warn). Only organizations that are registered now, or renamed / deregistered less than 1 year
 or revoked less than 3 years before the check date, count; older ones are mentioned as info.
+Names reserved for open cases (名称保留, models/name_reservations.py) count by the same
+relations, each named with its case number and window, until the case ends or the 保留期 runs
+out; a case's own reservation does not count against it.
 
 "Less than N years before the check date" means: the check date lies before the N-th
 anniversary of the change date (deregistered 2025-03-01 still blocks on 2026-02-28, not on
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 from sqlalchemy import CompoundSelect, bindparam, literal_column, or_, select, union_all
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from models import reference
 from models.errors import SoregError
+from models.name_reservations import NameReservation
 from models.registry import NameVariant, Organization, OrganizationName, OrgStatus
 from models.store import Store
 from registry.name_rules import (
@@ -292,6 +296,52 @@ def registry_findings_in(session: Session, parsed: ParsedName, as_of: date, *, o
     return findings
 
 
+# The same relations to a name reserved for an open case (名称保留): rule "reserved.<relation>".
+RESERVED_RELATIONS: dict[str, tuple[str, str]] = {
+    "identical_name": (REJECT, "与正在办理的办件已保留的名称相同"),
+    "identical_zihao": (REJECT, "与正在办理的、行(事)业领域和组织形式都相同的办件所保留名称的{label}相同"),
+    "homophone_zihao": (WARN, "与正在办理的、行(事)业领域和组织形式都相同的办件所保留名称的{label}读音相同，易混淆，请审核人员判断"),
+    "one_char_zihao": (WARN, "与正在办理的、行(事)业领域和组织形式都相同的办件所保留名称的{label}只差一个字，易混淆，请审核人员判断"),
+    "same_zihao_other_form": (WARN, "与正在办理的、行(事)业领域相同、组织形式不同的办件所保留名称的{label}相同，请审核人员判断"),
+    "same_zihao_other_field": (WARN, "与正在办理的、组织形式相同、行(事)业领域不同的办件所保留名称的{label}相同，请审核人员判断"),
+}
+
+
+def reserved_names_in(session: Session, parsed: ParsedName, as_of: date,
+                      case_id: uuid.UUID | None = None) -> list[NameReservation]:
+    """Reservations in force on ``as_of`` that could relate to ``parsed`` (the same name, the same
+    key, or the same field and form), other than ``case_id``'s own: index look-ups."""
+    r = NameReservation
+    candidates = [r.name == parsed.name]
+    if parsed.compare_key:
+        candidates += [r.compare_key == parsed.compare_key, (r.field == parsed.compare_field) & (r.form == parsed.form)]
+    query = select(r).where(r.ended_on.is_(None), r.expires_on > as_of, or_(*candidates))
+    if case_id is not None:
+        query = query.where(r.case_id != case_id)
+    return list(session.scalars(query))
+
+
+def reservation_findings_in(session: Session, parsed: ParsedName, as_of: date,
+                            case_id: uuid.UUID | None = None) -> list[Finding]:
+    """Names reserved for open cases that are identical or similar, grouped by rule, each named
+    with its case number, window and last day reserved."""
+    proposed = Proposed.of(parsed)
+    order = list(RESERVED_RELATIONS)
+    ranked = sorted(((order.index(rule), entry) for entry in reserved_names_in(session, parsed, as_of, case_id)
+                     if (rule := relation(proposed, entry)) is not None), key=lambda x: (x[0], x[1].case_no))
+    label = zihao_label(parsed.org_type)
+    findings = []
+    for rank, rule in enumerate(order):
+        entries = [e for r, e in ranked if r == rank]
+        if entries:
+            level, sentence = RESERVED_RELATIONS[rule]
+            texts = [f"窗口 {e.window_code} 办件 {e.case_no} 保留的“{e.name}”（保留至 {e.expires_on - timedelta(days=1):%Y-%m-%d}）"
+                     for e in entries]
+            findings.append(Finding(f"reserved.{rule}", level, sentence.format(label=label) + "：" + listing(texts),
+                                    [e.case_no for e in entries]))
+    return findings
+
+
 def verdict_of(findings: list[Finding]) -> str:
     levels = {f.level for f in findings}
     return "reject" if REJECT in levels else "warn" if WARN in levels else "pass"
@@ -308,23 +358,24 @@ def _validate(name: str, org_type: str) -> str:
 
 
 def check_name(store: Store, name: str, org_type: str, as_of: date, parsed: ParsedName | None = None, *,
-               own: uuid.UUID | None = None) -> NameCheckResult:
+               own: uuid.UUID | None = None, case_id: uuid.UUID | None = None) -> NameCheckResult:
     """Check a proposed name for ``org_type`` on ``as_of``; ``parsed`` is the clerk's corrected split;
-    ``own``: the organization that applies for it (a change of name), whose names are no clash."""
+    ``own``: the organization that applies for it (a change of name), whose names are no clash;
+    ``case_id``: the case whose own reservation does not count."""
     with store.read() as session:
-        return check_name_in(session, name, org_type, as_of, parsed, own=own)
+        return check_name_in(session, name, org_type, as_of, parsed, own=own, case_id=case_id)
 
 
-def check_name_in(session: Session, name: str, org_type: str, as_of: date,
-                  parsed: ParsedName | None = None, *, own: uuid.UUID | None = None) -> NameCheckResult:
-    """``check_name`` in the caller's transaction; ``own``: the organization that applies for the
-    name (a change of name), whose current and former names are no clash."""
+def check_name_in(session: Session, name: str, org_type: str, as_of: date, parsed: ParsedName | None = None, *,
+                  own: uuid.UUID | None = None, case_id: uuid.UUID | None = None) -> NameCheckResult:
+    """``check_name`` in the caller's transaction."""
     normalized = _validate(name, org_type)
     if parsed is None:
         parsed = parse_name(normalized, org_type)
     findings = [f for rule in FORM_RULES for f in rule(parsed)] + registry_findings_in(
         session, parsed, as_of, own=None if own is None else session.scalar(
             select(literal_column("organizations.rowid")).where(Organization.id == own)))
+    findings += reservation_findings_in(session, parsed, as_of, case_id)
     return NameCheckResult(normalized, verdict_of(findings), findings, parsed)
 
 

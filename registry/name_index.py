@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models import reference
 from models.registry import NameVariant, Organization, OrganizationName
 from models.store import Store
-from registry.names import parse_name, pinyin_key, variant_keys
+from registry.names import ParsedName, parse_name, pinyin_key, variant_keys
 
 
 def name_row(
@@ -30,20 +30,17 @@ def name_row(
 ) -> dict:
     """The organization_names columns of one name as plain data: what ``name_entry`` builds
     objects from and the bulk import inserts directly."""
-    parsed = parse_name(name, org_type)
+    normalized, key, pinyin, field, form = name_keys(parse_name(name, org_type))
+    return {"organization_id": organization_id, "name": normalized, "is_current": is_current,
+            "renamed_on": renamed_on, "org_type": org_type, "compare_key": key, "compare_pinyin": pinyin,
+            "field": field, "form": form}
+
+
+def name_keys(parsed: ParsedName) -> tuple[str, str, str, str, str]:
+    """The organization_names columns a name's split gives: the normalized name, compare_key,
+    its pinyin, field and form."""
     key = parsed.compare_key
-    row = {
-        "organization_id": organization_id,
-        "name": parsed.name,  # normalized by parse_name
-        "is_current": is_current,
-        "renamed_on": renamed_on,
-        "org_type": org_type,
-        "compare_key": key,
-        "compare_pinyin": pinyin_key(key),
-        "field": parsed.compare_field,
-        "form": parsed.form,
-    }
-    return row
+    return parsed.name, key, pinyin_key(key), parsed.compare_field, parsed.form
 
 
 def name_entry(org: Organization, name: str, *, is_current: bool, renamed_on: date | None = None) -> OrganizationName:

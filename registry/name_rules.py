@@ -14,7 +14,7 @@ from typing import Any
 
 from models import reference
 from models.errors import SoregError
-from registry.names import ParsedName, authority_regions
+from registry.names import ParsedName, authority_regions, older_authority_regions
 
 REJECT = "reject"
 WARN = "warn"
@@ -37,8 +37,9 @@ class Finding:
 @dataclass(frozen=True)
 class NameRuleLimits:
     """Protection periods in years, the 社会团体 endings that take a home-region name, the
-    endings of branches and representative offices, the types that may lack a 字号, and the
-    fewest characters of a 字号 and of a 社会团体's field or member composition."""
+    endings of branches and representative offices, the types that may lack a 字号, the
+    fewest characters of a 字号 and of a 社会团体's field or member composition, and the words
+    older rules put before the region ("民办")."""
 
     renamed_years: int
     deregistered_years: int
@@ -48,9 +49,10 @@ class NameRuleLimits:
     zihao_optional_types: tuple[str, ...]
     min_zihao_chars: int
     min_field_chars: int
+    older_leading_words: tuple[str, ...]
 
 
-_OPTIONAL_KEYS = ("branch_endings", "zihao_optional_types")  # added later: a file without them takes the bundled ones
+_OPTIONAL_KEYS = ("branch_endings", "zihao_optional_types", "older_leading_words")  # added later: a file without them takes the bundled ones
 _OPTIONAL_COUNTS = ("min_zihao_chars", "min_field_chars")
 
 
@@ -106,14 +108,43 @@ def rule_chinese_only(parsed: ParsedName) -> list[Finding]:
     return [Finding("chinese_only", REJECT, f"名称只能使用汉字，不能含有字母、数字或其他符号：{shown}。请改用汉字。")]
 
 
+def _older_region_start(name: str) -> tuple[str, str] | None:
+    """(the start written the older way, the name in the current form) when ``name`` begins
+    with the authority's region as older rules allowed: "上海长宁区…" (the district after the
+    city's short name) or a leading word before the region ("民办上海…")."""
+    prefix = reference.district().name_prefix
+    older = older_authority_regions()
+    regions = sorted(authority_regions() + older, key=len, reverse=True)
+    for word in ("", *name_rule_limits().older_leading_words):
+        if not name.startswith(word):
+            continue
+        rest = name[len(word):]
+        # with no word before it, only an older region counts (the current one has passed already)
+        region = next((r for r in regions if rest.startswith(r) and (word or r in older)), None)
+        if region is not None:
+            return name[:len(word) + len(region)], prefix + word + rest[len(region):]
+    return None
+
+
 def rule_region_prefix(parsed: ParsedName) -> list[Finding]:
     """The name starts with the authority's region: a district's full prefix (上海市长宁区;
-    "长宁区…" alone is refused), or for a province-level authority its full or short name."""
+    "长宁区…" alone is refused), or for a province-level authority its full or short name.
+
+    A region written as older rules allowed — "上海长宁区…", or "民办" before the region as the
+    民办非企业单位名称管理暂行规定 let schools write it — is a lawful registered name and is never
+    refused; a new name should take the current form, so the reviewer is warned with it."""
     district = reference.district()
     regions = authority_regions()
     if parsed.name.startswith(regions):
         return []
     prefix = district.name_prefix
+    if older := _older_region_start(parsed.name):
+        start, suggestion = older
+        return [Finding(
+            "region_older_form", WARN,
+            f"名称以“{start}”开头，是现行《社会组织名称管理办法》施行前的写法：已登记的名称可以继续使用，"
+            f"新申请的名称应以行政区划全称“{prefix}”开头，请审核人员确认。建议名称：{suggestion}。",
+        )]
     if district.district and parsed.name.startswith(district.district):
         suggestion = prefix + parsed.name[len(district.district):]
         return [Finding(

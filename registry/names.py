@@ -97,8 +97,23 @@ def authority_regions() -> tuple[str, ...]:
     prefix = reference.district().name_prefix
     if reference.district().district:
         return (prefix,)
-    short = [r for r in _region_prefixes() if r != prefix and prefix.startswith(r) and r in reference.division_names()]
-    return (prefix, *short[:1])
+    return (prefix, *_short_names(prefix)[:1])
+
+
+def _short_names(division: str) -> list[str]:
+    """The shorter names of ``division`` in the division list ("上海市" → "上海"), longest first."""
+    return [r for r in _region_prefixes() if r != division and division.startswith(r) and r in reference.division_names()]
+
+
+@lru_cache(maxsize=1)
+def older_authority_regions() -> tuple[str, ...]:
+    """How names registered before the full form was required write a district authority's
+    region: the district after the city's short name ("上海长宁区" for 上海市长宁区); none for
+    a province-level authority."""
+    district = reference.district()
+    if not district.district:
+        return ()
+    return tuple(short + district.district for short in _short_names(district.province))
 
 
 def _split_region(name: str) -> tuple[str, str]:
@@ -158,7 +173,7 @@ def parse_name(name: str, org_type: str) -> ParsedName:
     return ParsedName(normalized, org_type, region, zihao, field_word, field, form)
 
 
-for _cache in (parse_name, _region_prefixes, authority_regions, _field_suffixes):
+for _cache in (parse_name, _region_prefixes, authority_regions, older_authority_regions, _field_suffixes):
     reference.on_change(_cache.cache_clear)
 
 

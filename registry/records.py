@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from forms.case_items import NOT_REGISTERED, RECORD_ITEMS
 from forms.print_limits import scope_as_printed
-from models.audit import AuditEvent, record_event
+from models.audit import AuditEvent, record_event_in
 from models.base import local_time, utcnow
 from models.cases import BusinessType, Case, PersonRole
 from models.errors import SoregError
@@ -35,6 +35,7 @@ from registry.organizations import organization_in, rename_organization_in
 from registry.registry_query import street_name
 
 IMPORTED = "登记库导入"  # the business of the implied version of an imported organization
+UNRECORDED = "（未记录）"  # who made an organization's record the registry got without an import event (a pull)
 IMPORT_ACTION = "registry.import"
 OFFICE_ROLES = frozenset({PersonRole.LEGAL_REPRESENTATIVE.value, PersonRole.RESPONSIBLE.value})
 # The organizations columns that mirror the current record (kept in step by add_version_in).
@@ -211,7 +212,7 @@ def _import_origin(session: Session, org: Organization) -> tuple[str, datetime]:
     event = session.execute(select(AuditEvent.actor, AuditEvent.created_at).where(
         AuditEvent.action == IMPORT_ACTION, AuditEvent.created_at >= org.created_at)
         .order_by(AuditEvent.created_at).limit(1)).first()
-    return (event.actor, event.created_at) if event else ("", org.created_at)
+    return (event.actor, event.created_at) if event else (UNRECORDED, org.created_at)
 
 
 def _implied_version(session: Session, org: Organization) -> tuple[RecordVersion, RegisteredRecord]:
@@ -313,7 +314,7 @@ def add_version_in(session: Session, org: Organization, record: RegisteredRecord
     elif not establishing:
         before = implied_record(org)
         who, when = _import_origin(session, org)
-        _append(session, org, 1, before, actor=who or IMPORTED, at=when, on=local_time(when).date(), business=IMPORTED,
+        _append(session, org, 1, before, actor=who, at=when, on=local_time(when).date(), business=IMPORTED,
                 case_id=None, case_no=None)
         numbers = 1
     case_no = session.scalar(select(Case.case_no).where(Case.id == case_id)) if case_id else None
@@ -327,7 +328,7 @@ def add_version_in(session: Session, org: Organization, record: RegisteredRecord
         if getattr(org, column) != value:
             setattr(org, column, value)
     session.flush()
-    record_event(session, actor=actor, action="organization.version", record_type="organization", record_id=org.id,
+    record_event_in(session, actor=actor, action="organization.version", record_type="organization", record_id=org.id,
                  after={"version_no": number, "business": business, "case_no": case_no,
                         "changed": [c.label for c in record_changes(before, record)]})
     return number

@@ -36,9 +36,9 @@ from keyring.errors import KeyringError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
-from models.settings import WINDOW_CODE, get_setting, set_setting
+from models.settings import WINDOW_CODE, get_setting_in, set_setting_in
 from models.signing import WindowKey
 from models.store import Store
 from signing.qr import Claim, sign_claim
@@ -138,7 +138,7 @@ def add_public_key(session: Session, *, key_id: str, window_code: str, public_ke
     row = WindowKey(key_id=key_id, window_code=window_code, public_key=raw.hex())
     session.add(row)
     session.flush()
-    record_event(session, actor=actor, action="signing.public_key.add", record_type="window_key",
+    record_event_in(session, actor=actor, action="signing.public_key.add", record_type="window_key",
                  record_id=key_id, after={"window_code": window_code, "public_key": raw.hex()})
     return True
 
@@ -172,7 +172,7 @@ def window_keys(store: Store) -> list[WindowKeyInfo]:
 def _own_key(session: Session, window_code: str) -> tuple[str, Ed25519PrivateKey] | None:
     """This database's key id and private key, if the keyring has it (a database set up by an older
     version: the key under the window code, if its public key is registered here)."""
-    key_id = get_setting(session, SIGNING_KEY_ID)
+    key_id = get_setting_in(session, SIGNING_KEY_ID)
     if key_id is not None:
         private_key = _read_private(keyring_user(key_id))
         return (key_id, private_key) if private_key is not None else None
@@ -202,7 +202,7 @@ def create_window_key(store: Store, window_code: str, *, actor: str) -> WindowKe
     with store.write() as session:
         add_public_key(session, key_id=key_id, window_code=window_code, public_key_hex=_public_hex(public_key),
                        actor=actor)
-        set_setting(session, SIGNING_KEY_ID, key_id)
+        set_setting_in(session, SIGNING_KEY_ID, key_id)
     note = ""
     if others:
         note = (f"注意：本机已有其他数据库以窗口代码 {window_code} 设置（签名密钥 {'、'.join(others)}）。"
@@ -224,7 +224,7 @@ class WindowSigner:
 def window_signer(store: Store) -> WindowSigner:
     """The signer of this database's key pair; SoregError if it has none yet."""
     with store.read() as session:
-        code = get_setting(session, WINDOW_CODE)
+        code = get_setting_in(session, WINDOW_CODE)
         if code is None:
             raise SoregError("本窗口尚未初始化，没有签名密钥。请先运行 init 初始化窗口。", field="签名密钥")
         own = _own_key(session, code)

@@ -65,6 +65,13 @@ def _numbered(rows: Iterator, first: int = 2) -> Iterator[tuple[int, tuple[Any, 
             yield number, tuple(values)
 
 
+def _numbered_text(rows: Iterator[tuple[str, ...]], first: int = 2) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """``_numbered`` for rows of text (.csv): a row is blank when its cells joined are blank."""
+    for number, values in enumerate(rows, start=first):
+        if "".join(values).strip():
+            yield number, values
+
+
 # ---- .xlsx ---------------------------------------------------------------------------------
 
 def _has_formulas(path: Path) -> bool:
@@ -199,7 +206,7 @@ def _csv(path: Path) -> Iterator[Table]:
         header = next(rows, None)
         if header is None:
             raise SoregError(f"文件 {path.name} 是空的，第 1 行应为表头。", field="文件")
-        yield Table(_header(header), _numbered(rows), max(_count_lines(path) - 1, 0), shown)
+        yield Table(_header(header), _numbered_text(rows), max(_count_lines(path) - 1, 0), shown)
 
 
 @contextmanager

@@ -11,7 +11,12 @@ former name (曾用名) of the organization with the same credit code, renamed o
 
 The rows stream: each checked row goes to a staging database (a temporary SQLite file), the
 checks across rows are SQL over it, and matching and writing go through it in chunks, so memory
-stays flat however long the file is (``StagedImport``).
+stays flat however long the file is (``StagedImport``). A large file shares the work with a
+second process (``SecondProcess``): it checks two chunks of rows in three while this process
+reads the file and stages them, and splits the new organizations' names (and their pinyin)
+while this one writes. Into an empty registry every row is new, which SQL decides over the
+staging table (``match_into_empty``), and the registry's secondary indexes are built after the
+rows (registry/registry_indexes.py).
 
 What the rows then do depends on where the file is imported:
 - a window with no centre set up writes them into its registry (``import_registry``);
@@ -28,10 +33,13 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import multiprocessing
 import sqlite3
 import tempfile
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -51,11 +59,11 @@ from forms.fields import (
 )
 from forms.intake import as_street_code
 from models import reference
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
 from models.progress import SILENT, Progress, stop_if_cancelled
 from models.registry import Organization, OrganizationName, OrgStatus
-from models.settings import CENTRAL_URL, get_setting
+from models.settings import CENTRAL_URL, get_setting_in
 from models.store import Store
 from registry.credit_code import validate_credit_code
 from registry.name_index import apply_parsed_parts, index_current_name_in, name_entry
@@ -63,8 +71,10 @@ from registry.names import normalize_name
 from registry.organizations import (
     FormerName,
     OrganizationRecord,
+    add_stored_organizations_in,
     bulk_add_organizations_in,
     propose_change_in,
+    split_stored_names,
 )
 from registry.registry_indexes import (
     create_index_in,
@@ -315,7 +325,7 @@ def _readers(columns: list[Column | None]) -> list[tuple[Column, Callable[[Any],
 
 
 def _check_row(number: int, values: tuple, readers: list[tuple[Column, Callable[[Any], Any]] | None],
-               problems: ProblemLog) -> dict | None:
+               problems: ProblemLog | _Problems) -> dict | None:
     """The row's values by attribute, or None (its problems logged)."""
     parsed: dict[str, Any] = {}
     bad: set[str] = set()
@@ -343,6 +353,44 @@ def _check_row(number: int, values: tuple, readers: list[tuple[Column, Callable[
             problems.add(number, "统一社会信用代码", f"第 2 位为 {code[1]}，与组织类型“{org_type}”的类别代码 {digit} 不符")
             bad.add("统一社会信用代码")
     return None if bad else parsed
+
+
+class _Problems(list):
+    """Problems as (row, column, reason) tuples, for a ``ProblemLog`` in the process that keeps it."""
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        self.append((row, column, reason))
+
+
+def _staged_rows(chunk: list[tuple[int, tuple]],
+                 readers: list[tuple[Column, Callable[[Any], Any]] | None]) -> tuple[list[list], _Problems]:
+    """The good rows of ``chunk`` (row number, values) as the staging table takes them, and the
+    problems of the others."""
+    problems, staged = _Problems(), []
+    for number, values in chunk:
+        parsed = _check_row(number, values, readers, problems)
+        if parsed is not None:
+            former = parsed.get("status") == RENAMED
+            row = [number, int(former), parsed.get("credit_code"), parsed["name"],
+                   normalize_name(parsed["name"]) if former else None, parsed["org_type"],
+                   *map(parsed.get, _VALUE_COLUMNS)]
+            for i in _DATE_POSITIONS:
+                if row[i] is not None:
+                    row[i] = row[i].isoformat()
+            staged.append(row)
+    return staged, problems
+
+
+_CHECKING: dict[tuple[str, ...], list] = {}
+"""The readers of the second process, by header: made once for the import it serves."""
+
+
+def _check_chunk(header: list[str], chunk: list[tuple[int, tuple]]) -> tuple[list[list], _Problems]:
+    """``_staged_rows`` in the second process (the header's problems are the first process's)."""
+    readers = _CHECKING.get(tuple(header))
+    if readers is None:
+        readers = _CHECKING.setdefault(tuple(header), _readers(_header_columns(header, ProblemLog())))
+    return _staged_rows(chunk, readers)
 
 
 # ---- the staging database ------------------------------------------------------------------
@@ -407,6 +455,10 @@ class Action:
 
 
 CHANGES = (Action.CHANGE, Action.FORMER_ADD, Action.FORMER_DATE)
+_FORMERS = ("(SELECT json_group_array(json_array(f.name, f.status_changed_on)) FROM rows f"
+            f" WHERE f.former = 1 AND f.bad = 0 AND f.code = rows.code AND f.action = '{Action.FORMER_NEW}')")
+"""The former names (曾用名) of a new organization from the file, as JSON."""
+_NO_OWNER = "找不到统一社会信用代码为 {code} 的组织：曾用名所属组织的现名称须在登记库中或本文件中"
 
 
 @dataclass(frozen=True)
@@ -455,7 +507,9 @@ class StagedImport:
 
     # -- reading the file --
 
-    def _load(self, progress: Progress) -> None:
+    def _load(self, progress: Progress, second: SecondProcess | None = None) -> None:
+        """Read, check and stage every row; a large file's rows are checked by ``second``
+        (a chunk or two ahead) while this process reads the next ones and stages the checked."""
         with open_table(self.path) as table:
             self.encoding = table.encoding
             columns = _header_columns(table.header, self.problems)
@@ -463,27 +517,22 @@ class StagedImport:
             self.attributes = tuple(c.attribute for c in COLUMNS if c.header in present)
             if not all(c.header in present for c in COLUMNS if c.required):
                 return  # rows cannot be read without their name and type
-            readers = _readers(columns)
-            total, done, batch = table.estimated_rows, 0, []
-            for number, values in table.rows:
-                parsed = _check_row(number, values, readers, self.problems)
-                if parsed is not None:
-                    former = parsed.get("status") == RENAMED
-                    row = [number, int(former), parsed.get("credit_code"), parsed["name"],
-                           normalize_name(parsed["name"]) if former else None, parsed["org_type"],
-                           *map(parsed.get, _VALUE_COLUMNS)]
-                    for i in _DATE_POSITIONS:
-                        if row[i] is not None:
-                            row[i] = row[i].isoformat()
-                    batch.append(row)
-                done += 1
-                if len(batch) == CHUNK:
-                    self._insert(batch)
-                    batch = []
-                if done % REPORT_EVERY == 0:
-                    progress.report(done, max(total, done) if total else None, "校验")
-                    stop_if_cancelled(progress)
-            self._insert(batch)
+            total, done = table.estimated_rows, 0
+            chunks = iter(lambda: list(itertools.islice(table.rows, REPORT_EVERY)), [])
+            if second is not None and (total or 0) >= SECOND_PROCESS_FROM:
+                readers = _readers(columns)
+                checked = second.ahead(_check_chunk, chunks, table.header,
+                                       local=lambda chunk: _staged_rows(chunk, readers))
+            else:
+                readers = _readers(columns)
+                checked = ((chunk, _staged_rows(chunk, readers)) for chunk in chunks)
+            for chunk, (rows, problems) in checked:
+                for problem in problems:
+                    self.problems.add(*problem)
+                self._insert(rows)
+                done += len(chunk)
+                progress.report(done, max(total, done) if total else None, "校验")
+                stop_if_cancelled(progress)
             progress.report(done, done, "校验")
         if done == 0 and not self.problems.count:
             self.problems.add(2, "名称", "文件没有数据行")
@@ -576,6 +625,25 @@ class StagedImport:
         for chunk in self._rows("former = 1", columns="code, name, org_type, status_changed_on"):
             self._match_formers(registry, chunk)
             stop_if_cancelled(progress)
+        self._reject_if_bad()
+
+    def match_into_empty(self, progress: Progress) -> None:
+        """``match`` against an empty registry, decided in SQL: every current row is new, and a
+        former name is one of a new organization when its credit code has a current row in the
+        file, else it is refused as ``_match_formers`` refuses it."""
+        progress.report(0, None, "比对")
+        sql = self.db.execute
+        sql("UPDATE rows SET action = ? WHERE former = 0 AND bad = 0", (Action.NEW,))
+        owned = "code IN (SELECT code FROM rows WHERE former = 0 AND bad = 0)"
+        sql(f"UPDATE rows SET action = ? WHERE former = 1 AND bad = 0 AND {owned}", (Action.FORMER_NEW,))
+        for number, code in sql(f"SELECT number, code FROM rows WHERE former = 1 AND bad = 0 AND NOT {owned}"
+                                " ORDER BY number").fetchall():
+            self._refuse(number, "统一社会信用代码", _NO_OWNER.format(code=code))
+        for index in _MATCHED_INDEXES:
+            sql(index)
+        self._reject_if_bad()
+
+    def _reject_if_bad(self) -> None:
         if self.problems.count:
             raise ImportRejected(self.path.name, self.problems.listed(), self.problems.count)
 
@@ -620,8 +688,7 @@ class StagedImport:
                 continue
             owner = owners.get(owner_id) if owner_id else by_code.get(code)
             if owner is None:
-                self._refuse(number, "统一社会信用代码",
-                             f"找不到统一社会信用代码为 {code} 的组织：曾用名所属组织的现名称须在登记库中或本文件中")
+                self._refuse(number, "统一社会信用代码", _NO_OWNER.format(code=code))
                 continue
             if owner_id is None and owner.values["org_type"] != org_type:
                 self._refuse(number, "组织类型", "与该统一社会信用代码所属组织的组织类型不同")
@@ -641,12 +708,23 @@ class StagedImport:
 
     def additions(self) -> Iterator[list[OrganizationRecord]]:
         """The new organizations with their former names from the file, a chunk at a time."""
-        formers = (f"(SELECT json_group_array(json_array(f.name, f.status_changed_on)) FROM rows f"
-                   f" WHERE f.former = 1 AND f.bad = 0 AND f.code = rows.code AND f.action = '{Action.FORMER_NEW}')")
-        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"{formers}, {self._value_columns}"):
+        for chunk in self._rows("former = 0 AND action = ?", (Action.NEW,), f"{_FORMERS}, {self._value_columns}"):
             yield [OrganizationRecord(**self._values(staged), former_names=tuple(
                 FormerName(name, date.fromisoformat(renamed_on)) for name, renamed_on in json.loads(names)))
                    for _number, names, *staged in chunk]
+
+    def stored_additions(self) -> tuple[tuple[str, ...], Iterator[list[tuple]]]:
+        """The new organizations as the registry stores them: the attributes of the file's
+        columns and, a chunk at a time, rows of their values (dates as ISO text, as SQLite
+        keeps them) followed by their former names (JSON ``[[name, renamed_on], …]``, or None),
+        in credit code order (those without one first), so that the registry's unique credit
+        code index grows at its end instead of at random places."""
+        attributes = self.attributes + (() if "status" in self.attributes else ("status",))
+        status = "" if "status" in self.attributes else f", '{OrgStatus.ACTIVE.value}'"
+        cursor = self.db.execute(
+            f"SELECT {self._value_columns}{status}, nullif({_FORMERS}, '[]') FROM rows INDEXED BY rows_code"
+            f" WHERE former = 0 AND bad = 0 AND action = ? ORDER BY code", (Action.NEW,))
+        return attributes, iter(lambda: cursor.fetchmany(CHUNK), [])
 
     def changes(self) -> Iterator[OrganizationChange]:
         """The changes to organizations already in the registry, one organization at a time."""
@@ -665,9 +743,10 @@ class StagedImport:
 
 
 @contextmanager
-def staged_import(path: Path | str, *, folder: Path | None = None,
-                  progress: Progress = SILENT) -> Iterator[StagedImport]:
-    """Read and check ``path`` into a staging database in ``folder`` (removed on exit)."""
+def staged_import(path: Path | str, *, folder: Path | None = None, progress: Progress = SILENT,
+                  second: SecondProcess | None = None) -> Iterator[StagedImport]:
+    """Read and check ``path`` into a staging database in ``folder`` (removed on exit), a
+    large file's rows checked by ``second``."""
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix=".registry-import-", dir=folder) as tmp:
         db = sqlite3.connect(Path(tmp) / "staging.sqlite3", isolation_level=None)
@@ -677,7 +756,7 @@ def staged_import(path: Path | str, *, folder: Path | None = None,
             db.execute(_SCHEMA)
             staged = StagedImport(path, db, None)
             db.execute("BEGIN")
-            staged._load(progress)
+            staged._load(progress, second)
             for index in _INDEXES:
                 db.execute(index)
             staged._cross_check()
@@ -760,9 +839,80 @@ def _apply_change(session: Session, change: OrganizationChange) -> None:
     session.flush()
 
 
+SECOND_PROCESS_FROM = 20_000
+"""Rows from which an import checks them, and new organizations from which it splits their
+names, in a second process (starting it takes a second)."""
+AHEAD = 2
+"""Chunks the second process may be ahead of this one."""
+LOCAL_EVERY = 3
+"""Of the rows to check, this process checks every third chunk itself: reading the file and
+staging the rows are a third of the work of checking them."""
+
+
+class SecondProcess:
+    """One worker process of the import (spawned, so it inherits no database connection or
+    thread), started when first needed: it checks rows and splits names a chunk or two ahead
+    of this process, which reads the file and writes the databases, so two cores share an
+    import. Chunks in flight are its only memory; ``close`` drops the chunks still waiting."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def ahead(self, function: Callable, chunks: Iterator[Any], *args: Any,
+              sent: Callable[[Any], Any] = lambda chunk: chunk,
+              local: Callable[[Any], Any] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Each chunk, in order, with ``function(*args, sent(chunk))`` computed in the second
+        process; with ``local``, every ``LOCAL_EVERY``-th chunk is ``local(chunk)`` computed
+        here instead, when its turn comes (the second process has the next ones meanwhile)."""
+        if self._pool is None:  # spawned: it reads the reference data this process uses, the centre's if so
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=reference.use_central, initargs=(reference.central_in_use(),))
+        pending: deque[tuple[Any, Future | None]] = deque()
+        submitted = 0  # chunks in ``pending`` that the second process has
+        for n, chunk in enumerate(chunks, start=1):
+            if local is not None and n % LOCAL_EVERY == 0:
+                pending.append((chunk, None))
+            else:
+                pending.append((chunk, self._pool.submit(function, *args, sent(chunk))))
+                submitted += 1
+            while submitted > AHEAD:  # it has enough to do: take the oldest
+                chunk, result = pending.popleft()
+                submitted -= result is not None
+                yield chunk, local(chunk) if result is None else result.result()
+        while pending:
+            chunk, result = pending.popleft()
+            yield chunk, local(chunk) if result is None else result.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def second_process() -> Iterator[SecondProcess]:
+    second = SecondProcess()
+    try:
+        yield second
+    finally:
+        second.close()
+
+
+def _split_names(attributes: tuple[str, ...], chunks: Iterator[list[tuple]], new: int,
+                 second: SecondProcess) -> Iterator[tuple[list[tuple], list[tuple] | None]]:
+    """Each chunk of ``stored_additions`` with its names split (``split_stored_names``) by the
+    second process while this one writes the chunks before it; with fewer than
+    ``SECOND_PROCESS_FROM`` new organizations the writer splits them itself (None). The
+    second process gets only names, types and former names."""
+    if new < SECOND_PROCESS_FROM:
+        return ((rows, None) for rows in chunks)
+    at_name, at_type = attributes.index("name"), attributes.index("org_type")
+    return second.ahead(split_stored_names, chunks, ("name", "org_type"),
+                        sent=lambda rows: [(row[at_name], row[at_type], row[-1]) for row in rows])
+
+
 def window_syncs_in(session: Session) -> bool:
     """Whether this window is connected to a centre (its registry is the centre's copy)."""
-    return bool(get_setting(session, CENTRAL_URL))
+    return bool(get_setting_in(session, CENTRAL_URL))
 
 
 def import_registry(store: Store, path: Path | str, *, actor: str, progress: Progress | None = None) -> ImportSummary:
@@ -771,21 +921,34 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
     row is bad."""
     path = Path(path)
     progress = progress or SILENT
-    with staged_import(path, folder=store.path.parent, progress=progress) as staged:
+    with second_process() as second, staged_import(path, folder=store.path.parent, progress=progress,
+                                                    second=second) as staged:
         with store.write() as session:
-            staged.match(WindowRegistry(session), progress)
+            conn = session.connection()
+            empty = registry_is_empty(conn)
+            if empty:
+                staged.match_into_empty(progress)
+            else:
+                staged.match(WindowRegistry(session), progress)
             counts = staged.counts()
             proposing = window_syncs_in(session)
             total, done = sum(counts.values()), 0
-            conn = session.connection()
-            into_empty = counts.get(Action.NEW, 0) > 0 and registry_is_empty(conn)
+            into_empty = counts.get(Action.NEW, 0) > 0 and empty
             if into_empty:  # one sort per index after the rows, not an insertion per row and index
                 drop_deferred_indexes(conn)
-            for records in staged.additions():
-                bulk_add_organizations_in(session, records, queue=proposing)
-                done += len(records)
-                progress.report(done, total, "写入")
-                stop_if_cancelled(progress)
+            if proposing:  # queued for the centre as the ORM would queue them
+                for records in staged.additions():
+                    bulk_add_organizations_in(session, records, queue=True)
+                    done += len(records)
+                    progress.report(done, total, "写入")
+                    stop_if_cancelled(progress)
+            else:
+                attributes, chunks = staged.stored_additions()
+                for rows, split in _split_names(attributes, chunks, counts.get(Action.NEW, 0), second):
+                    add_stored_organizations_in(session, attributes, rows, split)
+                    done += len(rows)
+                    progress.report(done, total, "写入")
+                    stop_if_cancelled(progress)
             if into_empty:
                 for index in missing_indexes(conn):
                     create_index_in(conn, index)
@@ -806,7 +969,7 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
                 updated=0 if proposing else counts.get(Action.CHANGE, 0) + counts.get(Action.FORMER_DATE, 0),
                 unchanged=counts.get(Action.SAME, 0) + counts.get(Action.FORMER_SAME, 0),
                 proposed=changed if proposing else 0, encoding=staged.encoding)
-            record_event(session, actor=actor, action="registry.import", record_type="registry", record_id=path.name,
+            record_event_in(session, actor=actor, action="registry.import", record_type="registry", record_id=path.name,
                          after={"file": path.name, "added": summary.added, "updated": summary.updated,
                                 "unchanged": summary.unchanged, "proposed": summary.proposed,
                                 "encoding": summary.encoding})

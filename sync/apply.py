@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, Date, DateTime, Uuid, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import utcnow
 from models.outbox import NoticeKind
 from models.registry import CodeBlock, Organization, OrganizationVersion
@@ -327,11 +327,25 @@ def _notice(conn: Connection, *, key: str, kind: NoticeKind, table: str, row_id:
         (key, kind.value, table, row_id, reason, status, json.dumps(detail, ensure_ascii=False), now, now))
 
 
+def _reservation_review_reason(review: dict, proposer: str) -> str:
+    """The same for a name reserved for an open case (名称保留) that clashed with another window's."""
+    subject = f"{proposer}办件 {review['proposed']['case_no']} 保留的名称“{review['proposed'].get('name', '')}”"
+    note = (review.get("resolution_note") or "").rstrip("。；，.;, ")
+    if review.get("status") == "已采纳":
+        return f"中心已采纳{subject}，两个保留均继续有效：{note}。"
+    if review.get("status") == "已驳回":
+        return f"中心已驳回{subject}，该保留已结束：{note}。"
+    return f"{subject}与其他窗口已保留的名称冲突，已转中心待复核：{review['reason']}。"
+
+
 def review_reason(review: dict, window: str) -> str:
-    """What the clerk of ``window`` reads about a registration held for review (待复核), and
-    about the centre's decision on it: 已采纳 (accepted) or 已驳回 (rejected), with its note."""
+    """What the clerk of ``window`` reads about a registration (or a name reservation) held for
+    review (待复核), and about the centre's decision on it: 已采纳 (accepted) or 已驳回 (rejected),
+    with its note."""
     name = review["proposed"].get("name", "")
     proposer = "本窗口" if review["window_code"] == window else f"窗口 {review['window_code']} "
+    if "case_no" in review["proposed"]:
+        return _reservation_review_reason(review, proposer)
     # a change based on an outdated version: held against the same organization it changes
     change = review.get("existing_id") is not None and review["existing_id"] == review.get("organization_id")
     subject = f"{proposer}对“{name}”的变更" if change else f"{proposer}登记的“{name}”"
@@ -344,7 +358,7 @@ def review_reason(review: dict, window: str) -> str:
         if change:
             return f"中心已驳回{subject}：{note}，登记库以中心版本为准，如仍需变更请重新办理或与中心联系。"
         return f"中心已驳回{subject}：{note}，请办理名称变更或与中心联系。"
-    if review["window_code"] == window:
+    if review["window_code"] == window or change:
         return f"{subject}已转中心待复核：{review['reason']}。"
     return (f"窗口 {review['window_code']} 登记的“{name}”与本窗口登记的“{review.get('existing_name') or name}”"
             f"冲突，已转中心待复核：{review['reason']}。")
@@ -356,7 +370,8 @@ def apply_reviews_in(session: Session, reviews: list[dict], window: str) -> None
         if review["window_code"] == window:  # it replaces the notice the push left for its op
             conn.exec_driver_sql("DELETE FROM sync_notices WHERE key = ? AND kind = ?",
                                  (review["op_id"], NoticeKind.REVIEW.value))
-        _notice(conn, key=review["id"], kind=NoticeKind.REVIEW, table="organizations",
+        _notice(conn, key=review["id"], kind=NoticeKind.REVIEW,
+                table="name_reservations" if "case_no" in review["proposed"] else "organizations",
                 row_id=review["organization_id"], reason=review_reason(review, window), status=review["status"],
                 detail={k: review.get(k) for k in ("window_code", "existing_window", "existing_id", "existing_name",
                                                    "op_id", "reason")})
@@ -390,6 +405,13 @@ def apply_synced_rows_in(session: Session, table_name: str, rows: list[dict]) ->
         _Rows(table).upsert(session.connection(), rows)
 
 
+def apply_reservations_in(session: Session, rows: list[dict]) -> int:
+    """Upsert every window's name reservations (名称保留) where the centre's version is newer: this
+    window's own row may have changed since it was sent. Returns how many rows were written."""
+    table = _table(session, "name_reservations")
+    return NewerRows(table).upsert(session.connection(), rows) if table is not None else 0
+
+
 def load_code_blocks_in(session: Session, blocks: list[dict]) -> int:
     """Load blocks reserved for this window at the centre; a block already loaded is skipped.
     Returns the number of codes loaded.
@@ -411,7 +433,7 @@ def load_code_blocks_in(session: Session, blocks: list[dict]) -> int:
         session.connection().exec_driver_sql(
             "INSERT INTO organization_codes (code, block_id, position) VALUES (?,?,?)",
             [(code, block_id.hex, i) for i, code in enumerate(codes)])
-        record_event(session, actor=ACTOR, action="codes.add_block", record_type="code_block", record_id=block_id,
+        record_event_in(session, actor=ACTOR, action="codes.add_block", record_type="code_block", record_id=block_id,
                      after={"first": codes[0], "last": codes[-1], "count": len(codes), "source": "central"})
         loaded += len(codes)
     return loaded
@@ -466,6 +488,7 @@ def apply_changes_in(session: Session, changes: list[tuple], window: str) -> dic
         apply_reference_in(session, by_kind["reference"])
     apply_synced_rows_in(session, "window_keys", by_kind.get("window_key", []))
     apply_synced_rows_in(session, "dishonest_persons", by_kind.get("dishonest_person", []))
+    apply_reservations_in(session, by_kind.get("name_reservation", []))
     load_code_blocks_in(session, by_kind.get("code_block", []))
     counts = {kind: len(rows) for kind, rows in by_kind.items()}
     if orgs:

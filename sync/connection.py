@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from models.errors import SoregError
-from models.settings import CENTRAL_URL, DEMO_DATABASE, get_setting, set_setting
+from models.settings import CENTRAL_URL, DEMO_DATABASE, get_setting_in, set_setting_in
 from models.store import Store
 from sync.credentials import load_password, save_password
 from sync.failures import unreachable_reason
@@ -58,9 +58,9 @@ def check_url(url: str) -> str:
 def central_settings(store: Store) -> CentralSettings:
     """This window's connection settings; a SoregError if the centre was never set up."""
     with store.read() as session:
-        url = get_setting(session, URL_KEY)
-        sslmode = get_setting(session, SSLMODE_KEY, "prefer")
-        allow_file = bool(get_setting(session, ALLOW_FILE_KEYRING_KEY, False))
+        url = get_setting_in(session, URL_KEY)
+        sslmode = get_setting_in(session, SSLMODE_KEY, "prefer")
+        allow_file = bool(get_setting_in(session, ALLOW_FILE_KEYRING_KEY, False))
     if not url:
         raise SoregError("本窗口尚未设置中心数据库连接，请先运行 central connect --url …。", field="中心数据库")
     return CentralSettings(url=url, sslmode=sslmode, allow_file_keyring=allow_file)
@@ -70,7 +70,7 @@ def refuse_demo(store: Store, doing: str) -> None:
     """A demo database (演示数据库, made by ``init --demo``) never reaches the centre: its cases and
     organizations are made up."""
     with store.read() as session:
-        demo = bool(get_setting(session, DEMO_DATABASE))
+        demo = bool(get_setting_in(session, DEMO_DATABASE))
     if demo:
         raise SoregError(f"这是演示数据库，演示数据库不能{doing}：其中的办件和组织都是虚构的。"
                          "请打开本窗口正式的数据库后再操作。", field="中心数据库")
@@ -78,7 +78,7 @@ def refuse_demo(store: Store, doing: str) -> None:
 
 def save_central_settings(store: Store, settings: CentralSettings, password: str | None, *, actor: str) -> None:
     """Keep URL and sslmode in the settings and the password in the keyring (never for a demo database)."""
-    from models.audit import record_event
+    from models.audit import record_event_in
 
     refuse_demo(store, "连接中心")
     check_url(settings.url)
@@ -87,10 +87,10 @@ def save_central_settings(store: Store, settings: CentralSettings, password: str
     if password is not None:
         save_password(settings.role, password, allow_file=settings.allow_file_keyring)
     with store.write() as session:
-        set_setting(session, URL_KEY, settings.url)
-        set_setting(session, SSLMODE_KEY, settings.sslmode)
-        set_setting(session, ALLOW_FILE_KEYRING_KEY, settings.allow_file_keyring)
-        record_event(session, actor=actor, action="sync.connect", record_type="central", record_id=settings.role,
+        set_setting_in(session, URL_KEY, settings.url)
+        set_setting_in(session, SSLMODE_KEY, settings.sslmode)
+        set_setting_in(session, ALLOW_FILE_KEYRING_KEY, settings.allow_file_keyring)
+        record_event_in(session, actor=actor, action="sync.connect", record_type="central", record_id=settings.role,
                      after={"url": settings.url, "sslmode": settings.sslmode})
 
 

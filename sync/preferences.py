@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
-from models.settings import get_setting, set_setting
+from models.settings import get_setting_in, set_setting_in
 from models.store import Store
 from sync.connection import CentralSettings, check_url, save_central_settings
 from sync.recovery import check_reinstall
@@ -49,7 +49,7 @@ def split_central_url(url: str) -> tuple[str, str]:
 def auto_sync_minutes(store: Store) -> int:
     """Minutes between automatic syncs; 0 = off."""
     with store.read() as session:
-        return int(get_setting(session, AUTO_MINUTES_KEY, DEFAULT_AUTO_MINUTES))
+        return int(get_setting_in(session, AUTO_MINUTES_KEY, DEFAULT_AUTO_MINUTES))
 
 
 def save_sync_preferences(store: Store, settings: CentralSettings, password: str | None, auto_minutes: int, *,
@@ -64,9 +64,9 @@ def save_sync_preferences(store: Store, settings: CentralSettings, password: str
     if auto_minutes == auto_sync_minutes(store):
         return
     with store.write() as session:
-        before = get_setting(session, AUTO_MINUTES_KEY, DEFAULT_AUTO_MINUTES)
-        set_setting(session, AUTO_MINUTES_KEY, auto_minutes)
-        record_event(session, actor=actor, action="setting.change", record_type="setting", record_id=AUTO_MINUTES_KEY,
+        before = get_setting_in(session, AUTO_MINUTES_KEY, DEFAULT_AUTO_MINUTES)
+        set_setting_in(session, AUTO_MINUTES_KEY, auto_minutes)
+        record_event_in(session, actor=actor, action="setting.change", record_type="setting", record_id=AUTO_MINUTES_KEY,
                      before={"value": before}, after={"value": auto_minutes})
 
 

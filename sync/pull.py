@@ -27,7 +27,7 @@ import psycopg
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.backup import BackupReason, backup_store
 from models.base import utcnow
 from models.errors import SoregError
@@ -40,6 +40,7 @@ from models.outbox import (
     SyncState,
 )
 from models.progress import Progress, stop_if_cancelled
+from models.settings import get_setting_in, set_setting_in
 from models.store import Store
 from registry.registry_indexes import (
     drop_deferred_indexes,
@@ -54,6 +55,7 @@ from sync.apply import (
     ORGANIZATION,
     SNAPSHOT_COLUMNS,
     apply_changes_in,
+    apply_reservations_in,
     note_organizations_not_in_snapshot_in,
 )
 
@@ -153,7 +155,7 @@ def _apply_page_in(store: Store, window: str, changes: list, advance: Callable[[
         advance(state, session)
         position = (f"{state.cursor_xid}:{state.cursor_id}" if state.snapshot_done
                     else f"snapshot:{state.snapshot_after_kind}:{state.snapshot_after_id}")
-        record_event(session, actor=ACTOR, action=action, record_type="central", record_id=position,
+        record_event_in(session, actor=ACTOR, action=action, record_type="central", record_id=position,
                      after={"changes": len(changes), **counts})
     return counts
 
@@ -278,6 +280,7 @@ def _log(store: Store, conn: psycopg.Connection, window: str, page: int, progres
         progress.report(result.changes, None, "下载中心的更新")
 
 
+RESERVATIONS_LOADED = "sync.reservations_loaded"
 CENTRAL_PAGE_LIMIT = 20000  # sync_pull_v1 / sync_snapshot_v2 return at most this many rows
 
 
@@ -294,7 +297,30 @@ def pull(store: Store, conn: psycopg.Connection, window: str, *, page: int, snap
     else:
         _snapshot(store, conn, window, snapshot_page, progress, result)
     _log(store, conn, window, page, progress, result)
+    if loaded := _load_reservations(store, conn):
+        result.add({"name_reservation": loaded})
     return result
+
+
+def _load_reservations(store: Store, conn: psycopg.Connection) -> int:
+    """Every window's name reservations (名称保留), once per database: a first snapshot, or a
+    window that pulled before it knew reservations, has not seen those made earlier (the change
+    log brings the later ones). Returns how many rows were written."""
+    with store.read() as session:
+        if get_setting_in(session, RESERVATIONS_LOADED):
+            return 0
+    try:
+        rows = [row[0] for row in conn.execute("SELECT * FROM sync_api.sync_reservations_v1()")]
+    except psycopg.errors.UndefinedFunction as exc:
+        raise SoregError("中心数据库的同步接口版本过旧（缺少名称保留接口 sync_reservations_v1）：请中心管理员运行 "
+                         "python main.py central init --url … 升级中心数据库后再同步。", field="中心数据库") from exc
+    with store.write() as session:
+        session.info[FROM_CENTRE] = True
+        written = apply_reservations_in(session, rows)
+        set_setting_in(session, RESERVATIONS_LOADED, True)
+        record_event_in(session, actor=ACTOR, action="sync.reservations", record_type="central",
+                     record_id="name_reservations", after={"rows": len(rows), "written": written})
+    return written
 
 
 def _checksum_term(org_id: str, row_version: int) -> int:
@@ -351,6 +377,6 @@ def verify_registry(store: Store, conn: psycopg.Connection) -> bool | None:
         if not same:
             state.snapshot_done, state.snapshot_start_xid = False, None
             state.snapshot_after_kind = state.snapshot_after_id = None
-            record_event(session, actor=ACTOR, action="sync.resnapshot", record_type="central", record_id="registry",
+            record_event_in(session, actor=ACTOR, action="sync.resnapshot", record_type="central", record_id="registry",
                          before={"count": count}, after={"count": int(central["count"])})
     return same

@@ -26,12 +26,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import Base
 from models.cases import Case, CaseCounter
 from models.outbox import WINDOW_TABLES, NoticeKind, SyncNotice, SyncState
 from models.progress import Progress, stop_if_cancelled
-from models.settings import RECOVERY_PENDING, get_setting, set_setting
+from models.settings import RECOVERY_PENDING, get_setting_in, set_setting_in
 from models.store import Store
 from sync.apply import ACTOR, NewerRows
 
@@ -46,7 +46,7 @@ def recovery_due(store: Store) -> bool:
     reinstalled (RECOVERY_PENDING), or never synced."""
     with store.read() as session:
         state = session.get(SyncState, 1)
-        return bool(get_setting(session, RECOVERY_PENDING)) or state is None or state.last_sync_at is None
+        return bool(get_setting_in(session, RECOVERY_PENDING)) or state is None or state.last_sync_at is None
 
 
 def centre_holds_records(conn: psycopg.Connection) -> bool:
@@ -57,8 +57,8 @@ def centre_holds_records(conn: psycopg.Connection) -> bool:
 def mark_recovery_pending(store: Store, *, actor: str) -> None:
     """No case is opened here until a sync has recovered this window's records."""
     with store.write() as session:
-        set_setting(session, RECOVERY_PENDING, True)
-        record_event(session, actor=actor, action="sync.recovery_pending", record_type="setting",
+        set_setting_in(session, RECOVERY_PENDING, True)
+        record_event_in(session, actor=actor, action="sync.recovery_pending", record_type="setting",
                      record_id=RECOVERY_PENDING, after={"value": True})
 
 
@@ -146,10 +146,10 @@ def recover(store: Store, conn: psycopg.Connection, window: str, *, progress: Pr
             after = rows[-1][0]
     with store.write() as session:
         _raise_counters(session, window)
-        was_pending = bool(get_setting(session, RECOVERY_PENDING))
-        set_setting(session, RECOVERY_PENDING, False)
+        was_pending = bool(get_setting_in(session, RECOVERY_PENDING))
+        set_setting_in(session, RECOVERY_PENDING, False)
         if written or was_pending:
-            record_event(session, actor=ACTOR, action="sync.recover", record_type="central", record_id=window,
+            record_event_in(session, actor=ACTOR, action="sync.recover", record_type="central", record_id=window,
                          after={"records": written})
     return written
 

@@ -2,9 +2,10 @@
 
 A window's registration or change that collided with the registry waits in
 ``central.review_queue``; the administrator lists the items and decides each one: 采纳 (accept:
-the proposal enters the registry) or 驳回 (reject: it does not), always with a reason. The
-decision is made by ``central.resolve_review`` (migration c0003), in one transaction; the two
-windows concerned see it as a sync notice after their next pull.
+the proposal enters the registry) or 驳回 (reject: it does not), always with a reason. A name
+reservation (名称保留) that clashed with another window's waits there too: 采纳 lets both stand, 驳回
+ends it. The decision is made by ``central.resolve_review`` (migrations c0003, c0008), in one
+transaction; the two windows concerned see it as a sync notice after their next pull.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from sync.central_admin import WindowRole, add_window, drop_central_roles, init_
 from sync.connection import CentralSettings, save_central_settings
 
 DATA_TABLES = ("organizations", "dishonest_persons", "reference_data", "window_keys", "window_records",
-               "received_ops", "review_queue", "code_blocks", "change_log")
+               "received_ops", "review_queue", "code_blocks", "change_log", "name_reservations")
 
 
 @dataclass

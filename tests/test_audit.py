@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from models.audit import record_event, verify_chain_in
+from models.audit import record_event_in, verify_chain_in
 
 
 @pytest.fixture
 def logged(store):
     with store.write() as s:
         for i in range(1, 6):
-            record_event(s, actor="zhangsan", action="case.step", record_type="case", record_id=f"C{i}",
+            record_event_in(s, actor="zhangsan", action="case.step", record_type="case", record_id=f"C{i}",
                          before={"state": "受理"}, after={"state": "名称核准", "备注": f"第{i}件"})
     return store  # init_window wrote event 1, so the log has 6 events
 

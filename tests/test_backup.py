@@ -15,7 +15,7 @@ from accounts.users import create_user
 from accounts.window import init_window
 from cli.app import run
 from models.accounts import Role, User
-from models.audit import AuditEvent, record_event, verify_chain_in
+from models.audit import AuditEvent, record_event_in, verify_chain_in
 from models.backup import (
     BackupReason,
     backup_folder,
@@ -27,7 +27,12 @@ from models.backup import (
 )
 from models.errors import SoregError
 from models.progress import Cancelled
-from models.settings import CENTRAL_URL, RECOVERY_PENDING, get_setting, set_setting
+from models.settings import (
+    CENTRAL_URL,
+    RECOVERY_PENDING,
+    get_setting_in,
+    set_setting_in,
+)
 from models.store import open_store
 
 PASSWORD = "admin-pass-1"
@@ -145,7 +150,7 @@ class _StopAfter:
 def test_a_daily_backup_stopped_midway_leaves_nothing_behind(store, looks):
     with store.write() as session:  # enough rows for the integrity check to look at least once
         for n in range(1000):
-            record_event(session, actor="admin", action="test.event", record_type="test", record_id=str(n))
+            record_event_in(session, actor="admin", action="test.event", record_type="test", record_id=str(n))
     progress = _StopAfter(looks)  # the copy looks once (a small database is one slice); then the check looks
     with pytest.raises(Cancelled):
         daily_backup(store, progress=progress)
@@ -163,7 +168,7 @@ def test_backup_and_restore_commands(store, capsys, monkeypatch):
     db = store.path
     _add_user(store, "before")
     with store.write() as session:  # a window that syncs: the restore must be followed by a recovery
-        set_setting(session, CENTRAL_URL, "postgresql://soreg_w_w01@centre.example/soreg")
+        set_setting_in(session, CENTRAL_URL, "postgresql://soreg_w_w01@centre.example/soreg")
     store.close()
     admin = _admin(db, monkeypatch)
     assert run([*admin, "backup"]) == 0, capsys.readouterr().err
@@ -183,7 +188,7 @@ def test_backup_and_restore_commands(store, capsys, monkeypatch):
     assert _users(kept) == {"admin", "before", "after"}  # the database as it was before the restore
     restored = open_store(db)
     with restored.read() as session:
-        assert get_setting(session, RECOVERY_PENDING) is True
+        assert get_setting_in(session, RECOVERY_PENDING) is True
         assert session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "store.restore")) == "admin"
         assert verify_chain_in(session).ok
     restored.close()
@@ -196,7 +201,7 @@ def test_a_window_that_never_syncs_is_restored_without_waiting_for_a_centre(stor
     assert run([*_admin(store.path, monkeypatch), "restore", str(made)]) == 0, capsys.readouterr().err
     restored = open_store(store.path)
     with restored.read() as session:
-        assert get_setting(session, RECOVERY_PENDING) is False
+        assert get_setting_in(session, RECOVERY_PENDING) is False
     restored.close()
 
 
@@ -208,7 +213,7 @@ def test_restore_is_refused_while_the_program_has_the_database_open(store, capsy
     assert "正在被本程序使用" in err and "请先退出程序再恢复" in err
     with store.read() as session:
         assert "after" in session.scalars(select(User.username)).all()
-        assert get_setting(session, RECOVERY_PENDING) is False
+        assert get_setting_in(session, RECOVERY_PENDING) is False
 
 
 def test_restore_refuses_a_damaged_or_tampered_backup_and_changes_nothing(store, tmp_path, capsys, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from models.accounts import Role
-from models.audit import AuditEvent, record_event
+from models.audit import AuditEvent, record_event_in
 from models.errors import SoregError
 from models.print_records import DocumentKind
 from tests.workflow_fixtures import GROUP_FORM, make_window
@@ -37,7 +37,7 @@ SITE_VISIT = "实地核查"  # a step of its own, not a CaseState
 
 def record_filing_in(session, case, rules, *, actor: str, on: date) -> None:
     """The test business's effect: an audit event in the approval's own transaction."""
-    record_event(session, actor=actor, action="test.filing", record_type="case", record_id=case.case_no,
+    record_event_in(session, actor=actor, action="test.filing", record_type="case", record_id=case.case_no,
                  before=None, after={"address": case.address, "on": on})
 
 

@@ -407,10 +407,36 @@ def test_a_city_level_authority_takes_its_full_or_short_name(store, city_authori
     assert ("region_missing" in rules(check_name(store, name, MINFEI, TODAY))) is not ok
 
 
-@pytest.mark.parametrize("name", ["上海长宁区阳光养老服务中心", "上海阳光养老服务中心"])
+@pytest.mark.parametrize("name", ["上海阳光养老服务中心", "民办长宁区阳光养老服务中心"])
 def test_a_district_authority_takes_only_its_full_prefix(store, name):
-    finding = next(f for f in check_name(store, name, MINFEI, TODAY).findings if f.rule == "region_missing")
-    assert "上海市长宁区阳光养老服务中心" in finding.message
+    """The city's short name alone is the city authority's form, and "长宁区" after "民办" is
+    still the district alone: a district authority refuses both and suggests its full prefix."""
+    result = check_name(store, name, MINFEI, TODAY)
+    finding = next(f for f in result.findings if f.rule == "region_missing")
+    assert result.verdict == "reject" and "上海市长宁区" in finding.message
+
+
+@pytest.mark.parametrize(("name", "suggested"), [
+    ("上海长宁区阳光养老服务中心", "上海市长宁区阳光养老服务中心"),
+    ("民办上海市长宁区阳光小学", "上海市长宁区民办阳光小学"),
+    ("民办上海长宁区阳光小学", "上海市长宁区民办阳光小学"),
+])
+def test_a_district_authority_warns_on_an_older_form_of_its_prefix(store, name, suggested):
+    """Names registered under the older rules wrote the district after the city's short name
+    (上海长宁区…) or "民办" before the region (民办非企业单位名称管理暂行规定); such a name is
+    lawful and must never be refused, but a new name should take the current form
+    (社会组织名称管理办法, 2024): the reviewer is warned, with the current form suggested."""
+    result = check_name(store, name, MINFEI, TODAY)
+    assert (result.verdict, rules(result)) == ("warn", {"region_older_form": []})
+    message = result.findings[0].message
+    assert result.findings[0].level == "warn" and "上海市长宁区" in message and f"建议名称：{suggested}。" in message
+    assert check_name(store, suggested, MINFEI, TODAY).verdict == "pass"
+
+
+def test_a_city_authority_warns_on_minban_before_its_name(store, city_authority):
+    result = check_name(store, "民办上海阳光中学", MINFEI, TODAY)
+    assert (result.verdict, rules(result)) == ("warn", {"region_older_form": []})
+    assert "建议名称：上海市民办阳光中学。" in result.findings[0].message
 
 
 # --- the name index follows the name rules ----------------------------------------------------

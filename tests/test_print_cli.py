@@ -16,7 +16,13 @@ from models.print_records import DocumentKind, PrintRecord
 from signing.keys import create_window_key
 from tests.print_fixtures import case_at
 from tests.printing_fixtures import file_keyring, fonts_without_embedding, stream_text
-from tests.workflow_fixtures import GROUP_FORM, PASSWORD, SERVICE_FORM, make_window
+from tests.workflow_fixtures import (
+    GROUP_FORM,
+    PASSWORD,
+    SERVICE_FORM,
+    form,
+    make_window,
+)
 from workflow.case_documents import case_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +78,8 @@ def test_certificate_pdf_holds_the_case_fields_and_the_print_is_recorded(window,
 
 def test_refusals_are_one_chinese_line(window, tmp_path):
     w, _ = window
-    pending = case_at(w, CaseState.APPROVAL)
+    # another name: a case past 名称核准 holds its name (名称保留), and the next one is certified
+    pending = case_at(w, CaseState.APPROVAL, form(GROUP_FORM, name="上海市长宁区青少年科技教育协会"))
     out = tmp_path / "x.pdf"
     assert "尚未核准登记，不能打印登记证书" in refused(
         soreg(window, "clerk", "print", "certificate", pending, "--out", str(out), "--serial", "SZ2026000001"))
@@ -154,7 +161,6 @@ def test_a_cli_print_without_extension_b_text_opens_no_extension_b_font(window, 
     """The CLI process records every font file it opens (an audit hook on ``open``); an Extension B font
     in the user's font folder is opened only for a document that holds an Extension B character."""
     from tests.printing_fixtures import EXT_B_CHAR, build_test_font
-    from tests.workflow_fixtures import form
 
     w, data_home = window
     home = tmp_path / "home"

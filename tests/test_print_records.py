@@ -27,10 +27,10 @@ from workflow.print_records import (
     plan_print,
     print_records,
     record_print,
-    require_certificate_printed,
+    require_certificate_printed_in,
     void_print,
 )
-from workflow.queries import find_case
+from workflow.queries import find_case_in
 from workflow.transitions import Action, perform
 
 
@@ -95,7 +95,7 @@ def test_a_reprint_voids_the_copy_it_replaces_in_the_same_transaction(window):
     case_no = case_at(window, CaseState.CERTIFICATE)
     first = record_print(window.store, certificate(case_no), user=window.clerk)
     with window.store.write() as session:  # as an older version left it: more 正本 standing at once
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         for n, serial in enumerate(("SZ2026000011", "SZ2026000012"), start=2):
             session.add(PrintRecord(case_id=case.id, case_no=case_no, document="登记证书", copy="正本", event="补打",
                                     copy_number=n, printer="旧打印机", serial=serial, reason="旧版补打", actor="clerk",
@@ -168,11 +168,11 @@ def test_receipt_reprint_needs_a_reason(window):
 def test_issuing_needs_a_printed_original_and_duplicate(window):
     case_no = case_at(window, CaseState.CERTIFICATE)
     with window.store.read() as session, pytest.raises(SoregError, match="尚未打印登记证书正本和副本"):
-        require_certificate_printed(session, find_case(session, case_no))
+        require_certificate_printed_in(session, find_case_in(session, case_no))
     record_print(window.store, certificate(case_no), user=window.clerk)
     record_print(window.store, certificate(case_no, CopyKind.DUPLICATE, "SZ2026000002"), user=window.clerk)
     with window.store.read() as session:
-        require_certificate_printed(session, find_case(session, case_no))
+        require_certificate_printed_in(session, find_case_in(session, case_no))
 
 
 def test_calibration_offset_beyond_20_mm_is_refused_and_kept_per_printer(window):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models.cases import CaseState, CaseStep
 from models.errors import SoregError
 from models.print_records import DocumentKind
-from models.settings import set_setting
+from models.settings import set_setting_in
 from printing.data import CopyKind, chinese_date
 from printing.documents import document_pdf
 from registry.organizations import OrganizationRecord, add_organization_in
@@ -23,7 +23,7 @@ from tests.workflow_fixtures import GROUP_FORM, form, make_window
 from workflow.case_documents import case_document, months_after
 from workflow.intake import open_case
 from workflow.print_records import PrintRequest, record_print, void_print
-from workflow.queries import find_case
+from workflow.queries import find_case_in
 from workflow.transitions import Action, perform
 from workflow.workdays import add_working_days
 
@@ -39,7 +39,7 @@ def window(tmp_path):
 
 def _step_day(window, case_no: str, to_state: CaseState):
     with window.store.read() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         at = session.scalar(select(CaseStep.at).where(CaseStep.case_id == case.id, CaseStep.to_state == to_state.value)
                             .order_by(CaseStep.seq.desc()))
     return at.replace(tzinfo=UTC).astimezone().date()
@@ -120,7 +120,7 @@ def test_a_window_whose_rule_says_so_refuses_the_receipt_for_the_correction_noti
     data["received"] = [code for code in GROUP_FORM["received"] if code != "ZC"]
     case_no = open_case(window.store, data, user=window.clerk).case_no
     with window.store.write() as session:
-        set_setting(session, "workflow.rules", {"receipt": {"when_materials_missing": "refuse"}})
+        set_setting_in(session, "workflow.rules", {"receipt": {"when_materials_missing": "refuse"}})
     with pytest.raises(SoregError) as err:
         case_document(window.store, case_no, DocumentKind.RECEIPT)
     assert err.value.field == "申请材料" and "补正材料通知书" in str(err.value) and "章程草案" in str(err.value)

@@ -22,7 +22,7 @@ from models.store import open_store
 from printing import specimens
 from printing.data import CopyKind
 from printing.documents import document_pdf, qr_claim
-from models.settings import get_setting
+from models.settings import get_setting_in
 from signing.keys import (
     KEYRING_SERVICE,
     SIGNING_KEY_ID,
@@ -74,7 +74,7 @@ def test_window_key_pair_private_in_keyring_public_in_store(store, keyring_backe
     again = create_window_key(store, "W01", actor="system")
     assert (again.key_id, again.created) == (key_id, False)  # made once
     with store.read() as session:
-        assert get_setting(session, SIGNING_KEY_ID) == key_id
+        assert get_setting_in(session, SIGNING_KEY_ID) == key_id
         rows = session.scalars(select(WindowKey)).all()
         assert [(r.key_id, r.window_code) for r in rows] == [(key_id, "W01")]
         assert stored not in rows[0].public_key

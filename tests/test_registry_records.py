@@ -11,11 +11,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from models.audit import AuditEvent, verify_chain_in
+from models.base import local_time
 from models.cases import CaseState
 from models.errors import SoregError
 from models.registry import Organization, OrganizationName, OrganizationVersion
 from printing.data import CopyKind
 from printing.documents import documents_pdf
+from registry.organizations import OrganizationRecord, add_organization_in
 from registry.records import (
     IMPORTED,
     PersonInOffice,
@@ -169,3 +171,14 @@ def test_a_certificate_prints_from_the_record_of_a_registered_organization(windo
     pdf = pypdfium2.PdfDocument(documents_pdf([data], draft=True))
     page_text = pdf[0].get_textpage().get_text_range()
     assert "上海市长宁区养老服务协会" in page_text and data.credit_code in page_text and "李建国" in page_text
+
+
+def test_an_organization_the_registry_got_without_an_import_says_who_is_not_recorded(window):
+    """An organization pulled from the centre (here: added without an import event) has an
+    implied version whose maker is not recorded, dated when the row was written."""
+    with window.store.write() as session:
+        org = add_organization_in(session, OrganizationRecord(name="上海市长宁区晨曦社区服务中心", org_type="民办非企业单位"),
+                                  actor="sync")
+        org_id, written = org.id, org.created_at
+    [version] = record_versions(window.store, org_id)
+    assert (version.actor, version.business, version.at) == ("（未记录）", IMPORTED, local_time(written))

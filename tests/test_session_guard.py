@@ -16,28 +16,6 @@ SCREENS = ("ui", "cli")
 DOMAIN = ("workflow", "registry", "accounts", "models", "sync", "spreadsheets", "stats", "printing", "forms")
 SKIPPED = ("migrations", "central_migrations")  # Alembic scripts run inside the migration's own connection
 
-# Public functions that still take a Session (module:function). Each should become a ``_in``
-# helper (beside a public function taking the Store where screens need one). Left for now: the
-# settings, the audit trail, the case rules and find_case are called under nearly every write (a
-# rename touching ~70 files, printing/ among them), and printing/'s case documents and print records
-# are being moved out of printing/ meanwhile. Shrink this list; never grow it.
-SESSION_TAKERS_LEFT = frozenset({
-    "models/audit.py:record_event",
-    "models/case_rules.py:case_rules",
-    "models/settings.py:get_setting",
-    "models/settings.py:set_setting",
-    "workflow/queries.py:find_case",
-    "workflow/case_documents.py:standing_certificates",
-    "workflow/case_documents.py:certificate_data",
-    "workflow/case_documents.py:receipt_data",
-    "workflow/case_documents.py:correction_notice_data",
-    "workflow/case_documents.py:rejection_notice_data",
-    "workflow/case_documents.py:collection_receipt_data",
-    "workflow/case_documents.py:name_check_slip_data",
-    "workflow/print_records.py:require_certificate_printed",
-})
-
-
 def _names(node: ast.AST | None) -> set[str]:
     """Every name and attribute name in an annotation (``Session``, ``orm.Session``, ``Session | None``)."""
     if node is None:
@@ -102,11 +80,9 @@ def test_screens_and_commands_hold_no_session():
 
 
 def test_public_domain_functions_take_the_store():
-    found = {f"{path.relative_to(ROOT).as_posix()}:{name}": line for path in _files(DOMAIN)
-             for line, name in session_takers(path.read_text(encoding="utf-8"))}
-    offenders = sorted(f"{key} (line {line})" for key, line in found.items() if key not in SESSION_TAKERS_LEFT)
+    offenders = sorted(f"{path.relative_to(ROOT).as_posix()}:{name} (line {line})" for path in _files(DOMAIN)
+                       for line, name in session_takers(path.read_text(encoding="utf-8")))
     assert offenders == [], "公开的领域函数应接收 Store；在调用方事务中运行的请以 _ 开头或以 _in 结尾：\n" + "\n".join(offenders)
-    assert sorted(SESSION_TAKERS_LEFT - found.keys()) == []  # an entry fixed since: take it off the list
 
 
 def test_the_guards_see_what_they_forbid():

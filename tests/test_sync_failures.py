@@ -16,11 +16,11 @@ from sync_fixtures import centre, file_keyring, make_window, private_server  # n
 from accounts.users import create_user
 from cli.app import run
 from models.accounts import Role
-from models.audit import record_event
+from models.audit import record_event_in
 from models.errors import SoregError
 from models.outbox import OutboxOp, SyncNotice
 from models.registry import Organization
-from models.settings import DEMO_DATABASE, set_setting
+from models.settings import DEMO_DATABASE, set_setting_in
 from sync.runner import run_sync, sync_status
 
 CENTRAL_ORG = uuid.UUID("0190a0a0-0000-7000-8000-0000000000c1")
@@ -35,7 +35,7 @@ def _central_org(centre) -> None:
 
 def _note(store, record_id: str) -> None:
     with store.write() as session:
-        record_event(session, actor="clerk", action="case.note", record_type="case", record_id=record_id)
+        record_event_in(session, actor="clerk", action="case.note", record_type="case", record_id=record_id)
 
 
 def _queue_as_an_older_version_did(store, text: str) -> str:
@@ -127,7 +127,7 @@ def test_an_english_message_of_the_centre_becomes_chinese(tmp_path, centre, file
 def test_a_demo_database_never_syncs_nor_connects(tmp_path, centre, file_keyring, monkeypatch, capsys):
     store, settings = make_window(tmp_path, centre, "W01")
     with store.write() as session:
-        set_setting(session, DEMO_DATABASE, True)
+        set_setting_in(session, DEMO_DATABASE, True)
     with pytest.raises(SoregError, match="演示数据库不能与中心同步"):
         run_sync(store, settings)
     with centre.admin() as conn:

@@ -26,7 +26,7 @@ from sync_fixtures import (  # noqa: F401
 )
 from tcp_proxy import FaultProxy
 
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import Base
 from models.errors import SoregError
 from models.outbox import WINDOW_TABLES, OutboxOp, SyncNotice
@@ -57,7 +57,7 @@ def proxy(centre):
 
 def _record(store, n: int) -> None:
     with store.write() as session:
-        record_event(session, actor="clerk", action="case.note", record_type="case", record_id=f"case-{n}",
+        record_event_in(session, actor="clerk", action="case.note", record_type="case", record_id=f"case-{n}",
                      after={"n": n})
 
 

@@ -100,14 +100,14 @@ def test_big_payloads_are_refused_and_never_stored(centre, megabytes):
 
 
 def test_the_byte_quota_stops_a_window_and_keeps_its_ops(tmp_path, centre, file_keyring):
-    from models.audit import record_event
+    from models.audit import record_event_in
     from sync.central_admin import set_window_limits
 
     store, settings = make_window(tmp_path, centre, "W01")
     run_sync(store, settings)
     set_window_limits(centre.admin_url, "W01", bytes_per_day=1)
     with store.write() as session:
-        record_event(session, actor="clerk", action="case.note", record_type="case", record_id="c1")
+        record_event_in(session, actor="clerk", action="case.note", record_type="case", record_id="c1")
     from models.errors import SoregError
 
     with pytest.raises(SoregError, match="今日上传量已达中心设定的上限"):

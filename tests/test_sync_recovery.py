@@ -19,7 +19,7 @@ from models.accounts import Role
 from models.backup import BackupReason, backup_store, restore_store
 from models.cases import Case, CaseCounter, CasePerson, CaseStep
 from models.errors import SoregError
-from models.settings import RECOVERY_PENDING, get_setting
+from models.settings import RECOVERY_PENDING, get_setting_in
 from models.store import open_store
 from sync.connection import CentralSettings
 from sync.runner import run_sync
@@ -85,7 +85,7 @@ def test_a_restored_window_gets_its_cases_back_and_never_issues_a_number_twice(t
     restore_store(store.path, backup, authorize=lambda current: authenticate(current, "admin", "pw-123456789").username)
     restored = open_store(store.path)
     with restored.read() as session:
-        assert get_setting(session, RECOVERY_PENDING) is True  # a window that syncs recovers first
+        assert get_setting_in(session, RECOVERY_PENDING) is True  # a window that syncs recovers first
     assert len(_case_nos(restored)) == 2
     _refused(restored, clerk)
 
@@ -93,7 +93,7 @@ def test_a_restored_window_gets_its_cases_back_and_never_issues_a_number_twice(t
     assert report.recovered > 0 and "从中心取回本窗口的记录" in report.summary()
     assert _case_nos(restored) == before and _local(restored) == pushed  # its whole history is back
     with restored.read() as session:
-        assert not get_setting(session, RECOVERY_PENDING)
+        assert not get_setting_in(session, RECOVERY_PENDING)
         assert session.scalar(select(CaseCounter.last_seq)) == 5
     new = _open(restored, clerk, 6)
     assert new.endswith("-000006")

@@ -12,7 +12,7 @@ from workflow_fixtures import GROUP_FORM, SERVICE_FORM, form
 
 from accounts.users import create_user
 from models.accounts import Role
-from models.audit import record_event, verify_chain_in
+from models.audit import record_event_in, verify_chain_in
 from models.base import Base
 from models.outbox import SYNCED_TABLES, WINDOW_TABLES, OutboxOp, SyncNotice
 from models.registry import NameVariant, Organization, OrganizationName
@@ -39,7 +39,7 @@ def _offline_work(store, code: str, own_name: str, case_name: str):
     _register(store, CLASH)
     _register(store, own_name)
     with store.write() as session:
-        record_event(session, actor="clerk", action="note", record_type="case", record_id=f"{code}-note", after={"n": 1})
+        record_event_in(session, actor="clerk", action="note", record_type="case", record_id=f"{code}-note", after={"n": 1})
 
 
 def _local_rows(store) -> set[tuple[str, str, int]]:
@@ -186,10 +186,10 @@ def test_a_refused_op_becomes_a_notice_and_does_not_block_the_queue(tmp_path, ce
     org_id = __import__("uuid").UUID("0190a0a0-0000-7000-8000-000000000002")
     with store.write() as session:
         session.delete(session.get(Organization, org_id))
-        record_event(session, actor="clerk", action="organization.delete", record_type="organization",
+        record_event_in(session, actor="clerk", action="organization.delete", record_type="organization",
                      record_id=org_id)
     with store.write() as session:
-        record_event(session, actor="clerk", action="case.note", record_type="case", record_id="after-refusal")
+        record_event_in(session, actor="clerk", action="case.note", record_type="case", record_id="after-refusal")
     report = run_sync(store, cfg)
     assert report.rejected == 1
     with store.read() as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -118,6 +117,16 @@ def test_a_warn_lists_each_similar_organization(page, qtbot):
     assert "读音相同" in view.message.text()
     assert view.organizations.item(0).text() == CENTRE
     shot(page, "name_check_warn.png")
+
+
+def test_an_older_form_of_the_region_is_shown_for_review_with_the_current_form(page, qtbot):
+    type_name(qtbot, page, "上海长宁区星河教育培训学校")
+    assert page.banner.text() == "需审核"
+    [view] = page.finding_views
+    assert view.finding.rule == "region_older_form"
+    assert "已登记的名称可以继续使用" in view.message.text()
+    assert "建议名称：上海市长宁区星河教育培训学校" in view.message.text()
+    shot(page, "name_check_older_form.png")
 
 
 def test_check_date_moves_a_deregistered_name_out_of_protection(page, qtbot):

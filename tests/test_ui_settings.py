@@ -18,9 +18,9 @@ from sync_fixtures import file_keyring  # noqa: F401
 from accounts.users import MAX_FAILED_LOGINS, LoginFailed, authenticate, create_user, list_users
 from models.accounts import Role
 from models.audit import AuditEvent
-from models.case_rules import case_rules
+from models.case_rules import case_rules_in
 from models.registry import OrganizationCode
-from models.settings import FOUR_EYES, get_setting
+from models.settings import FOUR_EYES, get_setting_in
 from printing.calibration import Calibration, calibration_for_in
 from printing.printers import printer_for_in
 from registry.code_blocks import add_block
@@ -200,7 +200,7 @@ def test_four_eyes_idle_lock_and_commitments_are_saved_and_audited(qtbot, store,
     qtbot.mouseClick(rules.save_rules_button, LEFT)
     qtbot.waitUntil(lambda: rules.message.text() == "已保存：双人复核关闭，无操作 25 分钟后锁屏。", timeout=15000)
     with store.read() as s:
-        assert get_setting(s, FOUR_EYES) is False
+        assert get_setting_in(s, FOUR_EYES) is False
     assert events(store, "setting.change")[:2] == [
         ("admin", "workflow.four_eyes", {"before": {"value": True}, "after": {"value": False}}),
         ("admin", "security.idle_lock_minutes", {"before": {"value": 10}, "after": {"value": 25}}),
@@ -211,7 +211,7 @@ def test_four_eyes_idle_lock_and_commitments_are_saved_and_audited(qtbot, store,
     qtbot.mouseClick(rules.save_deadlines_button, LEFT)
     qtbot.waitUntil(lambda: rules.message.text() == "已保存承诺时限：成立登记 15 个工作日。", timeout=15000)
     with store.read() as s:
-        assert case_rules(s)["deadlines"]["成立登记"]["local_working_days"] == 15
+        assert case_rules_in(s)["deadlines"]["成立登记"]["local_working_days"] == 15
     assert events(store, "setting.change")[-1] == (
         "admin", "workflow.rules.deadlines.成立登记",
         {"before": {"local_working_days": 20}, "after": {"local_working_days": 15}})

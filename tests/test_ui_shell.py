@@ -232,10 +232,10 @@ def test_input_postpones_the_idle_lock(qtbot, open_window):
 
 
 def test_idle_lock_minutes_come_from_the_setting(qtbot, admin_context, open_window):
-    from models.settings import IDLE_LOCK_MINUTES, set_setting
+    from models.settings import IDLE_LOCK_MINUTES, set_setting_in
 
     with admin_context.store.write() as session:
-        set_setting(session, IDLE_LOCK_MINUTES, 3)
+        set_setting_in(session, IDLE_LOCK_MINUTES, 3)
     window = open_window()
     qtbot.waitUntil(lambda: window.idle_watch.remaining_ms > 0)
     assert 175_000 < window.idle_watch.remaining_ms <= 180_000

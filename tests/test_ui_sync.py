@@ -18,9 +18,9 @@ from sync_fixtures import centre, file_keyring, make_window, private_server  # n
 
 from accounts.users import create_user
 from models.accounts import Role
-from models.audit import record_event
+from models.audit import record_event_in
 from models.registry import Organization
-from models.settings import set_setting
+from models.settings import set_setting_in
 from models.store import Store
 from registry.organizations import OrganizationRecord, add_organization_in
 from sync.connection import CentralSettings, central_settings, save_central_settings
@@ -75,7 +75,7 @@ def _user(store: Store, role: Role):
 def _no_auto_sync(store: Store) -> None:
     """Tests that press 立即同步 themselves keep the timer out of the way."""
     with store.write() as session:
-        set_setting(session, AUTO_MINUTES_KEY, 0)
+        set_setting_in(session, AUTO_MINUTES_KEY, 0)
 
 
 def _settled(store: Store, settings: CentralSettings) -> None:
@@ -102,7 +102,7 @@ def _open(qtbot, store: Store, runner: TaskRunner, role: Role = Role.ADMIN) -> t
 
 def _note(store: Store, record_id: str) -> None:
     with store.write() as session:
-        record_event(session, actor="clerk", action="case.note", record_type="case", record_id=record_id)
+        record_event_in(session, actor="clerk", action="case.note", record_type="case", record_id=record_id)
 
 
 def _push_waits_on_lock(centre, code: str) -> bool:
@@ -337,7 +337,7 @@ def test_refused_ops_and_held_registrations_are_listed_for_the_clerk(qtbot, tmp_
     run_sync(other, other_settings)
     with store.write() as session:
         session.delete(session.get(Organization, CENTRAL_ORG))
-        record_event(session, actor="clerk", action="organization.delete", record_type="organization",
+        record_event_in(session, actor="clerk", action="organization.delete", record_type="organization",
                      record_id=CENTRAL_ORG)
 
     window, page = _open(qtbot, store, runner)

@@ -16,7 +16,7 @@ from accounts.window_settings import (
     window_settings,
 )
 from models.audit import AuditEvent
-from models.case_rules import case_rules
+from models.case_rules import case_rules_in
 from models.errors import SoregError
 from printing.calibration import Calibration, save_calibration_in
 from workflow.deadlines import limits_for
@@ -52,11 +52,11 @@ def test_the_commitment_changes_within_the_statutory_limit(store):
     deadline = set_commitment(store, "成立登记", 15, actor="admin")
     assert (deadline.local_working_days, deadline.default_working_days, deadline.statutory_calendar_days) == (15, 20, 60)
     with store.read() as s:
-        assert limits_for(case_rules(s), "成立登记").local_working_days == 15
-        assert limits_for(case_rules(s), "变更登记").local_working_days == 15  # the file's, untouched
+        assert limits_for(case_rules_in(s), "成立登记").local_working_days == 15
+        assert limits_for(case_rules_in(s), "变更登记").local_working_days == 15  # the file's, untouched
     assert set_commitment(store, "变更登记", 12, actor="admin").local_working_days == 12
     with store.read() as s:
-        assert limits_for(case_rules(s), "成立登记").local_working_days == 15  # both overrides kept
+        assert limits_for(case_rules_in(s), "成立登记").local_working_days == 15  # both overrides kept
     assert _events(store, "setting.change")[0] == (
         "admin", "workflow.rules.deadlines.成立登记",
         {"before": {"local_working_days": 20}, "after": {"local_working_days": 15}})

@@ -13,7 +13,7 @@ from models.audit import AuditEvent, verify_chain_in
 from models.cases import Case, CaseState, CaseStep, CollectorKind
 from models.errors import SoregError
 from models.registry import Organization, OrganizationCode
-from models.settings import FOUR_EYES, set_setting
+from models.settings import FOUR_EYES, set_setting_in
 from registry.credit_code import validate_credit_code
 from registry.name_check import check_name_in
 from tests.workflow_fixtures import (
@@ -165,7 +165,7 @@ def test_four_eyes_refuses_the_accepting_user_and_can_be_turned_off(window):
         perform(window.store, case.case_no, Action.APPROVE, user=window.clerk_approver)
     assert get_case(window.store, case.case_no).state == "核准登记"
     with window.store.write() as session:
-        set_setting(session, FOUR_EYES, False)
+        set_setting_in(session, FOUR_EYES, False)
     assert perform(window.store, case.case_no, Action.APPROVE, user=window.clerk_approver).case.state == "制证"
 
 
@@ -211,9 +211,13 @@ def test_name_taken_before_approval_is_refused_at_approval(window):
     first = open_case(window.store, GROUP_FORM, user=window.clerk, today=ACCEPTED_ON)
     second = open_case(window.store, GROUP_FORM, user=window.clerk, today=ACCEPTED_ON)
     walk_to(window, second.case_no, CaseState.APPROVAL)
-    walk_to(window, first.case_no, CaseState.CERTIFICATE)
+    # the second holds the name (名称保留): the first is refused at 名称核准 until the 保留期 runs out
+    with pytest.raises(StepRefused, match=second.case_no):
+        walk_to(window, first.case_no, CaseState.CERTIFICATE)
+    walk_to(window, first.case_no, CaseState.CERTIFICATE, on=date(2027, 3, 22))
     with pytest.raises(StepRefused, match="核准登记"):
-        perform(window.store, second.case_no, Action.APPROVE, user=window.approver, acknowledge_warnings=True)
+        perform(window.store, second.case_no, Action.APPROVE, user=window.approver, acknowledge_warnings=True,
+                on=date(2027, 3, 22))
     with window.store.read() as session:
         assert session.scalar(select(func.count()).select_from(Organization)) == 1
         assert session.scalar(select(func.count()).where(OrganizationCode.used_by.is_not(None))) == 1

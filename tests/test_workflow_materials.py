@@ -12,7 +12,7 @@ from models.audit import AuditEvent, verify_chain_in
 from models.case_rules import RULES_SETTING
 from models.cases import Case, CaseAttachment, CaseState
 from models.errors import SoregError
-from models.settings import set_setting
+from models.settings import set_setting_in
 from tests.test_workflow_cases import corrected_form, walk_to
 from tests.workflow_fixtures import GROUP_FORM, SERVICE_FORM, form, make_window
 from workflow.amend import amend_case
@@ -63,7 +63,7 @@ def test_unacceptable_files_are_refused_and_nothing_recorded(window, tmp_path, n
     case = open_case(window.store, GROUP_FORM, user=window.clerk, today=date(2026, 9, 21))
     if message == "超过":
         with window.store.write() as session:
-            set_setting(session, RULES_SETTING, {"attachments": {"max_bytes": 1024}})
+            set_setting_in(session, RULES_SETTING, {"attachments": {"max_bytes": 1024}})
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(SoregError, match=message):

@@ -65,7 +65,7 @@ from forms.intake import (
     validate_intake,
 )
 from forms.materials import MaterialItem, required_items
-from models.case_rules import case_rules
+from models.case_rules import default_rules
 from models.cases import BusinessType
 from models.errors import SoregError
 from registry.name_check import LISTED_IN_MESSAGE, NameCheckResult, check_name, warm_up
@@ -875,7 +875,7 @@ class CaseWizard(QWizard):
             decided_on = DECISION_FIELD.read(text) if text else None
         except FieldInvalid:
             return None
-        return decision_warning(decided_on, self.today, self.rules or case_rules()) if decided_on else None
+        return decision_warning(decided_on, self.today, self.rules or default_rules()) if decided_on else None
 
     # -- the form --
     def form_data(self) -> dict[str, Any]:
@@ -895,7 +895,7 @@ class CaseWizard(QWizard):
         """The form read as 受理 will read it (a change: over the organization's current record)."""
         if self.start is not None:
             return read_change(self.start.form, data, self.business, self.changed_items(), self.today,
-                               self.rules or case_rules())[0]
+                               self.rules or default_rules())[0]
         return read_intake(data, business_type=self.business_type, today=self.today, rules=self.rules,
                            materials=self.business.materials)
 
@@ -908,7 +908,7 @@ class CaseWizard(QWizard):
             self.errors = []
         else:
             self.errors = validate_change(self.start.form, self.form_data(), business_type=self.business_type,
-                                          changed=self.changed_items(), today=self.today, rules=self.rules or case_rules())
+                                          changed=self.changed_items(), today=self.today, rules=self.rules or default_rules())
         self._follow_name()
         pages = (self.organization_page, self.scope_page, self.persons_page)
         for page in (*pages, *([self.change_page] if self.change_page is not None else [])):

@@ -67,6 +67,7 @@ class OrganizationView(QWidget):
         super().__init__(parent)
         self.context = context
         self.page: OrganizationPage | None = None
+        self._wanted: uuid.UUID | None = None  # the organization asked for last: an older answer is dropped
         t = self.tr
         self.back_button = QPushButton(t("返回登记库"))
         self.back_button.clicked.connect(self.back_requested)
@@ -132,6 +133,11 @@ class OrganizationView(QWidget):
     def open(self, org_id: uuid.UUID) -> None:
         """Load and show organization ``org_id`` (off the UI thread)."""
         store = self.context.store
+        self._wanted, self.page = org_id, None
+        for table in (self.items_table, self.persons_table, self.versions_table, self.changes_table):
+            table.setRowCount(0)
+        self.facts.clear()
+        self.changes_caption.clear()
         self.title.setText(self.tr("正在读取…"))
         self.context.tasks.run(lambda _progress: organization_page(store, org_id), on_success=self._render,
                                on_failure=self._failed, parent=self)
@@ -145,7 +151,7 @@ class OrganizationView(QWidget):
             self.title.setText(self.tr("读取失败：{0}").format(str(error)))
 
     def _render(self, page: OrganizationPage) -> None:
-        if not shiboken6.isValid(self.title):
+        if not shiboken6.isValid(self.title) or page.id != self._wanted:
             return
         t = self.tr
         self.page = page

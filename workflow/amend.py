@@ -37,12 +37,14 @@ from models.cases import Case, CaseMaterial, CasePerson, CaseScopeItem, CaseStat
 from models.errors import SoregError
 from models.reference import streets
 from models.store import Store
+from registry.name_reservations import end_in
 from registry.name_rules import Finding
 from workflow.case_queries import CaseDetail
 from workflow.catalogue import business, under_review_states
 from workflow.history import ItemChange, append_step_in
+from workflow.name_reservation import RENAMED
 from workflow.permissions import require_role
-from workflow.queries import CaseSummary, find_case, summary_of
+from workflow.queries import CaseSummary, find_case_in, summary_of
 from workflow.transitions import findings_in
 
 FIXED = ("org_type", "applicant", "applicant_phone")  # on the form, but not registered items
@@ -241,8 +243,9 @@ def amend_case(store: Store, case_no: str, form: Mapping[str, Any], *, reason: s
     for ``reason``; refuse with the form's Chinese messages, changing nothing."""
     require_role(user, EDITORS, "更正登记事项")
     with store.write() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         _check_amendable(case.state, case.case_no)
+        held_name = case.name
         fixed = {"org_type": case.org_type, "applicant": case.applicant, "applicant_phone": case.applicant_phone}
         form = dict(form, organization=dict(form.get("organization") or {}, **fixed))
         intake, why, errors = _read(form, reason, case.business_type)
@@ -254,6 +257,8 @@ def amend_case(store: Store, case_no: str, form: Mapping[str, Any], *, reason: s
             raise SoregError("登记事项没有改动，无需更正。", field="更正")
         case.legal_representative = intake.legal_representative
         changes += _correct_checklist(case)
+        if case.name != held_name:  # the corrected name has not passed 名称核准: the old one is not held
+            end_in(session, case.id, on=on or date.today(), reason=RENAMED, actor=user.username)
         session.flush()
         append_step_in(session, case, action="amend", from_state=case.state, actor=user.username, reasons=[why],
                        changes=changes)

@@ -4,7 +4,7 @@ Each document is read in one read transaction and returned as plain ``printing.d
 Documents print what was recorded, never a fresh computation: the 名称核准 slip the decision of
 the 名称核准 step, the 补正 notice the items and the day 补正 was asked. A certificate needs an
 approved case (制证 or later); a notice is the one the case's state calls for (补正 → 补正材料通知书,
-不予登记 → 不予登记通知书). The rules (``case_rules``): the 名称保留期 in months, the 补正 deadline in
+不予登记 → 不予登记通知书). The rules (``case_rules_in``): the 名称保留期 in months, the 补正 deadline in
 working days, and whether a 受理回执 with missing materials lists them or is refused.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from forms.print_limits import scope_as_printed
 from models.accounts import User
 from models.base import local_time
-from models.case_rules import case_rules
+from models.case_rules import case_rules_in
 from models.cases import Case, CaseState, CaseStep, PersonRole
 from models.errors import SoregError
 from models.print_records import DocumentKind, PrintEvent, PrintRecord
@@ -41,7 +41,7 @@ from printing.data import (
 )
 from registry.records import case_changes_in
 from workflow.change_notice import change_notice_in
-from workflow.queries import case_credit_code_in, find_case
+from workflow.queries import case_credit_code_in, find_case_in
 from workflow.workdays import add_working_days
 
 APPROVED_STATES = frozenset({CaseState.CERTIFICATE.value, CaseState.ISSUE.value, CaseState.CLOSED.value})
@@ -103,7 +103,7 @@ def months_after(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def standing_certificates(session: Session, case: Case) -> StandingCertificates:
+def standing_certificates_in(session: Session, case: Case) -> StandingCertificates:
     rows = session.execute(select(PrintRecord.copy, PrintRecord.serial).where(
         PrintRecord.case_id == case.id, PrintRecord.document == DocumentKind.CERTIFICATE.value,
         PrintRecord.event != PrintEvent.VOID.value, PrintRecord.voided.is_(False)).order_by(PrintRecord.at)).all()
@@ -114,7 +114,7 @@ def standing_certificates(session: Session, case: Case) -> StandingCertificates:
 def standing_copies(store: Store, case_no: str) -> StandingCertificates:
     """The certificate copies of case ``case_no`` that stand now (printed, not voided)."""
     with store.read() as session:
-        return standing_certificates(session, find_case(session, case_no))
+        return standing_certificates_in(session, find_case_in(session, case_no))
 
 
 def _certificate(case: Case, copy: CopyKind, *, credit_code: str, issued_on: date, valid_until: date,
@@ -135,7 +135,7 @@ def _change_notice_data(session: Session, case: Case, today: date) -> ChangeNoti
     return change_notice_in(session, case, [(c.label, c.before, c.after) for c in changes], today)
 
 
-def certificate_data(session: Session, case: Case, copy: CopyKind, serial: str) -> CertificateData:
+def certificate_data_in(session: Session, case: Case, copy: CopyKind, serial: str) -> CertificateData:
     require_approved(case)
     org = session.get(Organization, case.organization_id)
     if org is None or org.certificate_valid_until is None or case.approved_on is None:
@@ -154,10 +154,10 @@ def certificate_drafts(case: Case, on: date) -> list[CertificateData]:
                          established_on=on, serial="SZ0000000000") for copy in CopyKind]
 
 
-def receipt_data(session: Session, case: Case, today: date) -> ReceiptData:
+def receipt_data_in(session: Session, case: Case, today: date) -> ReceiptData:
     """受理回执: 材料齐全 only with every checklist item received; else the missing ones listed (or refused)."""
     missing = [m.label for m in case.materials if not m.received]
-    rules = case_rules(session)
+    rules = case_rules_in(session)
     if missing and rules["receipt"]["when_materials_missing"] == MISSING_REFUSED:
         raise SoregError(f"办件 {case.case_no} 的申请材料不齐（尚缺：{'、'.join(missing)}），按本窗口的规则不出具受理回执；"
                          "请通知补正并打印补正材料通知书，一次告知需补正的全部材料。", field="申请材料")
@@ -168,32 +168,32 @@ def receipt_data(session: Session, case: Case, today: date) -> ReceiptData:
                        supplement_by=supplement_by)
 
 
-def correction_notice_data(session: Session, case: Case, today: date) -> CorrectionNoticeData:
+def correction_notice_data_in(session: Session, case: Case, today: date) -> CorrectionNoticeData:
     """补正材料通知书: the items named when 补正 was asked, the missing materials, and the deadline counted
     in working days from that day (the same on every reprint)."""
     asked = _last_step(session, case, CaseStep.to_state == CaseState.SUPPLEMENT.value)
     asked_on = _local(asked.at) if asked is not None else today
     missing = [m.label for m in case.materials if not m.received]
     missing += [r for r in _reasons(asked) if r not in missing]
-    days = int(case_rules(session)["supplement"]["deadline_working_days"])
+    days = int(case_rules_in(session)["supplement"]["deadline_working_days"])
     return CorrectionNoticeData(case_no=case.case_no, applicant=case.applicant, organization_name=case.name,
                                 matter=case.business_type, received_on=_local(case.accepted_at), missing_items=missing,
                                 issued_on=today, deadline=add_working_days(asked_on, days))
 
 
-def rejection_notice_data(session: Session, case: Case, today: date) -> RejectionNoticeData:
+def rejection_notice_data_in(session: Session, case: Case, today: date) -> RejectionNoticeData:
     decided = _last_step(session, case, CaseStep.to_state == CaseState.REJECTED.value)
     return RejectionNoticeData(case_no=case.case_no, applicant=case.applicant, organization_name=case.name,
                                matter=case.business_type, received_on=_local(case.accepted_at),
                                reasons=_reasons(decided), issued_on=today)
 
 
-def collection_receipt_data(session: Session, case: Case, clerk_name: str, today: date) -> CollectionReceiptData:
+def collection_receipt_data_in(session: Session, case: Case, clerk_name: str, today: date) -> CollectionReceiptData:
     """领证回执 for exactly the certificate copies that stand, once 正本 and 副本 exist; the collector is
     the 领证人 recorded at 发证 (the legal representative or an agent), before 发证 the legal
     representative who is expected to come."""
     require_approved(case)
-    standing = standing_certificates(session, case)
+    standing = standing_certificates_in(session, case)
     missing = [c.value for c, serials in ((CopyKind.ORIGINAL, standing.originals),
                                           (CopyKind.DUPLICATE, standing.duplicates)) if not serials]
     if missing:
@@ -210,7 +210,7 @@ def collection_receipt_data(session: Session, case: Case, clerk_name: str, today
         collector_name=name, collector_id_number=id_number, clerk_name=clerk_name, issued_on=today)
 
 
-def name_check_slip_data(session: Session, case: Case, today: date) -> NameCheckSlipData:
+def name_check_slip_data_in(session: Session, case: Case, today: date) -> NameCheckSlipData:
     """名称核准 result as recorded: the last decision taken at the 名称核准 step (passed on, with the
     warnings the reviewer accepted, or refused with its reasons), and the 名称保留期 from the rules."""
     step = _last_step(session, case, CaseStep.from_state == CaseState.NAME_REVIEW.value,
@@ -224,7 +224,7 @@ def name_check_slip_data(session: Session, case: Case, today: date) -> NameCheck
     if approved:
         accepted = step.note.split(ACKNOWLEDGED, 1)[1] if ACKNOWLEDGED in step.note else ""
         notes = [f"审查人已确认以下提示不影响使用该名称：{accepted}"] if accepted else []
-        months = int(case_rules(session)["name_check"]["reservation_months"])
+        months = int(case_rules_in(session)["name_check"]["reservation_months"])
         reserved_until = months_after(decided_on, months) - timedelta(days=1)
     else:
         notes, reserved_until = _reasons(step), None
@@ -238,24 +238,24 @@ def case_document(store: Store, case_no: str, kind: DocumentKind, *, copy: CopyK
     """The document ``kind`` of case ``case_no``, filled from the case; refused in Chinese when it does not apply."""
     today = today or date.today()
     with store.read() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         if kind is DocumentKind.CERTIFICATE:
-            return certificate_data(session, case, copy, serial)
+            return certificate_data_in(session, case, copy, serial)
         if kind is DocumentKind.RECEIPT:
-            return receipt_data(session, case, today)
+            return receipt_data_in(session, case, today)
         if kind in (DocumentKind.CORRECTION_NOTICE, DocumentKind.REJECTION_NOTICE):
             if notice_kind(case.state) is not kind:
                 raise SoregError(f"办件当前处于“{case.state}”，不能打印{kind.value}。", field="文书")
-            builder = correction_notice_data if kind is DocumentKind.CORRECTION_NOTICE else rejection_notice_data
+            builder = correction_notice_data_in if kind is DocumentKind.CORRECTION_NOTICE else rejection_notice_data_in
             return builder(session, case, today)
         if kind is DocumentKind.COLLECTION_RECEIPT:
-            return collection_receipt_data(session, case, clerk_name, today)
+            return collection_receipt_data_in(session, case, clerk_name, today)
         if kind is DocumentKind.CHANGE_NOTICE:
             return _change_notice_data(session, case, today)
-        return name_check_slip_data(session, case, today)
+        return name_check_slip_data_in(session, case, today)
 
 
 def case_notice_kind(store: Store, case_no: str) -> DocumentKind:
     """Which notice case ``case_no`` gets now (what ``print notice`` prints)."""
     with store.read() as session:
-        return notice_kind(find_case(session, case_no).state)
+        return notice_kind(find_case_in(session, case_no).state)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models.cases import CaseCounter
 from models.errors import SoregError
 from models.reference import district
-from models.settings import WINDOW_CODE, get_setting
+from models.settings import WINDOW_CODE, get_setting_in
 
 
 def format_case_no(window: str, year: int, seq: int) -> str:
@@ -21,7 +21,7 @@ def format_case_no(window: str, year: int, seq: int) -> str:
 
 
 def this_window_in(session: Session) -> str:
-    window = get_setting(session, WINDOW_CODE)
+    window = get_setting_in(session, WINDOW_CODE)
     if window is None:
         raise SoregError("本窗口尚未初始化（没有窗口代码），请先运行 init --window 代码。", field="窗口代码")
     return window

@@ -35,7 +35,7 @@ from workflow.case_queries import CaseDetail, case_detail_in
 from workflow.catalogue import Business, business, changed_items
 from workflow.deadlines import DeadlineStatus, deadline_status
 from workflow.permissions import four_eyes_forbids_in
-from workflow.queries import StepRecord, case_history_in, find_case
+from workflow.queries import StepRecord, case_history_in, find_case_in
 from workflow.states import is_open
 from workflow.transitions import (
     Action,
@@ -88,7 +88,7 @@ def case_page(store: Store, case_no: str, user: UserInfo, *, today: date | None 
     """The case page of case ``case_no`` as ``user`` sees it on ``today`` (default: today)."""
     today = today or date.today()
     with store.read() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         detail = case_detail_in(session, case)
         history = tuple(case_history_in(session, case))
         findings = tuple(findings_in(session, case, today))

@@ -46,7 +46,7 @@ from models.registry import Organization, OrgStatus
 from models.store import Store
 from workflow.catalogue import Business, businesses, open_states, under_review_states
 from workflow.deadlines import DeadlineStatus, deadline_status
-from workflow.queries import CASE_CREDIT_CODE, case_credit_code_in, find_case
+from workflow.queries import CASE_CREDIT_CODE, case_credit_code_in, find_case_in
 from workflow.transitions import Action, transitions_of
 
 PAGE_SIZE = 200
@@ -183,10 +183,14 @@ def _search_condition(text: str) -> ColumnElement[bool]:
     return CaseSearchText.text.contains(text, autoescape=True)
 
 
-def _text_condition(text: str, c) -> ColumnElement[bool] | None:
+def _text_condition(text: str, c, *, walk: bool) -> ColumnElement[bool] | None:
+    """The cases whose search line holds ``text``: on a ``walk`` of the sort index each case's
+    own line is looked up (most cases match), otherwise the matching lines are listed first."""
     text = text.strip()
     if not text:
         return None
+    if walk:
+        return select(CaseSearchText.id).where(CaseSearchText.case_id == Case.id, _search_condition(text)).exists()
     return c("id").in_(select(CaseSearchText.case_id).where(_search_condition(text)))
 
 
@@ -203,7 +207,7 @@ def filtered(query: Select, flt: CaseFilter, today: date, *, filter_indexes: boo
         return _column(name, filter_indexes)
 
     conditions = [
-        _text_condition(flt.text, c),
+        _text_condition(flt.text, c, walk=not filter_indexes),
         c("state").in_(sorted(flt.states)) if flt.states else None,
         c("org_type") == flt.org_type if flt.org_type else None,
         c("business_type") == flt.business_type if flt.business_type else None,
@@ -357,7 +361,7 @@ DETAIL_COLUMNS = (
 def case_detail(store: Store, case_no: str) -> CaseDetail:
     """The case ``case_no`` with its scope items, persons and materials (history: workflow.queries)."""
     with store.read() as session:
-        return case_detail_in(session, find_case(session, case_no))
+        return case_detail_in(session, find_case_in(session, case_no))
 
 
 def case_detail_in(session: Session, case: Case) -> CaseDetail:

@@ -18,7 +18,7 @@ from models.errors import SoregError
 from models.registry import Organization
 from models.store import Store
 from printing.data import ChangeNoticeData
-from workflow.queries import find_case
+from workflow.queries import find_case_in
 
 NAME_ITEM = "名称"
 
@@ -47,7 +47,7 @@ def change_approval_notice(store: Store, case_no: str, changes: Sequence[tuple[s
     """准予变更登记通知书 of approved case ``case_no`` listing ``changes`` (变更事项, 变更前, 变更后);
     refused in Chinese before the case is approved or when a row is empty, unchanged or repeated."""
     with store.read() as session:
-        return change_notice_in(session, find_case(session, case_no), changes, today or date.today())
+        return change_notice_in(session, find_case_in(session, case_no), changes, today or date.today())
 
 
 def change_notice_in(session: Session, case: Case, changes: Sequence[tuple[str, str, str]],

@@ -67,10 +67,12 @@ def materials_findings(case: Case) -> list[Finding]:
 # ---- name (名称核准) ------------------------------------------------------------------------
 
 def name_findings_in(session: Session, case: Case, as_of: date) -> list[Finding]:
-    """The name check again, against the registry as it is on ``as_of`` (the case's own
-    organization, when it changes its name, is no clash); and, when the clerk accepted the case
-    although the name check refused the name, the reason recorded at intake."""
-    findings = list(check_name_in(session, case.name, case.org_type, as_of, own=case.organization_id).findings)
+    """The name check again, against the registry and the names other open cases hold (名称保留)
+    as they are on ``as_of`` (the case's own organization, when it changes its name, is no
+    clash); and, when the clerk accepted the case although the name check refused the name, the
+    reason recorded at intake."""
+    findings = list(check_name_in(session, case.name, case.org_type, as_of, own=case.organization_id,
+                                  case_id=case.id).findings)
     if case.name_override_reason:
         findings.append(Finding("name.override_reason", INFO,
                                 f"受理时名称核准未通过，受理人 {case.accepted_by} 记录的受理理由：{case.name_override_reason}"))

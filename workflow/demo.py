@@ -21,9 +21,9 @@ from itertools import islice
 from sqlalchemy import insert
 
 from forms.materials import required_items
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import new_id, utcnow
-from models.case_rules import case_rules
+from models.case_rules import case_rules_in
 from models.cases import (
     BusinessType,
     Case,
@@ -166,7 +166,7 @@ def fill_demo_cases(store: Store, count: int, *, seed: int = 1, today: date | No
     today = today or date.today()
     with store.write() as session:
         require_demo_database_in(session)
-        rules = case_rules(session)
+        rules = case_rules_in(session)
         maker = _CaseMaker(seed, today, rules)
         window, first_seq = reserve_case_numbers_in(session, today.year, count)
         records = demo_organizations(count, seed=seed, first_serial=next_demo_serial_in(session))
@@ -189,6 +189,6 @@ def fill_demo_cases(store: Store, count: int, *, seed: int = 1, today: date | No
             done += len(chunk)
             if progress is not None:
                 progress.report(done, count, "生成演示办件")
-        record_event(session, actor=DEMO_ACTOR, action="case.demo", record_type="case", record_id="demo",
+        record_event_in(session, actor=DEMO_ACTOR, action="case.demo", record_type="case", record_id="demo",
                      after={"cases": count, "seed": seed, "first_case_no": format_case_no(window, today.year, first_seq)})
     return count

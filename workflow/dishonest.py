@@ -16,7 +16,7 @@ from accounts.users import UserInfo
 from forms.fields import FieldInvalid, as_date, as_person_name
 from forms.intake import as_id_number
 from models.accounts import Role
-from models.audit import record_event
+from models.audit import record_event_in
 from models.cases import DishonestPerson
 from models.errors import SoregError
 from models.store import Store
@@ -57,7 +57,7 @@ def list_person(store: Store, id_number: str, name: str, listed_on: str, *, sour
         row = DishonestPerson(id_number=number, name=person_name, listed_on=day, source=source.strip())
         session.add(row)
         session.flush()
-        record_event(session, actor=user.username, action="dishonest.list", record_type="dishonest_person",
+        record_event_in(session, actor=user.username, action="dishonest.list", record_type="dishonest_person",
                      record_id=row.id, after={"id_number": number, "name": person_name, "listed_on": day, "source": row.source})
         return ListedPerson(number, person_name, day, None, row.source)
 
@@ -75,7 +75,7 @@ def remove_person(store: Store, id_number: str, removed_on: str, *, user: UserIn
         if day < row.listed_on:
             raise SoregError(f"移出日期不能早于列入日期 {row.listed_on:%Y-%m-%d}。", field="移出日期")
         row.removed_on = day
-        record_event(session, actor=user.username, action="dishonest.remove", record_type="dishonest_person",
+        record_event_in(session, actor=user.username, action="dishonest.remove", record_type="dishonest_person",
                      record_id=row.id, before={"removed_on": None}, after={"removed_on": day})
 
 

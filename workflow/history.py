@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forms.case_items import ACTION_LABELS
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import utcnow
 from models.cases import Case, CaseState, CaseStep
 
@@ -63,7 +63,7 @@ def append_step_in(session: Session, case: Case, *, action: str, from_state: str
         after["opinion"] = opinion
     if changes:
         after["changes"] = rows  # [item, before, after]
-    record_event(session, actor=actor, action=f"case.{action}", record_type="case", record_id=case.case_no,
+    record_event_in(session, actor=actor, action=f"case.{action}", record_type="case", record_id=case.case_no,
                  before=before, after=after | (audit_after or {}))
     return step
 

@@ -33,7 +33,7 @@ from forms.intake import (
 from forms.materials import required_items
 from models.accounts import Role
 from models.base import utcnow
-from models.case_rules import case_rules
+from models.case_rules import case_rules_in
 from models.cases import (
     BusinessType,
     Case,
@@ -44,7 +44,7 @@ from models.cases import (
 )
 from models.errors import SoregError
 from models.registry import Organization
-from models.settings import RECOVERY_PENDING, get_setting
+from models.settings import RECOVERY_PENDING, get_setting_in
 from models.store import Store
 from registry.name_check import check_name_in
 from registry.name_rules import REJECT
@@ -120,14 +120,14 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
                 raise SoregError(reason, field="登记状态")
             intake, decided_on = _change_intake(session, data, kind, org, changed, today)
             decision_note = f"内部决议日期 {decided_on:%Y-%m-%d}" + "".join(
-                f"；{w}" for w in [decision_warning(decided_on, today, case_rules(session))] if w)
+                f"；{w}" for w in [decision_warning(decided_on, today, case_rules_in(session))] if w)
         else:
             intake = _checked_intake(session, data, kind, today)
         window = this_window_in(session)
-        if get_setting(session, RECOVERY_PENDING):
+        if get_setting_in(session, RECOVERY_PENDING):
             raise SoregError("本窗口是从备份恢复或重新安装的，须先与中心同步一次，取回本窗口的办件和办件编号后才能受理新办件："
                              "请到“同步”页面点“立即同步”（或运行 python main.py sync）。", field="办件编号")
-        due, statutory_due = initial_due_dates(limits_for(case_rules(session), kind.deadlines), today)
+        due, statutory_due = initial_due_dates(limits_for(case_rules_in(session), kind.deadlines), today)
         case = build_case(intake, case_no=next_case_no_in(session, today.year), window=window, user=user.username,
                           accepted_on=today, due_date=due, statutory_due_date=statutory_due, changed=changed)
         case.organization_id = organization_id
@@ -152,7 +152,7 @@ def open_case(store: Store, data: Mapping[str, Any], *, user: UserInfo, today: d
 def intake_rules(store: Store) -> dict[str, Any]:
     """The rules this window's intake measures the registration conditions with (for the wizard)."""
     with store.read() as session:
-        return case_rules(session)
+        return case_rules_in(session)
 
 
 def decision_warning(decided_on: date, today: date, rules: Mapping[str, Any]) -> str | None:
@@ -283,7 +283,7 @@ def _change_intake(session: Session, data: Mapping[str, Any], kind: Business, or
                    changed: frozenset[str], today: date) -> tuple[Intake, date]:
     """``read_change`` on ``org``'s current record; a new name checked (its own names are no clash)."""
     registered = record_form(current_record_in(session, org), org.org_type)
-    intake, decided_on = read_change(registered, data, kind, changed, today, case_rules(session))
+    intake, decided_on = read_change(registered, data, kind, changed, today, case_rules_in(session))
     if "name" in changed:
         return _name_checked(session, intake, today, own=org.id), decided_on
     return replace(intake, name_override_reason=None), decided_on
@@ -309,7 +309,7 @@ def _checked_intake(session: Session, data: Mapping[str, Any], kind: Business, t
 
     A refused name needs the clerk's reason; a reason given for a name that passes is not kept.
     """
-    intake = read_intake(data, business_type=kind.name, materials=kind.materials, today=today, rules=case_rules(session))
+    intake = read_intake(data, business_type=kind.name, materials=kind.materials, today=today, rules=case_rules_in(session))
     org = intake.organization
     if org["org_type"] not in kind.org_types:
         raise IntakeInvalid([FieldError("org_type", "组织类型", f"“{kind.name}”只办理{'、'.join(kind.org_types)}，"

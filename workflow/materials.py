@@ -17,14 +17,14 @@ from pathlib import Path
 
 from accounts.users import UserInfo
 from models.accounts import Role
-from models.audit import record_event
-from models.case_rules import case_rules
+from models.audit import record_event_in
+from models.case_rules import case_rules_in
 from models.cases import Case, CaseAttachment, CaseMaterial
 from models.errors import SoregError
 from models.private_files import private_folder
 from models.store import Store, data_home
 from workflow.permissions import require_role
-from workflow.queries import find_case
+from workflow.queries import find_case_in
 from workflow.states import is_open
 
 SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
@@ -90,11 +90,11 @@ def receive_material(store: Store, case_no: str, item_code: str, *, user: UserIn
     stored = None
     if file is not None:
         with store.read() as session:
-            rules = case_rules(session)
+            rules = case_rules_in(session)
         media_type, size = _check_file(Path(file), rules)
         stored = (media_type, size, *_store_copy(Path(file)))
     with store.write() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         if not is_open(case.state):
             raise SoregError(f"办件 {case.case_no} 已{case.state}，不能再收取材料。", field="办件状态")
         material = _material(case, item_code)
@@ -109,7 +109,7 @@ def receive_material(store: Store, case_no: str, item_code: str, *, user: UserIn
                 media_type=media_type, added_by=user.username))
             after |= {"file": Path(file).name, "sha256": sha, "size_bytes": size}
         session.flush()
-        record_event(session, actor=user.username, action="case.material", record_type="case", record_id=case.case_no,
+        record_event_in(session, actor=user.username, action="case.material", record_type="case", record_id=case.case_no,
                      before=before, after=after)
 
 

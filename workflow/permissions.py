@@ -8,7 +8,7 @@ from accounts.users import UserInfo
 from models.accounts import Role
 from models.cases import Case
 from models.errors import SoregError
-from models.settings import FOUR_EYES, get_setting
+from models.settings import FOUR_EYES, get_setting_in
 
 
 def require_role(user: UserInfo, roles: frozenset[Role], what: str) -> None:
@@ -21,7 +21,7 @@ def require_role(user: UserInfo, roles: frozenset[Role], what: str) -> None:
 def four_eyes_forbids_in(session: Session, accepted_by: str, user: UserInfo) -> bool:
     """Four-eyes: whether ``user`` may not approve a case accepted by ``accepted_by`` — the user who
     accepted a case may not approve it (setting ``workflow.four_eyes``); in the caller's transaction."""
-    return bool(get_setting(session, FOUR_EYES)) and user.username == accepted_by
+    return bool(get_setting_in(session, FOUR_EYES)) and user.username == accepted_by
 
 
 def require_second_person_in(session: Session, case: Case, user: UserInfo) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from accounts.users import UserInfo
 from models.accounts import Role
-from models.audit import record_event
+from models.audit import record_event_in
 from models.base import utcnow
 from models.cases import Case, CaseState
 from models.errors import SoregError
@@ -31,9 +31,9 @@ from models.print_records import DocumentKind, PrintEvent, PrintRecord
 from models.registry import Organization
 from models.store import Store
 from printing.data import CopyKind
-from workflow.case_documents import require_approved, standing_certificates
+from workflow.case_documents import require_approved, standing_certificates_in
 from workflow.print_rules import check_reprint, normalize_stock_serial
-from workflow.queries import find_case
+from workflow.queries import find_case_in
 
 AUDIT_ACTIONS = {PrintEvent.PRINT: "printing.print", PrintEvent.REPRINT: "printing.reprint",
                  PrintEvent.VOID: "printing.void", PrintEvent.REPLACEMENT: "printing.replacement"}
@@ -134,14 +134,14 @@ def _plan(session: Session, case: Case, request: PrintRequest, user: UserInfo) -
 def plan_print(store: Store, request: PrintRequest, *, user: UserInfo) -> PrintPlan:
     """What printing ``request`` would be; SoregError (Chinese) if it may not be printed."""
     with store.read() as session:
-        return _plan(session, find_case(session, request.case_no), request, user)
+        return _plan(session, find_case_in(session, request.case_no), request, user)
 
 
 def record_print(store: Store, request: PrintRequest, *, user: UserInfo) -> PrintRecordInfo:
     """Record that ``request`` was printed (checked again), with its audit event, in one transaction."""
     try:
         with store.write() as session:
-            case = find_case(session, request.case_no)
+            case = find_case_in(session, request.case_no)
             plan = _plan(session, case, request, user)
             row = PrintRecord(case_id=case.id, case_no=case.case_no, document=request.document.value,
                               copy=plan.copy, event=plan.event.value,
@@ -207,7 +207,7 @@ def _require_void_role(session: Session, printed: PrintRecord, user: UserInfo) -
 
 
 def _audit(session: Session, row: PrintRecord) -> None:
-    record_event(session, actor=row.actor, action=AUDIT_ACTIONS[PrintEvent(row.event)], record_type="print_record",
+    record_event_in(session, actor=row.actor, action=AUDIT_ACTIONS[PrintEvent(row.event)], record_type="print_record",
                  record_id=str(row.id), after={
                      "case_no": row.case_no, "document": row.document, "copy": row.copy,
                      "copy_number": row.copy_number, "printer": row.printer, "serial": row.serial,
@@ -217,15 +217,15 @@ def _audit(session: Session, row: PrintRecord) -> None:
 def print_records(store: Store, case_no: str) -> list[PrintRecordInfo]:
     """Every print record of a case, oldest first."""
     with store.read() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         rows = session.scalars(select(PrintRecord).where(PrintRecord.case_id == case.id)
                                .order_by(PrintRecord.at, PrintRecord.id))
         return [_info(r) for r in rows]
 
 
-def require_certificate_printed(session: Session, case: Case) -> None:
+def require_certificate_printed_in(session: Session, case: Case) -> None:
     """制证完成 needs a printed, not voided, 正本 and 副本 (for the 制证 → 发证 transition)."""
-    standing = standing_certificates(session, case)
+    standing = standing_certificates_in(session, case)
     missing = [c.value for c, serials in ((CopyKind.ORIGINAL, standing.originals),
                                           (CopyKind.DUPLICATE, standing.duplicates)) if not serials]
     if missing:

@@ -104,7 +104,7 @@ def case_credit_code_in(session: Session, case: Case) -> str | None:
     return session.scalar(select(Organization.credit_code).where(Organization.id == case.organization_id))
 
 
-def find_case(session: Session, case_no: str) -> Case:
+def find_case_in(session: Session, case_no: str) -> Case:
     case = session.scalar(select(Case).where(Case.case_no == case_no.strip()))
     if case is None:
         raise SoregError(f"办件 {case_no} 不存在，请核对办件编号。", field="办件编号")
@@ -113,13 +113,13 @@ def find_case(session: Session, case_no: str) -> Case:
 
 def get_case(store: Store, case_no: str) -> CaseSummary:
     with store.read() as session:
-        return summary_of(find_case(session, case_no))
+        return summary_of(find_case_in(session, case_no))
 
 
 def case_history(store: Store, case_no: str) -> list[StepRecord]:
     """The history (办理过程) of case ``case_no``, oldest step first."""
     with store.read() as session:
-        return case_history_in(session, find_case(session, case_no))
+        return case_history_in(session, find_case_in(session, case_no))
 
 
 def case_history_in(session: Session, case: Case) -> list[StepRecord]:

@@ -29,7 +29,7 @@ from forms.fields import read_fields
 from forms.review import OPINION, read_agent, read_reasons
 from models.accounts import Role
 from models.base import utcnow
-from models.case_rules import case_rules
+from models.case_rules import case_rules_in
 from models.cases import Case, CaseState, CaseStep, CollectorKind, PersonRole
 from models.errors import SoregError
 from models.store import Store
@@ -39,9 +39,10 @@ from workflow.catalogue import Business, apply_effect_in, business, changed_item
 from workflow.checks import has_rejects, run_checks_in, warnings_of
 from workflow.deadlines import resume_clock, stop_clock
 from workflow.history import append_step_in
+from workflow.name_reservation import follow_case_in
 from workflow.permissions import require_role, require_second_person_in
-from workflow.print_records import require_certificate_printed
-from workflow.queries import CaseSummary, find_case, summary_of
+from workflow.print_records import require_certificate_printed_in
+from workflow.queries import CaseSummary, find_case_in, summary_of
 from workflow.states import FINAL
 
 
@@ -227,7 +228,7 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
     """
     on = on or date.today()
     with store.write() as session:
-        case = find_case(session, case_no)
+        case = find_case_in(session, case_no)
         kind, changed, state = business(case.business_type), changed_items(case), case.state
         transition = transition_for(transitions_of(kind, changed), action, state)
         require_role(user, transition.roles, transition.label)
@@ -240,7 +241,7 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
         if action in (Action.ADVANCE, Action.APPROVE):
             if action is Action.APPROVE:
                 require_second_person_in(session, case, user)
-            rules = case_rules(session)
+            rules = case_rules_in(session)
             checks = step_checks(kind, state, changed)
             findings, note = _checked(session, case, rules, on, checks, state, note, acknowledge_warnings)
             warnings = warnings_of(findings)
@@ -263,11 +264,11 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
                 raise SoregError(f"请选择退回到的环节（本办件已经过的环节：{'、'.join(targets)}）。", field="退回至")
             target = return_to
         elif action in (Action.PRINT, Action.ISSUE):
-            rules = case_rules(session)
+            rules = case_rules_in(session)
             findings, note = _checked(session, case, rules, on, step_checks(kind, state, changed), state, note,
                                       acknowledge_warnings)
             if action is Action.PRINT:
-                require_certificate_printed(session, case)
+                require_certificate_printed_in(session, case)
             else:
                 note = "；".join(filter(None, [note, _record_collector(case, collector)]))
             if (effect := kind.step(state).effect) is not None:
@@ -278,6 +279,8 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
         if target in FINAL:
             case.closed_on = on
         case.state = target
+        follow_case_in(session, case, state, target, passed=action in (Action.ADVANCE, Action.APPROVE),  # 名称保留
+                       approved=action is Action.APPROVE, on=on, actor=user.username)
         extra = {"due_date": case.due_date, "statutory_due_date": case.statutory_due_date}
         if isinstance(registration, Registration):
             extra |= {"credit_code": registration.credit_code, "organization_id": registration.organization_id}
@@ -289,10 +292,10 @@ def perform(store: Store, case_no: str, action: Action, *, user: UserInfo, on: d
 def findings_in(session: Session, case: Case, on: date) -> list[Finding]:
     """The findings of the step the case answers to (in 补正: the step it returns to)."""
     checks = step_checks(business(case.business_type), review_step(case.state, case.resume_state), changed_items(case))
-    return run_checks_in(session, case, case_rules(session), on, checks)
+    return run_checks_in(session, case, case_rules_in(session), on, checks)
 
 
 def preview_findings(store: Store, case_no: str, *, on: date | None = None) -> list[Finding]:
     """The findings the case's current step would see now, without changing anything."""
     with store.read() as session:
-        return findings_in(session, find_case(session, case_no), on or date.today())
+        return findings_in(session, find_case_in(session, case_no), on or date.today())

@@ -5,7 +5,7 @@ changes, comma-joined): the frozen copy of the window's rules (``central.column_
 after the case columns of c0006, before the synced columns (id, created_at …), so the centre checks it as the window does (models.op_rules).
 
 Revision ID: c0009
-Revises: c0007
+Revises: c0008
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import importlib.util
 from pathlib import Path
 
 revision = "c0009"
-down_revision = "c0007"
+down_revision = "c0008"
 branch_labels = None
 depends_on = None
 
