@@ -34,17 +34,20 @@ ALIGNMENTS = ("left", "center", "right")
 Pages = Literal["all", "first", "last", "rest"]
 PAGES = ("all", "first", "last", "rest")
 CELL_SEPARATOR = "\t"
+CELL_LINE_BREAK = "\u2028"  # a line break inside a cell (LINE SEPARATOR): rows are split on "\n"
 
 
 def table_text(rows: Sequence[Sequence[str]]) -> str:
-    """The value of a table field: one line per row, cells separated by a tab (a cell's own line
-    breaks and tabs become spaces)."""
-    return "\n".join(CELL_SEPARATOR.join(" ".join(cell.split()) for cell in row) for row in rows)
+    """The value of a table field: one line per row, cells separated by a tab; a cell's own line
+    breaks are kept (as CELL_LINE_BREAK), its other runs of white space become one space."""
+    return "\n".join(CELL_SEPARATOR.join(CELL_LINE_BREAK.join(" ".join(line.split()) for line in cell.splitlines())
+                                         for cell in row) for row in rows)
 
 
 def table_cells(text: str) -> list[list[str]]:
-    """The rows of a table field's value, each a list of its cells."""
-    return [line.split(CELL_SEPARATOR) for line in text.split("\n") if line.strip()]
+    """The rows of a table field's value, each a list of its cells (with their line breaks)."""
+    return [[cell.replace(CELL_LINE_BREAK, "\n") for cell in line.split(CELL_SEPARATOR)]
+            for line in text.split("\n") if line.strip()]
 
 
 @dataclass(frozen=True)

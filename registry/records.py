@@ -160,9 +160,10 @@ def implied_record(org: Organization) -> RegisteredRecord:
                             legal_representative=org.legal_representative or "", sponsor=org.sponsor or "")
 
 
-def _persons_text(persons: tuple[PersonInOffice, ...]) -> str:
+def _persons_text(persons: tuple[PersonInOffice, ...], *, public: bool = False) -> str:
+    """One line per person; ``public`` (a document the applicant takes away): without the 身份证号."""
     return "\n".join(
-        f"{p.name}（{'；'.join(x for x in (p.title, '、'.join(p.roles), p.id_number, p.appointed_on and f'{p.appointed_on:%Y-%m-%d}任职') if x)}）"
+        f"{p.name}（{'；'.join(x for x in (p.title, '、'.join(p.roles), None if public else p.id_number, p.appointed_on and f'{p.appointed_on:%Y-%m-%d}任职') if x)}）"
         for p in persons)
 
 
@@ -173,8 +174,9 @@ def _scope_text(scope: tuple[ScopeItem, ...]) -> str:
     return "\n".join(line(i, s) for i, s in enumerate(scope, 1))
 
 
-def item_text(record: RegisteredRecord, key: str) -> str:
-    """One item of the record as text; "（未登记）" when the registry does not hold it."""
+def item_text(record: RegisteredRecord, key: str, *, public: bool = False) -> str:
+    """One item of the record as text; "（未登记）" when the registry does not hold it; ``public``:
+    for a document the applicant takes away (persons without their 身份证号)."""
     value = getattr(record, key)
     if key == "street_code":
         text = street_name(value) if value else ""
@@ -183,7 +185,7 @@ def item_text(record: RegisteredRecord, key: str) -> str:
     elif key == "scope":
         text = _scope_text(value)
     elif key == "persons":
-        text = _persons_text(value)
+        text = _persons_text(value, public=public)
     else:
         text = value
     return text or NOT_REGISTERED
@@ -194,10 +196,12 @@ def record_items(record: RegisteredRecord) -> tuple[tuple[str, str], ...]:
     return tuple((label, item_text(record, key)) for key, label in RECORD_ITEMS)
 
 
-def record_changes(before: RegisteredRecord | None, after: RegisteredRecord) -> tuple[ItemChange, ...]:
-    """The items that differ, as (label, before, after); ``before`` None: the first version."""
+def record_changes(before: RegisteredRecord | None, after: RegisteredRecord, *,
+                   public: bool = False) -> tuple[ItemChange, ...]:
+    """The items that differ, as (label, before, after); ``before`` None: the first version;
+    ``public`` as for ``item_text``."""
     old = before or RegisteredRecord(name="")
-    return tuple(ItemChange(label, item_text(old, key), item_text(after, key))
+    return tuple(ItemChange(label, item_text(old, key, public=public), item_text(after, key, public=public))
                  for key, label in RECORD_ITEMS if getattr(old, key) != getattr(after, key))
 
 
@@ -222,8 +226,9 @@ def _implied_version(session: Session, org: Organization) -> tuple[RecordVersion
                          implied=True), record
 
 
-def _versions_in(session: Session, org: Organization) -> tuple[list[RecordVersion], RegisteredRecord]:
-    """The versions oldest first, and the current record."""
+def _versions_in(session: Session, org: Organization, *,
+                 public: bool = False) -> tuple[list[RecordVersion], RegisteredRecord]:
+    """The versions oldest first, and the current record (``public`` as for ``item_text``)."""
     rows = _version_rows(session, org.id)
     if not rows:
         version, record = _implied_version(session, org)
@@ -232,7 +237,7 @@ def _versions_in(session: Session, org: Organization) -> tuple[list[RecordVersio
     for row in rows:
         record = record_from_json(row.record)
         versions.append(RecordVersion(row.version_no, row.actor, local_time(row.at), row.effective_on, row.case_no,
-                                      row.business, record_changes(previous, record)))
+                                      row.business, record_changes(previous, record, public=public)))
         previous = record
     return versions, previous
 
@@ -246,9 +251,11 @@ def record_keys_of(form_fields: Iterable[str]) -> tuple[str, ...]:
     return tuple(key for key, _ in RECORD_ITEMS if key in keys)
 
 
-def case_changes_in(session: Session, org: Organization, case_no: str) -> tuple[ItemChange, ...]:
-    """What the version made by case ``case_no`` changed (none when the case made no version)."""
-    return next((v.changes for v in _versions_in(session, org)[0] if v.case_no == case_no), ())
+def case_changes_in(session: Session, org: Organization, case_no: str, *,
+                    public: bool = False) -> tuple[ItemChange, ...]:
+    """What the version made by case ``case_no`` changed (none when the case made no version);
+    ``public`` as for ``item_text``."""
+    return next((v.changes for v in _versions_in(session, org, public=public)[0] if v.case_no == case_no), ())
 
 
 def current_record(store: Store, org_id: uuid.UUID) -> RegisteredRecord:

@@ -173,3 +173,17 @@ def test_a_character_no_font_has_is_refused_naming_the_table() -> None:
     with pytest.raises(SoregError) as refused:
         document_pdf(notice)
     assert refused.value.field == "变更事项" and MISSING_CHAR in refused.value.message
+
+
+def test_a_cells_own_line_breaks_start_new_lines_in_its_column() -> None:
+    """Persons in office, one per line, as the organization page shows them."""
+    notice = specimens.change_notice(changes=(("在任人员", "李建国（会长）\n张敏（秘书长）", "周立新（会长）\n张敏（秘书长）"),))
+    pdf = document_pdf(notice)
+    chars = {c["text"]: c for c in page_chars(pdf, 0) if c["text"] in "李周张"}
+    assert chars["李"]["x0"] < chars["周"]["x0"]  # two columns
+    starts = [c for c in page_chars(pdf, 0) if c["text"] == "张"]
+    assert len(starts) == 2
+    for first, second in zip(sorted((chars["李"], chars["周"]), key=lambda c: c["x0"]), sorted(starts, key=lambda c: c["x0"]),
+                             strict=True):
+        assert abs(second["x0"] - first["x0"]) < 0.5 and second["top"] > first["top"]  # the next line, same column
+    assert _columns(pdf)[1:] == ["李建国（会长）张敏（秘书长）", "周立新（会长）张敏（秘书长）"]

@@ -136,6 +136,10 @@ def test_name_address_and_legal_representative_change_end_to_end(window) -> None
     rows = {label: (before, after) for label, before, after in notice.changes}
     assert rows["名称"] == ("上海市长宁区养老服务协会", "上海市长宁区养老服务促进会")
     assert notice.former_name == "上海市长宁区养老服务协会" and notice.credit_code == org.credit_code
+    persons_before, persons_after = rows["在任人员"]
+    assert persons_after.splitlines()[0].startswith("周立新（会长") and len(persons_after.splitlines()) == 2
+    assert NEW_REP["id_number"] not in persons_after  # the applicant takes the notice away: no 身份证号
+    assert not any(p.id_number in persons_before for p in current_record(window.store, org.id).persons)
     certificate = case_document(window.store, case_no, DocumentKind.CERTIFICATE, copy=CopyKind.ORIGINAL,
                                 serial="SX20260000011")
     assert (certificate.credit_code, certificate.name, certificate.representative) == (

@@ -131,7 +131,7 @@ def _certificate(case: Case, copy: CopyKind, *, credit_code: str, issued_on: dat
 def _change_notice_data(session: Session, case: Case, today: date) -> ChangeNoticeData:
     """准予变更登记通知书: the items the case's approval changed in the registered record, before → after."""
     org = session.get(Organization, case.organization_id) if case.organization_id else None
-    changes = case_changes_in(session, org, case.case_no) if org is not None and case.approved_on else ()
+    changes = case_changes_in(session, org, case.case_no, public=True) if org is not None and case.approved_on else ()
     return change_notice_in(session, case, [(c.label, c.before, c.after) for c in changes], today)
 
 
