@@ -86,6 +86,25 @@ def test_the_wizard_opens_only_the_marked_items(window, qtbot):
     assert (intake.organization["funds_yuan"], intake.organization["street_code"]) == (30000, window.org.street_code)
 
 
+def test_a_registered_persons_row_typed_over_with_another_id_number_drops_the_old_appointment_day(window, qtbot):
+    """The clerk replaces the legal representative in the row of the one who leaves: the new person's
+    任职日期 is not the old one's (left empty, it is the approval day)."""
+    wizard = CaseWizard(PageContext(store=window.store, user=window.clerk, tasks=window.tasks),
+                        business_type="变更登记", organization_id=window.org.id, today=ON)
+    qtbot.addWidget(wizard)
+    qtbot.waitUntil(lambda: wizard.start is not None, timeout=10000)
+    wizard.change_page.boxes["legal_representative"].setChecked(True)
+    table = wizard.persons_page.table
+    registered = table.rows()
+    assert all(r["appointed_on"] for r in registered)
+    table.set_cell(1, "phone", "13900001111")  # another cell of a kept person: nothing else changes
+    table.set_cell(0, "id_number", registered[0]["id_number"])  # the same person typed again
+    assert [r["appointed_on"] for r in table.rows()] == [r["appointed_on"] for r in registered]
+    table.set_cell(0, "name", "周立新")
+    table.set_cell(0, "id_number", "310105196802025312")
+    assert [r["appointed_on"] for r in table.rows()] == ["", registered[1]["appointed_on"]]
+
+
 def test_the_organization_page_offers_the_change_and_shows_the_versions_after_it(window, qtbot, tmp_path):
     org = window.org
     data = change_form(window, org, name=NEW_NAME, address="上海市长宁区天山路 300 号", street_code="天山路街道",

@@ -794,6 +794,7 @@ class CaseWizard(QWizard):
         self.result_page = ResultPage()
         self.change_page = ChangePage(self.business) if self.business.on_registered else None
         if self.change_page is not None:
+            self.persons_page.table.itemChanged.connect(self._person_replaced)
             self.addPage(self.change_page)
             self.organization_page.setSubTitle(self.tr("勾选的变更事项可以修改，其余为登记库中的现登记内容，不能修改；"
                                                        "登记库尚未登记的事项请补填。"))
@@ -838,7 +839,27 @@ class CaseWizard(QWizard):
                 page.editor.add_row(row)
             if not start.form[part]:
                 page.editor.add_row()
+        self._remember_persons()
         self.items_changed()
+
+    def _remember_persons(self) -> None:
+        """Mark each registered person's row with the 身份证号 it was filled with (see _person_replaced)."""
+        table = self.persons_page.table
+        column = next(c for c, f in enumerate(table.fields) if f.key == "id_number")
+        for row in range(table.rowCount()):
+            if item := table.item(row, column):
+                item.setData(Qt.ItemDataRole.UserRole, item.text())
+
+    def _person_replaced(self, item: QTableWidgetItem) -> None:
+        """A registered person's row typed over with another 身份证号 is a new person: the 任职日期
+        of the one who leaves does not carry over (left empty, it is the approval day)."""
+        table = self.persons_page.table
+        if table.fields[item.column()].key != "id_number":
+            return
+        registered = item.data(Qt.ItemDataRole.UserRole)
+        if registered and item.text().strip() != registered:
+            table.set_cell(item.row(), "appointed_on", "")
+            item.setData(Qt.ItemDataRole.UserRole, None)
 
     def _start_failed(self, error: SoregError) -> None:
         if shiboken6.isValid(self) and self.change_page is not None:
@@ -864,6 +885,8 @@ class CaseWizard(QWizard):
                     page.table.setRowCount(0)
                     for row in self.start.form[part]:
                         page.editor.add_row(row)
+                    if part == "persons":
+                        self._remember_persons()
                 for widget in (page.table, page.add_button, page.remove_button):
                     widget.setEnabled(editable)
         self.revalidate()
