@@ -24,6 +24,7 @@ from clerk_day_script import (
     establish,
     fill_item,
     fill_rows,
+    issue,
     log_in,
     open_case,
     page,
@@ -35,7 +36,7 @@ from clerk_day_script import (
     wizard_next,
 )
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QRadioButton, QTableView, QTableWidget, QWizard
+from PySide6.QtWidgets import QLineEdit, QTableView, QTableWidget, QWizard
 from robot import Robot, field_by_label, find_checkbox, find_visible
 
 NEW_NAME = "上海市长宁区养老服务促进会"
@@ -157,11 +158,4 @@ def change_day(robot: Robot):
 def finish_and_issue_from_issue(robot: Robot, window, case_no: str):
     """发证 (the case is at 发证): the collector, the old copies' return acknowledged."""
     cases, _tabs = yield from open_case(robot, window, case_no)
-    yield state_is(robot, cases, "发证")
-    yield from act(robot, cases, "发证")
-    dialog = yield robot.window("登记领证人")
-    robot.set_checked(find_visible(dialog, QRadioButton, lambda b: b.text().startswith("法定代表人")))
-    yield robot.press(dialog, "确定")
-    yield robot.gone(dialog)
-    yield from confirm(robot, "发证")
-    yield robot.text(cases, "办件已办结")
+    yield from issue(robot, cases)

@@ -409,6 +409,11 @@ def finish_and_issue(robot: Robot, window: QMainWindow, case_no: str):
     cases, _tabs = yield from open_case(robot, window, case_no)
     yield state_is(robot, cases, "制证")
     yield from act(robot, cases, "制证完成")
+    yield from issue(robot, cases)
+
+
+def issue(robot: Robot, cases):
+    """发证 of the open case: the legal representative collects, and the case ends (办结)."""
     yield state_is(robot, cases, "发证")
     yield from act(robot, cases, "发证")
     dialog = yield robot.window("登记领证人")

@@ -18,7 +18,7 @@ from printing.documents import document_pdf, qr_claim
 from signing.keys import window_signer
 from tests.print_fixtures import case_at, keyed_window  # noqa: F401  (the fixture)
 from tests.test_change_registration import ON, change_form, open_change, walk
-from tests.test_ui_name_check import page_index
+from tests.test_ui_registry_versions import open_first_organization
 from ui.case_wizard import CaseWizard
 from ui.context import PageContext
 from ui.fonts import install_fonts
@@ -120,14 +120,7 @@ def test_the_organization_page_offers_the_change_and_shows_the_versions_after_it
     shell.resize(1366, 728)
     shell.show()
     try:
-        shell.nav.setCurrentRow(page_index("ui.pages.registry_page:RegistryPage"))
-        registry = shell.pages.currentWidget()
-        qtbot.waitUntil(lambda: registry.model.rowCount() == 1, timeout=5000)
-        registry.table.setFocus()
-        registry.table.setCurrentIndex(registry.model.index(0, 0))
-        qtbot.keyClick(registry.table, Qt.Key.Key_Return)
-        view = registry.organization_view
-        qtbot.waitUntil(lambda: view.page is not None, timeout=5000)
+        _registry, view = open_first_organization(shell, qtbot)
         button = view.business_buttons["变更登记"]
         assert button.isEnabled() and button.text() == "办理变更登记(&B)"  # Alt+B, and in the tab order
         assert button.focusPolicy() & Qt.FocusPolicy.TabFocus

@@ -58,8 +58,8 @@ def main_window(changed_org, qtbot):
     tasks.shut_down()
 
 
-def test_enter_on_an_organization_opens_its_record_and_versions_with_before_and_after(changed_org, main_window, qtbot):
-    _, case_no = changed_org
+def open_first_organization(main_window, qtbot):
+    """On the 登记库 page, Enter on its one organization; the page and its organization view, loaded."""
     main_window.nav.setCurrentRow(page_index("ui.pages.registry_page:RegistryPage"))
     registry = main_window.pages.currentWidget()
     qtbot.waitUntil(lambda: registry.model.rowCount() == 1, timeout=5000)
@@ -68,6 +68,12 @@ def test_enter_on_an_organization_opens_its_record_and_versions_with_before_and_
     qtbot.keyClick(registry.table, Qt.Key.Key_Return)
     view = registry.organization_view
     qtbot.waitUntil(lambda: view.page is not None, timeout=5000)
+    return registry, view
+
+
+def test_enter_on_an_organization_opens_its_record_and_versions_with_before_and_after(changed_org, main_window, qtbot):
+    _, case_no = changed_org
+    registry, view = open_first_organization(main_window, qtbot)
     assert registry.stack.currentWidget() is view and view.title.text() == NEW_NAME
 
     items = {view.items_table.item(r, 0).text(): view.items_table.item(r, 1).text()
