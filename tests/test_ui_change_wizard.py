@@ -86,6 +86,39 @@ def test_the_wizard_opens_only_the_marked_items(window, qtbot):
     assert (intake.organization["funds_yuan"], intake.organization["street_code"]) == (30000, window.org.street_code)
 
 
+def test_the_wizard_finds_the_organization_by_its_code_or_name_typed_in(window, qtbot):
+    """新建办件 → 变更登记 without an organization: the clerk types its credit code (or name) and Enter."""
+    wizard = CaseWizard(PageContext(store=window.store, user=window.clerk, tasks=window.tasks),
+                        business_type="变更登记", today=ON)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    page = wizard.change_page
+
+    def find(text: str, *, by_enter: bool) -> None:
+        page.lookup.setText(text)  # Chinese comes through the input method, not key clicks
+        if by_enter:
+            qtbot.keyClick(page.lookup, Qt.Key.Key_Return)
+        else:
+            qtbot.mouseClick(page.find_button, Qt.MouseButton.LeftButton)
+
+    find("91310105MA1XXXXXX0", by_enter=True)
+    qtbot.waitUntil(lambda: "91310105MA1XXXXXX0" in page.facts.text(), timeout=10000)
+    assert wizard.start is None and not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    find(window.org.name, by_enter=False)
+    qtbot.waitUntil(lambda: wizard.start is not None, timeout=10000)
+    assert wizard.start.organization_id == window.org.id and page.facts.text().startswith(window.org.name)
+    assert wizard.organization_page.inputs["name"].text() == window.org.name
+    find("上海市长宁区没有这个组织", by_enter=True)
+    qtbot.waitUntil(lambda: "没有这个组织" in page.facts.text(), timeout=10000)
+    page.boxes["name"].setChecked(True)
+    page.decision.set_text(ON.isoformat())
+    # the organization found before is no longer the one chosen
+    assert wizard.start is None and page.record_table.rowCount() == 0
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    find(window.org.credit_code, by_enter=True)
+    qtbot.waitUntil(lambda: page.facts.text().startswith(window.org.name), timeout=10000)
+
+
 def test_a_registered_persons_row_typed_over_with_another_id_number_drops_the_old_appointment_day(window, qtbot):
     """The clerk replaces the legal representative in the row of the one who leaves: the new person's
     任职日期 is not the old one's (left empty, it is the approval day)."""

@@ -611,6 +611,8 @@ class ChangePage(IntakePage):
     def show_lookup_error(self, message: str) -> None:
         self.facts.setText(message)
         self.refusal.hide()
+        self.record_table.setRowCount(0)
+        self.completeChanged.emit()
 
     def changed_items(self) -> frozenset[str]:
         return frozenset(k for k, box in self.boxes.items() if box.isChecked())
@@ -863,6 +865,7 @@ class CaseWizard(QWizard):
 
     def _start_failed(self, error: SoregError) -> None:
         if shiboken6.isValid(self) and self.change_page is not None:
+            self.start = None  # no organization is chosen now: 下一步 waits for one that is found
             self.change_page.show_lookup_error(error.message)
 
     def changed_items(self) -> frozenset[str]:
