@@ -154,6 +154,14 @@ def change_day(robot: Robot):
     robot.remember("org_facts", view.facts.text())
     robot.dump_screen("registry-org-versions")
 
+    # the old name, typed on the 名称核准 page: refused, as a former name protected for a year
+    checker = yield from page(robot, window, "名称核准")
+    robot.type(checker.name_edit, GROUP["items"]["拟定名称"])
+    yield robot.until("名称核准结论", lambda: checker.banner.text() not in ("", "请输入拟申请的名称")
+                      and checker.name_edit.text() == GROUP["items"]["拟定名称"] and bool(checker.finding_views))
+    robot.remember("old_name_verdict", checker.banner.text())
+    robot.remember("old_name_findings", [view.message.text() for view in checker.finding_views])
+
 
 def finish_and_issue_from_issue(robot: Robot, window, case_no: str):
     """发证 (the case is at 发证): the collector, the old copies' return acknowledged."""

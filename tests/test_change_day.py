@@ -49,3 +49,6 @@ def test_a_change_of_name_address_and_legal_representative(tmp_path):
     # the organization page: the versions before and after
     assert [row[1] for row in seen["versions"]] == ["变更登记", "成立登记"] and seen["versions"][0][2] == change
     assert ["名称", "上海市长宁区养老服务协会", "上海市长宁区养老服务促进会"] in seen["version_changes"]
+    # the old name is protected: typed on the 名称核准 page after the change, it is refused as a former name
+    assert seen["old_name_verdict"] == "不予通过", seen["old_name_verdict"]
+    assert any("曾用名" in f or "更名" in f for f in seen["old_name_findings"]), seen["old_name_findings"]
