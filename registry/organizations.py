@@ -296,7 +296,7 @@ def split_stored_names(attributes: tuple[str, ...], rows: list[tuple]) -> list[t
         parsed = parse_name(row[at_name], org_type)
         split.append((parsed.zihao, parsed.field, parsed.form, name_keys(parsed), [
             (name_keys(parse_name(former, org_type)), renamed_on)
-            for former, renamed_on in (json.loads(formers) if formers else ())]))
+            for former, renamed_on in json.loads(formers)] if formers else ()))
     return split
 
 
