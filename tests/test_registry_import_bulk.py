@@ -101,6 +101,30 @@ def test_the_name_check_finds_identical_homophone_and_one_edit_names_right_after
     store.close()
 
 
+def test_ensure_fills_the_keys_an_import_left_out_and_keeps_those_of_a_name_added_meanwhile(tmp_path):
+    """After an import into an empty registry the clerk may register an organization (its name's
+    one-edit keys written at once) before ensure_registry_indexes fills the others: each name
+    ends with exactly the keys an import that wrote them itself gives."""
+    from registry.organizations import OrganizationRecord, add_organization_in
+
+    path = write_csv(tmp_path / "registry.csv", file_rows())
+    stores = [open_store(tmp_path / f"{n}.sqlite3") for n in (1, 2)]
+    for store in stores:
+        import_registry(store, path, actor="admin")
+        with store.write() as session:
+            add_organization_in(session, OrganizationRecord("上海市长宁区晨光养老服务中心", MINFEI), actor="admin")
+    with stores[0].write() as session:  # as an import writing the keys itself would leave them
+        from registry.name_index import fill_name_variants
+
+        fill_name_variants(session.connection(), 1)
+    for store in stores:
+        ensure_registry_indexes(store)
+    assert index_of(stores[0]) == index_of(stores[1])
+    assert any(name == "上海市长宁区晨光养老服务中心" for name, _ in index_of(stores[1])[2])
+    for store in stores:
+        store.close()
+
+
 def test_a_former_name_without_its_organization_is_refused_when_importing_into_an_empty_registry(tmp_path):
     store = open_store(tmp_path / "registry.sqlite3")
     rows = [good_row(1), renamed_row(7, "上海市长宁区旧名文化中心", "2024-03-01")]  # organization 7 is not in the file
