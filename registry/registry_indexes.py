@@ -19,8 +19,8 @@ A registry import into an empty registry does the same within its one transactio
 (spreadsheets/registry_import.py): it drops them before its first row and builds them after its
 last, all but ``VARIANTS_INDEX``: it leaves the one-edit keys (name_variants) of its names
 unwritten, a seventh of its work, for ``ensure_registry_indexes`` to fill before it builds that
-index (the name check and a pull call it; until then the name check computes the one-edit keys
-it needs itself, registry/name_check.py).
+index (the name check's warm-up and a pull call it; until then the name check computes the
+one-edit keys it needs itself, registry/name_check.py).
 
 A window killed in the middle of such a snapshot, or before the indexes were built, is left
 without them: the next pull goes on loading without them and builds them at its end; any other
