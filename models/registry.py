@@ -93,7 +93,8 @@ class OrganizationName(Base):
 
 
 class NameVariant(Base):
-    """A one-character deletion of a name's comparison key (the one-edit index)."""
+    """A one-character deletion of a name's comparison key (the one-edit index); WITHOUT ROWID:
+    the primary key is the table (migration 0018)."""
 
     __tablename__ = "name_variants"
 
@@ -102,7 +103,7 @@ class NameVariant(Base):
     )
     variant: Mapped[str] = mapped_column(String(100), primary_key=True)
 
-    __table_args__ = (Index("ix_name_variants_variant", "variant"),)
+    __table_args__ = (Index("ix_name_variants_variant", "variant"), {"sqlite_with_rowid": False})
 
 
 class OrganizationVersion(SyncedMixin, Base):

@@ -21,7 +21,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import CompoundSelect, bindparam, literal_column, or_, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    bindparam,
+    column,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from models import reference
@@ -29,6 +38,7 @@ from models.errors import SoregError
 from models.name_reservations import NameReservation
 from models.registry import NameVariant, Organization, OrganizationName, OrgStatus
 from models.store import Store
+from registry.name_index import VARIANT_SQL
 from registry.name_rules import (
     FORM_RULES,
     INFO,
@@ -47,7 +57,7 @@ from registry.names import (
     variant_key,
     within_one_edit,
 )
-from registry.registry_indexes import ensure_registry_indexes
+from registry.registry_indexes import ensure_registry_indexes, variants_pending
 
 LISTED_IN_MESSAGE = 5  # a message names this many organizations; the finding lists them all
 VERDICT_LABELS = {"pass": "通过", "warn": "需审核", "reject": "不予通过"}
@@ -193,14 +203,16 @@ def relation(proposed: Proposed, entry: RegisteredName) -> str | None:
 
 
 @cache
-def candidate_statement(by_key: bool) -> CompoundSelect:
+def candidate_statement(by_key: bool, variants_ready: bool = True) -> CompoundSelect:
     """The query for registered names that could be identical or similar: index look-ups only.
 
     Built once (so SQLAlchemy compiles it once). Look-ups: the full name; with ``by_key`` also
     the key and its one-character deletions (equal, or one character removed), the homophone
     key, and name_variants keyed by field and form (one character added or replaced). Rows
     with the proposed key itself come from the key look-up alone, so the others skip them
-    before joining the organization.
+    before joining the organization. While names may lack their one-edit keys (after a registry
+    import into an empty registry, until ``ensure_registry_indexes``: ``variants_ready`` false),
+    those of the names of the same field and form and a fitting length are computed here.
     """
     n, o = OrganizationName, Organization
     columns = (
@@ -212,7 +224,8 @@ def candidate_statement(by_key: bool) -> CompoundSelect:
         return union_all(base.where(n.name == bindparam("name")))
     other_key = n.compare_key != bindparam("key")
     same = (n.field == bindparam("field"), n.form == bindparam("form"))
-    variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(bindparam("variants", expanding=True)))
+    variant_ids = select(NameVariant.name_id).where(NameVariant.variant.in_(bindparam("variants", expanding=True))) \
+        if variants_ready else _COMPUTED_VARIANT_IDS
     return union_all(
         base.where(n.name == bindparam("name"), other_key),
         # an equal key in both another field and another form is no concern: skip it before the join
@@ -222,7 +235,18 @@ def candidate_statement(by_key: bool) -> CompoundSelect:
     )
 
 
-def candidate_query(parsed: ParsedName) -> tuple[CompoundSelect, dict]:
+_COMPUTED_VARIANT_IDS = text(f"""
+WITH RECURSIVE position(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM position WHERE i <= :length)
+SELECT n.id FROM organization_names AS n CROSS JOIN position AS p
+WHERE n.field = :field AND n.form = :form AND length(n.compare_key) IN (:length, :length + 1)
+  AND length(n.compare_key) > 1 AND p.i <= length(n.compare_key) AND {VARIANT_SQL} IN :variants
+""").bindparams(bindparam("variants", expanding=True)).columns(column("id"))
+"""The ids of the names with one of the one-edit keys ``variants`` (of a key of ``length``
+characters or one less), computed as ``fill_name_variants`` computes them: a name one character
+longer or as long can have them."""
+
+
+def candidate_query(parsed: ParsedName, variants_ready: bool = True) -> tuple[CompoundSelect, dict]:
     """The candidate statement for ``parsed`` and its parameters."""
     key = parsed.compare_key
     if not key:
@@ -237,12 +261,14 @@ def candidate_query(parsed: ParsedName) -> tuple[CompoundSelect, dict]:
         "form": parsed.form,
         "variants": [variant_key(k, parsed.compare_field, parsed.form) for k in keys],
     }
-    return candidate_statement(True), params
+    if not variants_ready:
+        params["length"] = len(key)
+    return candidate_statement(True, variants_ready), params
 
 
 def candidate_names_in(session: Session, parsed: ParsedName) -> list[RegisteredName]:
     """Each registered name found by any of the look-ups, once."""
-    statement, params = candidate_query(parsed)
+    statement, params = candidate_query(parsed, not variants_pending(session.connection()))
     found: dict[int, RegisteredName] = {}
     for name_id, *columns in session.connection().execute(statement, params):
         if name_id not in found:

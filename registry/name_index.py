@@ -67,14 +67,16 @@ def index_current_name_in(session: Session, org: Organization) -> OrganizationNa
     return entry
 
 
-_FILL_VARIANTS = """
+VARIANT_SQL = "n.field || '|' || n.form || '|' || substr(n.compare_key, 1, p.i - 1) || substr(n.compare_key, p.i + 1)"
+"""``variant_keys`` in SQL: the one-edit key of name ``n`` without its character at position ``p.i``."""
+_FILL_VARIANTS = f"""
 WITH RECURSIVE position(i) AS (
     SELECT 1 UNION ALL SELECT i + 1 FROM position
     WHERE i < (SELECT max(length(compare_key)) FROM organization_names WHERE id >= ?1))
 INSERT OR IGNORE INTO name_variants (name_id, variant)
-SELECT n.id, n.field || '|' || n.form || '|' || substr(n.compare_key, 1, p.i - 1) || substr(n.compare_key, p.i + 1)
+SELECT n.id, {VARIANT_SQL}
 FROM organization_names AS n CROSS JOIN position AS p
-WHERE n.id >= ?1 AND length(n.compare_key) > 1 AND p.i <= length(n.compare_key)
+WHERE n.id >= ?1 AND length(n.compare_key) > 1 AND p.i <= length(n.compare_key){{missing}}
 """
 
 
@@ -84,7 +86,15 @@ def fill_name_variants(conn: Connection, first_name_id: int) -> None:
     for bulk loads, where building them in Python and binding them one by one cost most.
     CROSS JOIN keeps the names outermost, so rows arrive in primary-key order; OR IGNORE drops
     the repeats a doubled character makes (“aab” loses either “a” to the same key)."""
-    conn.exec_driver_sql(_FILL_VARIANTS, (first_name_id,))
+    conn.exec_driver_sql(_FILL_VARIANTS.format(missing=""), (first_name_id,))
+
+
+def fill_missing_name_variants_in(conn: Connection) -> None:
+    """``fill_name_variants`` for the names that have none (those a registry import into an
+    empty registry left for ``registry_indexes.ensure_registry_indexes``), in the caller's
+    transaction; a name with variants keeps them."""
+    conn.exec_driver_sql(_FILL_VARIANTS.format(
+        missing=" AND NOT EXISTS (SELECT 1 FROM name_variants AS v WHERE v.name_id = n.id)"), (1,))
 
 
 @lru_cache(maxsize=1)

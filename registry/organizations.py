@@ -296,18 +296,20 @@ def split_stored_names(attributes: tuple[str, ...], rows: list[tuple]) -> list[t
         parsed = parse_name(row[at_name], org_type)
         split.append((parsed.zihao, parsed.field, parsed.form, name_keys(parsed), [
             (name_keys(parse_name(former, org_type)), renamed_on)
-            for former, renamed_on in (json.loads(formers) if formers else ())]))
+            for former, renamed_on in json.loads(formers)] if formers else ()))
     return split
 
 
 def add_stored_organizations_in(session: Session, attributes: tuple[str, ...], rows: list[tuple],
-                                split: list[tuple] | None = None) -> None:
+                                split: list[tuple] | None = None, *, variants: bool = True) -> None:
     """The registry import's fast path (no outbox ops, no audit event per row: the caller
     records one): insert new organizations given as values of ``attributes`` (``name`` and
     ``org_type`` among them) in the form SQLite stores them — dates as ISO text — each row
     followed by its former names as JSON ``[[name, renamed_on], …]`` or None, with their name
     index; ``split`` is ``split_stored_names`` of the rows if the caller made it already.
-    Plain tuples bound once: the per-row work left is the names'."""
+    ``variants=False`` leaves the names' one-edit keys to ``ensure_registry_indexes`` (only
+    while ``registry_indexes.VARIANTS_INDEX`` is dropped). Plain tuples bound once: the per-row
+    work left is the names'."""
     conn = session.connection()
     table = Organization.__table__
     now = table.c.created_at.type._cached_bind_processor(conn.dialect)(utcnow())
@@ -332,7 +334,8 @@ def add_stored_organizations_in(session: Session, attributes: tuple[str, ...], r
         f" VALUES ({', '.join('?' * len(columns))}, {', '.join(repr(v) for v in fixed.values())})", orgs)
     conn.exec_driver_sql(f"INSERT INTO organization_names ({', '.join(_STORED_NAME_COLUMNS)})"
                          f" VALUES ({', '.join('?' * len(_STORED_NAME_COLUMNS))})", names)
-    fill_name_variants(conn, names[0][0])
+    if variants:
+        fill_name_variants(conn, names[0][0])
 
 
 def bulk_add_former_names_in(session: Session, formers: Iterable[tuple[uuid.UUID, str, FormerName]]) -> None:

@@ -16,7 +16,7 @@ second process (``SecondProcess``): it checks two chunks of rows in three while 
 reads the file and stages them, and splits the new organizations' names (and their pinyin)
 while this one writes. Into an empty registry every row is new, which SQL decides over the
 staging table (``match_into_empty``), and the registry's secondary indexes are built after the
-rows (registry/registry_indexes.py).
+rows, the one-edit keys of the names later (registry/registry_indexes.py).
 
 What the rows then do depends on where the file is imported:
 - a window with no centre set up writes them into its registry (``import_registry``);
@@ -77,9 +77,8 @@ from registry.organizations import (
     split_stored_names,
 )
 from registry.registry_indexes import (
-    create_index_in,
+    create_indexes_but_variants_in,
     drop_deferred_indexes,
-    missing_indexes,
     registry_is_empty,
 )
 from spreadsheets.readers import FormulaWithoutValue, open_table
@@ -945,13 +944,12 @@ def import_registry(store: Store, path: Path | str, *, actor: str, progress: Pro
             else:
                 attributes, chunks = staged.stored_additions()
                 for rows, split in _split_names(attributes, chunks, counts.get(Action.NEW, 0), second):
-                    add_stored_organizations_in(session, attributes, rows, split)
+                    add_stored_organizations_in(session, attributes, rows, split, variants=not into_empty)
                     done += len(rows)
                     progress.report(done, total, "写入")
                     stop_if_cancelled(progress)
-            if into_empty:
-                for index in missing_indexes(conn):
-                    create_index_in(conn, index)
+            if into_empty:  # the one-edit keys and their index are left to ensure_registry_indexes
+                create_indexes_but_variants_in(conn)
             for n, change in enumerate(staged.changes(), start=1):
                 if proposing:
                     propose_change_in(session, change.org_id, change.values, change.formers, actor=actor)

@@ -44,3 +44,26 @@ def test_sql_variants_equal_variant_keys(store, names):
         by_name.setdefault(name_id, []).append(variant)
     for i, (key, field, form) in enumerate(names):
         assert sorted(by_name.get(first + i, [])) == variant_keys(key, field, form), (key, field, form)
+
+
+def test_migration_0018_keeps_the_keys_without_rowid_and_the_index_only_if_it_was_built(tmp_path):
+    """Migration 0018 copies name_variants into a WITHOUT ROWID table; a variant index left out by
+    an import into an empty registry stays out (ensure_registry_indexes fills and builds it)."""
+    from sqlalchemy import create_engine
+
+    from models import migrate
+
+    for indexed in (True, False):
+        engine = create_engine(f"sqlite:///{tmp_path / f'{indexed}.sqlite3'}")
+        migrate.upgrade(engine, "0017")
+        with engine.begin() as conn:  # foreign keys are not enforced on this bare engine
+            conn.exec_driver_sql("INSERT INTO name_variants (name_id, variant) VALUES (1, '|中心|阳光'), (2, '|院|光')")
+            if not indexed:
+                conn.exec_driver_sql("DROP INDEX ix_name_variants_variant")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            sql = conn.exec_driver_sql
+            assert "WITHOUT ROWID" in sql("SELECT sql FROM sqlite_master WHERE name = 'name_variants'").scalar()
+            assert sql("SELECT name_id, variant FROM name_variants ORDER BY 1").all() == [(1, "|中心|阳光"), (2, "|院|光")]
+            assert sql("SELECT count(*) FROM sqlite_master WHERE name = 'ix_name_variants_variant'").scalar() == indexed
+        engine.dispose()

@@ -16,6 +16,12 @@ from models.registry import Organization
 from models.store import open_store
 from registry.name_check import check_name
 from registry.organizations import _id_block, bulk_add_organizations_in
+from registry.registry_indexes import (
+    VARIANTS_INDEX,
+    ensure_registry_indexes,
+    missing_indexes,
+    variants_pending,
+)
 from spreadsheets.registry_import import ImportRejected, import_registry, staged_import
 from tests.test_registry_import import HEADER, good_row, write_csv
 
@@ -36,7 +42,9 @@ def file_rows() -> list[list[str]]:
 
 
 def index_of(store) -> tuple[list, list, list]:
-    """The registry and its name index without the ids a run draws (compared between runs)."""
+    """The registry and its name index without the ids a run draws (compared between runs), once
+    ``ensure_registry_indexes`` filled the one-edit keys an import into an empty registry leaves."""
+    ensure_registry_indexes(store)
     with store.read() as session:
         sql = session.connection().exec_driver_sql
         orgs = sql("SELECT name, org_type, credit_code, status, established_on, address, street_code, zihao, field,"
@@ -68,14 +76,53 @@ def test_names_split_in_the_second_process_give_the_same_registry_and_index(tmp_
 
 def test_the_name_check_finds_identical_homophone_and_one_edit_names_right_after_an_import(tmp_path, monkeypatch):
     monkeypatch.setattr(registry_import, "SECOND_PROCESS_FROM", 1)
+    """Before ensure_registry_indexes fills the one-edit keys the import left out, the check
+    computes those it needs; after it, it reads them: the same findings."""
     store = open_store(tmp_path / "registry.sqlite3")
     import_registry(store, write_csv(tmp_path / "registry.csv", file_rows()), actor="admin")
-    found = {name: {f.rule for f in check_name(store, name, MINFEI, TODAY).findings}
-             for name in ("上海市长宁区阳光养老服务中心", "上海市长宁区杨光养老服务中心", "上海市长宁区阳光明养老服务中心")}
+    names = ("上海市长宁区阳光养老服务中心", "上海市长宁区杨光养老服务中心", "上海市长宁区阳光明养老服务中心",
+             "上海市长宁区阳养老服务中心", "上海市长宁区阴光养老服务中心", "上海市长宁区阳光文化中心")
+    with store.read() as session:
+        conn = session.connection()
+        assert variants_pending(conn) and [ix.name for ix in missing_indexes(conn)] == [VARIANTS_INDEX]
+        assert conn.exec_driver_sql("SELECT count(*) FROM name_variants").scalar() == 0
+    pending = {name: sorted((f.rule, f.message) for f in check_name(store, name, MINFEI, TODAY).findings)
+               for name in names}
+    assert ensure_registry_indexes(store) == 1
+    with store.read() as session:
+        assert not variants_pending(session.connection())
+    assert {name: sorted((f.rule, f.message) for f in check_name(store, name, MINFEI, TODAY).findings)
+            for name in names} == pending
+    found = {name: {rule for rule, _ in findings} for name, findings in pending.items()}
     assert "identical_name" in found["上海市长宁区阳光养老服务中心"]
     assert "homophone_zihao" in found["上海市长宁区杨光养老服务中心"]
-    assert "one_char_zihao" in found["上海市长宁区阳光明养老服务中心"]
+    assert "one_char_zihao" in found["上海市长宁区阳光明养老服务中心"]  # one character added
+    assert "one_char_zihao" in found["上海市长宁区阴光养老服务中心"]  # one character replaced
     store.close()
+
+
+def test_ensure_fills_the_keys_an_import_left_out_and_keeps_those_of_a_name_added_meanwhile(tmp_path):
+    """After an import into an empty registry the clerk may register an organization (its name's
+    one-edit keys written at once) before ensure_registry_indexes fills the others: each name
+    ends with exactly the keys an import that wrote them itself gives."""
+    from registry.organizations import OrganizationRecord, add_organization_in
+
+    path = write_csv(tmp_path / "registry.csv", file_rows())
+    stores = [open_store(tmp_path / f"{n}.sqlite3") for n in (1, 2)]
+    for store in stores:
+        import_registry(store, path, actor="admin")
+        with store.write() as session:
+            add_organization_in(session, OrganizationRecord("上海市长宁区晨光养老服务中心", MINFEI), actor="admin")
+    with stores[0].write() as session:  # as an import writing the keys itself would leave them
+        from registry.name_index import fill_name_variants
+
+        fill_name_variants(session.connection(), 1)
+    for store in stores:
+        ensure_registry_indexes(store)
+    assert index_of(stores[0]) == index_of(stores[1])
+    assert any(name == "上海市长宁区晨光养老服务中心" for name, _ in index_of(stores[1])[2])
+    for store in stores:
+        store.close()
 
 
 def test_a_former_name_without_its_organization_is_refused_when_importing_into_an_empty_registry(tmp_path):
