@@ -20,7 +20,8 @@ from registry.organizations import OrganizationRecord, add_organization_in
 from signing.keys import WindowSigner
 from tests.print_fixtures import DECIDED_ON, case_at
 from tests.workflow_fixtures import GROUP_FORM, form, make_window
-from workflow.case_documents import case_document, months_after
+from workflow.case_documents import case_document
+from workflow.deadlines import months_after
 from workflow.intake import open_case
 from workflow.print_records import PrintRequest, record_print, void_print
 from workflow.queries import find_case_in

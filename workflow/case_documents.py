@@ -10,7 +10,6 @@ working days, and whether a 受理回执 with missing materials lists them or is
 
 from __future__ import annotations
 
-import calendar
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,6 +40,7 @@ from printing.data import (
 )
 from registry.records import case_changes_in
 from workflow.change_notice import change_notice_in
+from workflow.deadlines import months_after
 from workflow.queries import case_credit_code_in, find_case_in
 from workflow.workdays import add_working_days
 
@@ -94,13 +94,6 @@ def _last_step(session: Session, case: Case, *conditions) -> CaseStep | None:
 
 def _reasons(step: CaseStep | None) -> list[str]:
     return json.loads(step.reasons) if step is not None and step.reasons else []
-
-
-def months_after(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it has no such day)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def standing_certificates_in(session: Session, case: Case) -> StandingCertificates:

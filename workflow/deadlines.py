@@ -10,6 +10,7 @@ calendar days to the statutory limit.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -23,6 +24,13 @@ from workflow.workdays import add_working_days, is_estimated, working_days_betwe
 class Limits:
     statutory_calendar_days: int
     local_working_days: int
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def limits_for(rules: dict[str, Any], business_type: str) -> Limits:

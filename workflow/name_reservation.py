@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models.case_rules import case_rules_in
 from models.cases import Case, CaseState
 from registry.name_reservations import end_in, reserve_in
-from workflow.case_documents import months_after
+from workflow.deadlines import months_after
 
 ENDING_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.WITHDRAWN)
 REGISTERED = "已登记"
